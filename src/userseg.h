@@ -1,0 +1,37 @@
+/*-------------------------------------------------------------------------
+ *
+ * userseg.h
+ *	  Shared types, GUC variables and PostgreSQL version shims of userseg.
+ *
+ * Every SQL-surface and input/output file includes this header.  The numeric
+ * core (uscore.h) does not: it knows nothing of PostgreSQL.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef USERSEG_H
+#define USERSEG_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/memutils.h"
+
+#include "uscore.h"
+
+#if PG_VERSION_NUM < 130000
+#error "userseg requires PostgreSQL 13 or later"
+#endif
+
+/* MarkGUCPrefixReserved appeared in 15; older releases had EmitWarningsOnPlaceholders */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* GUC variables (userseg.c) */
+extern int	userseg_memory_limit_kb;	/* userseg.memory_limit, in kB */
+extern bool userseg_progress;		/* userseg.progress */
+
+/* Core context whose memory lives in the current memory context (userseg.c) */
+extern void UsCoreContextInit(UsCore *core);
+
+#endif							/* USERSEG_H */
