@@ -16,7 +16,8 @@ TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
-PG_CFLAGS += -std=gnu11
+# PostgreSQL's headers as system headers: -Wextra then speaks of our code only
+PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 SHLIB_LINK += -lm
 
 PG_CONFIG ?= pg_config

@@ -108,7 +108,7 @@ make_private_tree() {
 
 # build: compile and install into the private tree.
 build() {
-  local cflags="-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers"
+  local cflags="-Wall -Wextra -Wno-unused-parameter"
   [ "${CI:-}" = true ] && cflags="$cflags -Werror"
   log "building userseg"
   make -C "$ROOT" -s -j2 PG_CONFIG="$SYS_BINDIR/pg_config" PG_CFLAGS="$cflags" >&2

@@ -73,7 +73,43 @@ typedef enum UsScaleMethod
 	US_SCALE_ROBUST = 3			/* RobustScaler: median, IQR (25th to 75th) */
 } UsScaleMethod;
 
-/* ---- metrics_core.c: scores of a clustering (see that file) ---- */
+/*
+ * Fit a scaler: center[d] and scale[d] such that the scaled value is
+ * (x - center) / scale.  A constant column gets scale 1, as scikit-learn's
+ * _handle_zeros_in_scale does.  US_SCALE_NONE gives center 0 and scale 1.
+ */
+extern void UsScaleFit(const UsCore *core, const UsMatrix *m, UsScaleMethod method,
+					   double *center, double *scale);
+
+/* Scale m in place: x = (x - center) / scale */
+extern void UsScaleApply(const UsMatrix *m, const double *center, const double *scale);
+
+/* Undo UsScaleApply in place: x = x * scale + center */
+extern void UsScaleInverse(const UsMatrix *m, const double *center, const double *scale);
+
+/* Quantile q in [0, 1] of sorted values, linear interpolation (numpy's default) */
+extern double UsQuantileSorted(const double *sorted, int64_t n, double q);
+
+/* Sort doubles ascending (no NaN) */
+extern void UsSortDoubles(double *x, int64_t n);
+
+/* ---- metrics_core.c: scores of a clustering (see that file) ----
+ *
+ * labels are 0..k-1 for every row of m (callers renumber and leave out noise
+ * first); every cluster 0..k-1 has at least one row; k >= 2 unless said otherwise.
+ */
+
+/* Mean silhouette (Rousseeuw 1987, as sklearn); per_row[n] receives each row's, if not NULL */
+extern double UsSilhouette(const UsCore *core, const UsMatrix *m, const int32_t *labels,
+						   int k, double *per_row);
+
+/* Sum of squared distances of rows to their cluster's mean (k >= 1) */
+extern double UsInertia(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k);
+
+extern double UsCalinskiHarabasz(const UsCore *core, const UsMatrix *m,
+								 const int32_t *labels, int k);
+extern double UsDaviesBouldin(const UsCore *core, const UsMatrix *m,
+							  const int32_t *labels, int k);
 
 /* ---- kmeans_core.c: K-Means (see that file) ---- */
 

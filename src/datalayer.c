@@ -1,0 +1,341 @@
+/*-------------------------------------------------------------------------
+ *
+ * datalayer.c
+ *	  Input and output: option names, the memory budget, feature vectors and
+ *	  window partitions turned into contiguous matrices.
+ *
+ * Relations read through SPI are in relation.c.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "usdata.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "common/int.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+/*
+ * Parse a NULL policy name
+ */
+UsNullPolicy
+UsParseNullPolicy(const char *name)
+{
+	if (strcmp(name, "skip") == 0)
+		return US_NULLS_SKIP;
+	if (strcmp(name, "impute") == 0)
+		return US_NULLS_IMPUTE;
+	if (strcmp(name, "error") == 0)
+		return US_NULLS_ERROR;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown NULL policy \"%s\"", name),
+			 errhint("Valid policies are \"skip\", \"impute\" and \"error\".")));
+	pg_unreachable();
+}
+
+/*
+ * Parse a scaling method name
+ */
+UsScaleMethod
+UsParseScaleMethod(const char *name)
+{
+	if (strcmp(name, "zscore") == 0)
+		return US_SCALE_ZSCORE;
+	if (strcmp(name, "minmax") == 0)
+		return US_SCALE_MINMAX;
+	if (strcmp(name, "robust") == 0)
+		return US_SCALE_ROBUST;
+	if (strcmp(name, "none") == 0)
+		return US_SCALE_NONE;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown scaling method \"%s\"", name),
+			 errhint("Valid methods are \"zscore\", \"minmax\", \"robust\" and \"none\".")));
+	pg_unreachable();
+}
+
+const char *
+UsScaleMethodName(UsScaleMethod method)
+{
+	switch (method)
+	{
+		case US_SCALE_ZSCORE:
+			return "zscore";
+		case US_SCALE_MINMAX:
+			return "minmax";
+		case US_SCALE_ROBUST:
+			return "robust";
+		case US_SCALE_NONE:
+			return "none";
+	}
+	elog(ERROR, "unknown scaling method %d, please report a bug", (int) method);
+	pg_unreachable();
+}
+
+/*
+ * Bytes of an n x d matrix of doubles, overflow-checked
+ */
+Size
+UsMatrixBytes(int64 n, int d)
+{
+	int64		cells;
+	int64		bytes;
+
+	if (n < 0 || d < 0 ||
+		pg_mul_s64_overflow(n, (int64) d, &cells) ||
+		pg_mul_s64_overflow(cells, (int64) sizeof(double), &bytes) ||
+		(uint64) bytes > (uint64) SIZE_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a matrix of " INT64_FORMAT " rows and %d columns is too large", n, d)));
+	return (Size) bytes;
+}
+
+/*
+ * Compare a size with userseg.memory_limit
+ */
+void
+UsCheckMemory(Size bytes, const char *what)
+{
+	uint64		limit = (uint64) userseg_memory_limit_kb * 1024;
+
+	if ((uint64) bytes > limit)
+	{
+		char	   *need = DatumGetCString(DirectFunctionCall1(pg_size_pretty,
+															   Int64GetDatum((int64) bytes)));
+		char	   *have = DatumGetCString(DirectFunctionCall1(pg_size_pretty,
+															   Int64GetDatum((int64) limit)));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s needs %s of memory, more than userseg.memory_limit (%s)",
+						what, need, have),
+				 errhint("Raise userseg.memory_limit, or use fewer rows or columns.")));
+	}
+}
+
+/*
+ * Check the budget, then allocate zeroed memory in the current context
+ */
+void *
+UsAllocChecked(Size bytes, const char *what)
+{
+	UsCheckMemory(bytes, what);
+	return MemoryContextAllocExtended(CurrentMemoryContext, Max(bytes, 1),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+double *
+UsAllocMatrix(int64 n, int d, const char *what)
+{
+	return (double *) UsAllocChecked(UsMatrixBytes(n, d), what);
+}
+
+/*
+ * Length of a feature vector
+ */
+int
+UsVectorDims(ArrayType *a)
+{
+	int			nitems;
+
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "feature vectors must be float8[], please report a bug");
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("feature vectors must be one-dimensional arrays"),
+				 errdetail("An array of %d dimensions was given.", ARR_NDIM(a))));
+	nitems = ARR_NDIM(a) == 0 ? 0 : ARR_DIMS(a)[0];
+	if (nitems < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("feature vectors must not be empty")));
+	return nitems;
+}
+
+/*
+ * Copy a feature vector, or return false if it has a NULL element
+ */
+bool
+UsVectorToDoublesOrNull(ArrayType *a, int d, double *out, const char *what)
+{
+	int			len = UsVectorDims(a);
+	const double *src;
+
+	if (len != d)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s has %d elements where %d were expected", what, len, d),
+				 errdetail("All feature vectors of one call must have the same length.")));
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		return false;
+	src = (const double *) ARR_DATA_PTR(a);
+	for (int j = 0; j < d; j++)
+	{
+		if (unlikely(!isfinite(src[j])))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s must not contain NaN or Infinity", what),
+					 errdetail("Element %d is %s.", j + 1,
+							   isnan(src[j]) ? "NaN" : (src[j] > 0 ? "Infinity" : "-Infinity"))));
+		out[j] = src[j];
+	}
+	return true;
+}
+
+/*
+ * Copy a feature vector that must not have NULL elements
+ */
+void
+UsVectorToDoubles(ArrayType *a, int d, double *out, const char *what)
+{
+	if (!UsVectorToDoublesOrNull(a, d, out, what))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULL elements", what)));
+}
+
+/*
+ * Build a float8[] from doubles
+ */
+ArrayType *
+UsDoublesToArray(const double *x, int d)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * d);
+
+	for (int j = 0; j < d; j++)
+		elems[j] = Float8GetDatum(x[j]);
+	return construct_array(elems, d, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+						   TYPALIGN_DOUBLE);
+}
+
+/*
+ * Memory context of the current window partition
+ *
+ * Partition-local memory is allocated in the window node's partition context, which
+ * is reset when the partition ends; allocations there live exactly as long.
+ */
+MemoryContext
+UsWinPartitionContext(WindowObject winobj)
+{
+	void	   *p = WinGetPartitionLocalMemory(winobj, sizeof(void *));
+
+	return GetMemoryChunkContext(p);
+}
+
+typedef struct UsWinSlot
+{
+	UsWinData  *data;
+} UsWinSlot;
+
+/*
+ * Read the current window partition once
+ */
+UsWinData *
+UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
+				   Size extra_size, bool *first_call)
+{
+	UsWinSlot  *slot = (UsWinSlot *) WinGetPartitionLocalMemory(winobj, sizeof(UsWinSlot));
+	MemoryContext partcxt;
+	MemoryContext oldcxt;
+	MemoryContext rowcxt;
+	UsWinData  *w;
+	int64		nrows;
+	int64		n = 0;
+	int			d = -1;
+	bool		isnull;
+	bool		isout;
+
+	if (slot->data != NULL)
+	{
+		if (first_call)
+			*first_call = false;
+		return slot->data;
+	}
+	if (first_call)
+		*first_call = true;
+
+	partcxt = GetMemoryChunkContext(slot);
+	oldcxt = MemoryContextSwitchTo(partcxt);
+
+	w = palloc0(MAXALIGN(sizeof(UsWinData)) + extra_size);
+	nrows = WinGetPartitionRowCount(winobj);
+	w->nrows = nrows;
+	w->row_of = UsAllocChecked(sizeof(int64) * Max(nrows, 1), "the window partition");
+	/* detoasted copies of the vectors live only as long as one row */
+	rowcxt = AllocSetContextCreate(partcxt, "userseg partition row", ALLOCSET_SMALL_SIZES);
+
+	/* First pass: which rows count, and the dimension */
+	for (int64 r = 0; r < nrows; r++)
+	{
+		Datum		v;
+		ArrayType  *a;
+
+		w->row_of[r] = -1;
+		if (r % US_CHECK_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(rowcxt);
+		if (label_argno >= 0)
+		{
+			(void) WinGetFuncArgInPartition(winobj, label_argno, r, WINDOW_SEEK_HEAD,
+											false, &isnull, &isout);
+			if (isnull)
+				continue;
+		}
+		v = WinGetFuncArgInPartition(winobj, feature_argno, r, WINDOW_SEEK_HEAD,
+									 false, &isnull, &isout);
+		if (isnull)
+			continue;
+		MemoryContextSwitchTo(rowcxt);
+		a = DatumGetArrayTypeP(v);
+		MemoryContextSwitchTo(partcxt);
+		if (d < 0)
+			d = UsVectorDims(a);
+		else if (UsVectorDims(a) != d)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("feature vectors of one partition must have the same length"),
+					 errdetail("Found vectors of %d and %d elements.", d, UsVectorDims(a))));
+		if (ARR_HASNULL(a) && array_contains_nulls(a))
+			continue;
+		w->row_of[r] = n++;
+	}
+
+	w->m.n = n;
+	w->m.d = Max(d, 0);
+	w->m.x = n > 0 ? UsAllocMatrix(n, d, "the window partition") : NULL;
+	if (label_argno >= 0)
+		w->labels = UsAllocChecked(sizeof(int32) * Max(n, 1), "the window partition's labels");
+
+	/* Second pass: copy */
+	for (int64 r = 0; r < nrows; r++)
+	{
+		int64		i = w->row_of[r];
+		Datum		v;
+
+		if (i < 0)
+			continue;
+		if (r % US_CHECK_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+		MemoryContextReset(rowcxt);
+		v = WinGetFuncArgInPartition(winobj, feature_argno, r, WINDOW_SEEK_HEAD,
+									 false, &isnull, &isout);
+		MemoryContextSwitchTo(rowcxt);
+		UsVectorToDoubles(DatumGetArrayTypeP(v), d, w->m.x + i * d, "feature vector");
+		MemoryContextSwitchTo(partcxt);
+		if (label_argno >= 0)
+			w->labels[i] = DatumGetInt32(WinGetFuncArgInPartition(winobj, label_argno, r,
+																  WINDOW_SEEK_HEAD, false,
+																  &isnull, &isout));
+	}
+
+	MemoryContextDelete(rowcxt);
+	MemoryContextSwitchTo(oldcxt);
+	slot->data = w;
+	return w;
+}
