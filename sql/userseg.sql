@@ -208,7 +208,10 @@ DECLARE
     i int;
     d int;
 BEGIN
-    IF features IS NULL OR cardinality(features) = 0 THEN
+    IF features IS NULL THEN
+        RAISE EXCEPTION 'features must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF cardinality(features) = 0 THEN
         RAISE EXCEPTION 'features must name at least one column' USING ERRCODE = '22023';
     END IF;
     PERFORM @extschema@.userseg_report_check(source, label_column, features, NULL);
@@ -386,7 +389,10 @@ BEGIN
             DETAIL = format('top is %s.', top),
             HINT = 'top is how many features and how many categories each sentence names.';
     END IF;
-    IF features IS NULL OR cardinality(features) = 0 THEN
+    IF features IS NULL THEN
+        RAISE EXCEPTION 'features must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF cardinality(features) = 0 THEN
         RAISE EXCEPTION 'features must name at least one column' USING ERRCODE = '22023';
     END IF;
     PERFORM @extschema@.userseg_report_check(source, label_column, features, categories);
