@@ -65,7 +65,7 @@
 CREATE FUNCTION @extschema@.userseg_report_check(source regclass, label_column name,
                                                   features text[], categories text[])
 RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- checks the catalog for the reporting functions, which run in the leader
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
