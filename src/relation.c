@@ -967,7 +967,8 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 
 	appendStringInfo(&sql,
 					 "UPDATE %s AS t SET %s = u.label "
-					 "FROM pg_catalog.unnest($1, $2, $3) AS u(reloid, tid, label) "
+					 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
+					 "AS u(reloid, tid, label) "
 					 "WHERE t.tableoid OPERATOR(pg_catalog.=) u.reloid "
 					 "AND t.ctid OPERATOR(pg_catalog.=) u.tid",
 					 rel->relname, col);
@@ -976,8 +977,7 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 		elog(ERROR, "SPI_execute_with_args failed (%s) for \"%s\", please report a bug",
 			 SPI_result_code_string(rc), sql.data);
 	updated = (int64) SPI_processed;
-	SPI_finish();
-	pfree(sql.data);
+	SPI_finish();				/* frees sql.data too: it lived in SPI's memory */
 
 	if (updated != total)
 		ereport(ERROR,
