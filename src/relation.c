@@ -970,8 +970,10 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 					 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3)) "
 					 "AS u(reloid, tid, label) "
 					 "WHERE t.tableoid OPERATOR(pg_catalog.=) u.reloid "
-					 "AND t.ctid OPERATOR(pg_catalog.=) u.tid",
-					 rel->relname, col);
+					 "AND t.ctid OPERATOR(pg_catalog.=) u.tid "
+					 "AND (t.%s OPERATOR(pg_catalog.=) u.label) IS NOT TRUE "
+					 "AND NOT (t.%s IS NULL AND u.label IS NULL)",
+					 rel->relname, col, col, col);
 	rc = SPI_execute_with_args(sql.data, 3, argtypes, args, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "SPI_execute_with_args failed (%s) for \"%s\", please report a bug",
@@ -979,12 +981,5 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 	updated = (int64) SPI_processed;
 	SPI_finish();				/* frees sql.data too: it lived in SPI's memory */
 
-	if (updated != total)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("labels reached " INT64_FORMAT " of " INT64_FORMAT " rows of %s",
-						updated, total, rel->relname),
-				 errdetail("Rows read could not be updated: row-level security may hide them from UPDATE."),
-				 errhint("No label was written.")));
 	return updated;
 }

@@ -10,7 +10,6 @@
  *	22004 null_value_not_allowed	 NULL element, or a NULL with nulls => 'error'
  *	22023 invalid_parameter_value	 unknown option values (with a hint listing the valid)
  *	2202E array_subscript_error		 (not used: ragged input is 22000)
- *	40001 serialization_failure		 rows a label write could not reach
  *	42501 insufficient_privilege	 a relation the caller may not read (or update)
  *	42703 undefined_column			 an unknown column
  *	42804 datatype_mismatch			 a column of a type that cannot be a feature,
@@ -227,9 +226,10 @@ extern UsRelData *UsReadRelationForLabels(Oid relid, ArrayType *features,
  * readers see all old or all new labels, and a rollback restores the old ones.  Adds
  * the column as integer when it does not exist (ALTER TABLE ... ADD COLUMN, which
  * takes an AccessExclusiveLock until the transaction ends; it does not rewrite the
- * table, so ctids stay valid).  Returns the rows updated.  If fewer rows than read
- * are updated (row-level security hiding rows from UPDATE), raises 40001 so that the
- * transaction leaves the table as it was.
+ * table, so ctids stay valid).  Rows whose label does not change are not rewritten
+ * (a nightly re-run with stable labels writes little).  Returns the rows whose label
+ * changed.  Row-level security policies and triggers of the table apply as to any
+ * UPDATE.
  */
 extern int64 UsWriteLabels(const UsRelData *rel, const char *label_column,
 						   const int32 *labels);
