@@ -103,6 +103,9 @@ extern void UsSortDoubles(double *x, int64_t n);
 extern double UsSilhouette(const UsCore *core, const UsMatrix *m, const int32_t *labels,
 						   int k, double *per_row);
 
+/* Bytes UsSilhouette allocates for n rows, d columns, k clusters (to check a budget) */
+extern size_t UsSilhouetteWorkBytes(int64_t n, int d, int k);
+
 /* Sum of squared distances of rows to their cluster's mean (k >= 1) */
 extern double UsInertia(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k);
 
