@@ -36,11 +36,11 @@
  *	 z ~ N(0,1)                                     engagement, shared
  *	 r = exp(sigma_s * z)                           lognormal usage ratio
  *	 daily_usage_minutes = round(usage_s * r)
- *	 act = posts_s * r^1.2 * G(6)                   posting activity, G(k) a gamma
- *	 posts_per_day = round(act * G(8))                variate of shape k and mean 1
- *	 likes_received_per_day = round(likes_s * act * A),  A = exp(0.25 N - 0.25^2/2)
- *	 comments_received_per_day = round(comments_s * likes * G(6))
- *	 messages_sent_per_day = round(messages_s * r^0.8 * G(5))
+ *	 act = posts_s * r^1.2 * G(10)                  posting activity, G(k) a gamma
+ *	 posts_per_day = round(act * G(12))               variate of shape k and mean 1
+ *	 likes_received_per_day = round(likes_s * act * A),  A = exp(0.2 N - 0.2^2/2)
+ *	 comments_received_per_day = round(comments_s * likes * G(10))
+ *	 messages_sent_per_day = round(messages_s * r^0.8 * G(8))
  *	 age: normal (age_s, sd_s) truncated to [21, 35] by redrawing
  *
  * so usage, posts, likes and comments rise together within and across segments,
@@ -51,10 +51,14 @@
  * NULL dominant_emotion (drawn independently).  Ordinary rows keep usage within
  * [10, 720] minutes.
  *
- * Normal variates come from the Box-Muller transform on pg_prng doubles, gamma
- * variates from Marsaglia and Tsang's method ("A simple method for generating
- * gamma variables", ACM TOMS 26(3), 2000); their rejection loops consume a
- * variable number of draws, which is still deterministic for a row's stream.
+ * Uniforms are the top 53 bits of pg_prng_uint64 (xoroshiro128**).  Normal
+ * variates come from the Box-Muller transform in Marsaglia's polar form, gamma
+ * variates from Marsaglia and Tsang's method with its squeeze ("A simple method
+ * for generating gamma variables", ACM TOMS 26(3), 2000); their rejection loops
+ * consume a variable number of draws, which is still deterministic for a row's
+ * stream.  Only libm's log, exp and sqrt are used, without fast-math, so the
+ * rows are the same from build to build; a libm that rounded log or exp
+ * differently could, rarely, move a value by one.
  *
  * Cost and memory.  O(1) time and memory per row: a value-per-call set-returning
  * function that forms one tuple per call in the per-call memory context, so the
@@ -178,6 +182,7 @@ typedef struct SampleState
 {
 	int64		n;
 	uint64		seed_mix;
+	double		weights[SAMPLE_NSEGMENTS];	/* segment shares */
 	TupleDesc	tupdesc;
 	Datum		genders[SAMPLE_NGENDERS];
 	Datum		platforms[SAMPLE_NPLATFORMS];
@@ -206,34 +211,43 @@ SampleRngInit(SampleRng *rng, uint64 seed_mix, int64 row)
 	rng->has_spare = false;
 }
 
-/* Uniform in [0, 1) */
+/*
+ * Uniform in [0, 1): the top 53 bits of the next pg_prng value.  Exact in binary
+ * and cheaper than ldexp, and it ties the rows to pg_prng's generator alone.
+ */
 static inline double
 SampleUniform(SampleRng *rng)
 {
-	return pg_prng_double(&rng->prng);
+	return (double) (pg_prng_uint64(&rng->prng) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /*
- * Standard normal variate by the Box-Muller transform
+ * Standard normal variate: Box-Muller in Marsaglia's polar form (no sine or
+ * cosine; a point drawn in the square is kept if it falls in the unit disc)
  */
 static double
 SampleNormal(SampleRng *rng)
 {
-	double		u1,
-				u2,
-				radius;
+	double		v1,
+				v2,
+				s,
+				f;
 
 	if (rng->has_spare)
 	{
 		rng->has_spare = false;
 		return rng->spare;
 	}
-	u1 = 1.0 - SampleUniform(rng);	/* (0, 1]: log is finite */
-	u2 = SampleUniform(rng);
-	radius = sqrt(-2.0 * log(u1));
-	rng->spare = radius * sin(2.0 * M_PI * u2);
+	do
+	{
+		v1 = 2.0 * SampleUniform(rng) - 1.0;
+		v2 = 2.0 * SampleUniform(rng) - 1.0;
+		s = v1 * v1 + v2 * v2;
+	} while (s >= 1.0 || s == 0.0);
+	f = sqrt(-2.0 * log(s) / s);
+	rng->spare = v2 * f;
 	rng->has_spare = true;
-	return radius * cos(2.0 * M_PI * u2);
+	return v1 * f;
 }
 
 /*
@@ -254,8 +268,10 @@ SampleGamma(SampleRng *rng, double k)
 		if (v <= 0.0)
 			continue;
 		v = v * v * v;
-		u = 1.0 - SampleUniform(rng);
-		if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
+		u = 1.0 - SampleUniform(rng);	/* (0, 1]: log is finite */
+		/* the squeeze accepts most draws without a logarithm */
+		if (u < 1.0 - 0.0331 * (x * x) * (x * x) ||
+			log(u) < 0.5 * x * x + d - d * v + d * log(v))
 			return d * v / k;
 	}
 }
@@ -299,7 +315,6 @@ SampleRow(SampleState *st, int64 row, Datum *values, bool *nulls)
 {
 	SampleRng	rng;
 	const SampleSegment *seg;
-	double		weights[SAMPLE_NSEGMENTS];
 	double		z,
 				r,
 				usage,
@@ -309,15 +324,12 @@ SampleRow(SampleState *st, int64 row, Datum *values, bool *nulls)
 				comments,
 				messages,
 				age;
-	int			s,
-				tries;
+	int			tries;
 
 	SampleRngInit(&rng, st->seed_mix, row);
 
 	/* Segment and categories */
-	for (s = 0; s < SAMPLE_NSEGMENTS; s++)
-		weights[s] = sample_segments[s].weight;
-	seg = &sample_segments[SampleCategory(&rng, weights, SAMPLE_NSEGMENTS)];
+	seg = &sample_segments[SampleCategory(&rng, st->weights, SAMPLE_NSEGMENTS)];
 
 	memset(nulls, false, SAMPLE_NCOLS * sizeof(bool));
 	values[0] = Int64GetDatum(row);
@@ -341,11 +353,11 @@ SampleRow(SampleState *st, int64 row, Datum *values, bool *nulls)
 	r = exp(seg->usage_sigma * z);
 	usage = seg->usage * r;
 	usage = Min(Max(usage, SAMPLE_USAGE_MIN), SAMPLE_USAGE_MAX);
-	act = seg->posts * pow(r, 1.2) * SampleGamma(&rng, 10.0);
+	act = seg->posts * exp(1.2 * seg->usage_sigma * z) * SampleGamma(&rng, 10.0);
 	posts = act * SampleGamma(&rng, 12.0);
 	likes = seg->likes * act * exp(0.2 * SampleNormal(&rng) - 0.02);
 	comments = seg->comments * likes * SampleGamma(&rng, 10.0);
-	messages = seg->messages * pow(r, 0.8) * SampleGamma(&rng, 8.0);
+	messages = seg->messages * exp(0.8 * seg->usage_sigma * z) * SampleGamma(&rng, 8.0);
 
 	/* Rare outliers: heavy or automated accounts */
 	if (SampleUniform(&rng) < SAMPLE_OUTLIER_RATE)
@@ -422,6 +434,8 @@ userseg_sample_users(PG_FUNCTION_ARGS)
 		st->n = n;
 		st->seed_mix = SampleMix64((uint64) seed);
 		st->tupdesc = BlessTupleDesc(tupdesc);
+		for (i = 0; i < SAMPLE_NSEGMENTS; i++)
+			st->weights[i] = sample_segments[i].weight;
 		for (i = 0; i < SAMPLE_NGENDERS; i++)
 			st->genders[i] = CStringGetTextDatum(sample_genders[i]);
 		for (i = 0; i < SAMPLE_NPLATFORMS; i++)
