@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "common/pg_prng.h"
+#include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -149,6 +150,10 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result)
 	double	   *scale = palloc0(sizeof(double) * m->d);
 	double	   *init = NULL;
 	Size		work;
+	instr_time	start;
+	instr_time	elapsed;
+
+	INSTR_TIME_SET_CURRENT(start);
 
 	CheckRows(m->n, opt->k);
 	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row */
@@ -198,9 +203,14 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result)
 				 errdetail("There are fewer distinct rows than clusters; labels %d to %d are not used.",
 						   result->nonempty, opt->k - 1)));
 	if (userseg_progress)
+	{
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
 		ereport(NOTICE,
-				(errmsg_internal("k-means done: inertia %.17g, iterations %d",
-								 result->inertia, result->iterations)));
+				(errmsg_internal("k-means done: inertia %.17g, iterations %d, %.1f ms",
+								 result->inertia, result->iterations,
+								 INSTR_TIME_GET_MILLISEC(elapsed))));
+	}
 }
 
 /* A window argument that must not be NULL */
@@ -221,7 +231,8 @@ WinArgNotNull(WindowObject winobj, int argno, const char *name)
  * Cluster the current partition once and return the current row's label
  */
 static Datum
-KmeansWindow(FunctionCallInfo fcinfo, KmeansOptions *opt, ArrayType *init_array)
+KmeansWindow(FunctionCallInfo fcinfo, void (*get_options) (WindowObject, KmeansOptions *,
+														   ArrayType **))
 {
 	WindowObject winobj = PG_WINDOW_OBJECT();
 	bool		first;
@@ -238,6 +249,12 @@ KmeansWindow(FunctionCallInfo fcinfo, KmeansOptions *opt, ArrayType *init_array)
 		MemoryContext runcxt;
 		MemoryContext oldcxt;
 		UsKmeansResult result;
+		KmeansOptions optbuf;
+		KmeansOptions *opt = &optbuf;
+		ArrayType  *init_array = NULL;
+
+		memset(opt, 0, sizeof(*opt));
+		get_options(winobj, opt, &init_array);
 
 		if (init_array)
 		{
@@ -281,23 +298,34 @@ KmeansWindow(FunctionCallInfo fcinfo, KmeansOptions *opt, ArrayType *init_array)
 	PG_RETURN_INT32(state->labels[w->row_of[row]]);
 }
 
+static void
+KmeansOptionsK(WindowObject winobj, KmeansOptions *opt, ArrayType **init)
+{
+	opt->k = DatumGetInt32(WinArgNotNull(winobj, 1, "k"));
+	opt->seed = DatumGetInt32(WinArgNotNull(winobj, 2, "seed"));
+	opt->n_init = DatumGetInt32(WinArgNotNull(winobj, 3, "n_init"));
+	opt->max_iter = DatumGetInt32(WinArgNotNull(winobj, 4, "max_iter"));
+	opt->tol = DatumGetFloat8(WinArgNotNull(winobj, 5, "tol"));
+	opt->scale = UsParseScaleMethod(TextDatumGetCString(WinArgNotNull(winobj, 6, "scale")));
+}
+
+static void
+KmeansOptionsInit(WindowObject winobj, KmeansOptions *opt, ArrayType **init)
+{
+	*init = DatumGetArrayTypeP(WinArgNotNull(winobj, 1, "init"));
+	opt->n_init = 1;
+	opt->max_iter = DatumGetInt32(WinArgNotNull(winobj, 2, "max_iter"));
+	opt->tol = DatumGetFloat8(WinArgNotNull(winobj, 3, "tol"));
+	opt->scale = UsParseScaleMethod(TextDatumGetCString(WinArgNotNull(winobj, 4, "scale")));
+}
+
 /*
  * userseg_kmeans(features, k, seed, n_init, max_iter, tol, scale) OVER (...)
  */
 Datum
 userseg_kmeans(PG_FUNCTION_ARGS)
 {
-	WindowObject winobj = PG_WINDOW_OBJECT();
-	KmeansOptions opt;
-
-	memset(&opt, 0, sizeof(opt));
-	opt.k = DatumGetInt32(WinArgNotNull(winobj, 1, "k"));
-	opt.seed = DatumGetInt32(WinArgNotNull(winobj, 2, "seed"));
-	opt.n_init = DatumGetInt32(WinArgNotNull(winobj, 3, "n_init"));
-	opt.max_iter = DatumGetInt32(WinArgNotNull(winobj, 4, "max_iter"));
-	opt.tol = DatumGetFloat8(WinArgNotNull(winobj, 5, "tol"));
-	opt.scale = UsParseScaleMethod(TextDatumGetCString(WinArgNotNull(winobj, 6, "scale")));
-	return KmeansWindow(fcinfo, &opt, NULL);
+	return KmeansWindow(fcinfo, KmeansOptionsK);
 }
 
 /*
@@ -307,15 +335,5 @@ userseg_kmeans(PG_FUNCTION_ARGS)
 Datum
 userseg_kmeans_init(PG_FUNCTION_ARGS)
 {
-	WindowObject winobj = PG_WINDOW_OBJECT();
-	KmeansOptions opt;
-	ArrayType  *init;
-
-	memset(&opt, 0, sizeof(opt));
-	init = DatumGetArrayTypeP(WinArgNotNull(winobj, 1, "init"));
-	opt.n_init = 1;
-	opt.max_iter = DatumGetInt32(WinArgNotNull(winobj, 2, "max_iter"));
-	opt.tol = DatumGetFloat8(WinArgNotNull(winobj, 3, "tol"));
-	opt.scale = UsParseScaleMethod(TextDatumGetCString(WinArgNotNull(winobj, 4, "scale")));
-	return KmeansWindow(fcinfo, &opt, init);
+	return KmeansWindow(fcinfo, KmeansOptionsInit);
 }

@@ -38,7 +38,7 @@
  * Complexity: seeding O(n d k log k); an iteration O(n d) plus O(n k d) for the rows
  * whose bounds fail (all of them in the first iteration, few on separated data) plus
  * O(k^2 d).  Memory beyond the matrix: 32 n bytes (two label arrays, two bounds, one
- * array of distances; seeding borrows the bounds) and O(k d).  Interrupts are checked every US_CHECK_EVERY
+ * array of distances) and O(k d).  Interrupts are checked every US_CHECK_EVERY
  * rows of every pass over the rows.  Randomness comes from the caller's generator
  * (params->uniform), so the same seed, data and row order give the same labels.
  *
@@ -170,86 +170,129 @@ DrawIndex(const UsKmeansParams *p, int64_t n)
 	return i < 0 ? 0 : (i >= n ? n - 1 : i);
 }
 
+/* Most local trials of k-means++ (2 + ln k for k up to 2^31) */
+#define US_KMEANS_MAX_TRIALS 24
+
 /*
- * Seed the centers with greedy k-means++.  The bounds arrays are free until the
- * first iteration: they hold the candidates' distances.
+ * Seed the centers with greedy k-means++.
+ *
+ * All candidates of one step are drawn first (as scikit-learn does), then one pass
+ * over the rows sums each candidate's potential and a second pass updates the
+ * distances with the best candidate: two passes over the matrix per center, whatever
+ * the number of trials.  The labels hold each row's nearest chosen center meanwhile.
+ * A candidate cannot come nearer to a row than its nearest center a when the
+ * candidate is at least twice as far from a as the row is (triangle inequality);
+ * such rows cost no distance computation.  The margin keeps the potentials exactly
+ * those of computing every distance.
  */
 static void
 KmeansPlusPlus(KmeansWork *w)
 {
 	const UsCore *core = w->core;
 	const UsMatrix *m = w->m;
+	const UsKmeansParams *p = w->params;
 	int64_t		n = m->n;
 	int			d = m->d;
 	int			k = w->k;
 	int			trials = 2 + (int) floor(log((double) k));
 	double	   *closest = w->dist;
-	double	   *cand_dist = w->upper;
-	double	   *best_dist = w->lower;
+	int32_t    *near = w->labels;
+	double	   *quarter;		/* trials x k: a quarter of the squared distances */
 	double		pot = 0.0;
-	const double *c0 = m->x + DrawIndex(w->params, n) * d;
+	const double *c0 = m->x + DrawIndex(p, n) * d;
 
+	if (trials > US_KMEANS_MAX_TRIALS)
+		trials = US_KMEANS_MAX_TRIALS;
+	quarter = UsAlloc(core, sizeof(double) * trials * k);
 	memcpy(w->centers, c0, sizeof(double) * d);
 	for (int64_t i = 0; i < n; i++)
 	{
 		CheckEvery(core, i);
 		closest[i] = SqDist(m->x + i * d, c0, d);
+		near[i] = 0;
 		pot += closest[i];
 	}
 
 	for (int c = 1; c < k; c++)
 	{
-		double		best_pot = 0.0;
-		int64_t		best_row = -1;
-		double	   *tmp;
+		int64_t		cand[US_KMEANS_MAX_TRIALS];
+		double		cand_pot[US_KMEANS_MAX_TRIALS];
+		int			best = 0;
+		const double *bx;
+		const double *bq;
 
 		UsCheck(core);
 		for (int t = 0; t < trials; t++)
 		{
-			double		r = w->params->uniform(w->params->rng_arg) * pot;
+			double		r = p->uniform(p->rng_arg) * pot;
 			double		cum = 0.0;
-			int64_t		cand = n - 1;
 			const double *cx;
-			double		cand_pot = 0.0;
 
 			/* first row whose cumulative sum reaches r (numpy's searchsorted) */
+			cand[t] = n - 1;
 			for (int64_t i = 0; i < n; i++)
 			{
 				cum += closest[i];
 				if (cum >= r)
 				{
-					cand = i;
+					cand[t] = i;
 					break;
 				}
 			}
-			cx = m->x + cand * d;
-			for (int64_t i = 0; i < n; i++)
-			{
-				double		dd;
+			cx = m->x + cand[t] * d;
+			for (int a = 0; a < c; a++)
+				quarter[t * k + a] = p->plain ? -1.0 :
+					0.25 * SqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
+			cand_pot[t] = 0.0;
+		}
 
-				CheckEvery(core, i);
-				dd = SqDist(m->x + i * d, cx, d);
-				if (closest[i] < dd)
-					dd = closest[i];
-				cand_dist[i] = dd;
-				cand_pot += dd;
-			}
-			if (best_row < 0 || cand_pot < best_pot)
+		/* potential of each candidate */
+		for (int64_t i = 0; i < n; i++)
+		{
+			const double *x = m->x + i * d;
+			double		ci = closest[i];
+			int32_t		a = near[i];
+
+			CheckEvery(core, i);
+			for (int t = 0; t < trials; t++)
 			{
-				best_row = cand;
-				best_pot = cand_pot;
-				tmp = best_dist;
-				best_dist = cand_dist;
-				cand_dist = tmp;
+				double		dd = ci;
+
+				if (dd > quarter[t * k + a])
+				{
+					double		dc = SqDist(x, m->x + cand[t] * d, d);
+
+					if (dc < dd)
+						dd = dc;
+				}
+				cand_pot[t] += dd;
 			}
 		}
-		/* the best candidate's distances become the closest distances */
-		tmp = closest;
-		closest = best_dist;
-		best_dist = tmp;
-		pot = best_pot;
-		memcpy(w->centers + (size_t) c * d, m->x + best_row * d, sizeof(double) * d);
+		for (int t = 1; t < trials; t++)
+			if (cand_pot[t] < cand_pot[best])
+				best = t;
+
+		/* distances to the chosen center, exactly as computed above */
+		bx = m->x + cand[best] * d;
+		bq = quarter + best * k;
+		for (int64_t i = 0; i < n; i++)
+		{
+			CheckEvery(core, i);
+			if (closest[i] > bq[near[i]])
+			{
+				double		dc = SqDist(m->x + i * d, bx, d);
+
+				if (dc < closest[i])
+				{
+					closest[i] = dc;
+					near[i] = c;
+				}
+			}
+		}
+		pot = cand_pot[best];
+		memcpy(w->centers + (size_t) c * d, bx, sizeof(double) * d);
 	}
+	UsFree(core, quarter);
 }
 
 /*
