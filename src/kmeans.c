@@ -193,24 +193,23 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result)
 		ereport(WARNING,
 				(errmsg("k-means did not converge within max_iter = %d iterations",
 						opt->max_iter),
-				 errdetail("The labels of the best run are returned as they are after %d iterations.",
+				 errdetail("The best run stopped after %d iterations; its labels are returned.",
 						   result->iterations),
 				 errhint("Raise max_iter, or raise tol.")));
 	if (result->nonempty < opt->k)
 		ereport(NOTICE,
 				(errmsg("k-means found %d distinct clusters, fewer than k = %d",
 						result->nonempty, opt->k),
-				 errdetail("There are fewer distinct rows than clusters; labels %d to %d are not used.",
-						   result->nonempty, opt->k - 1)));
+				 errdetail("There are fewer distinct rows than clusters; the labels from %d on are not used.",
+						   result->nonempty)));
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
 	if (userseg_progress)
-	{
-		INSTR_TIME_SET_CURRENT(elapsed);
-		INSTR_TIME_SUBTRACT(elapsed, start);
 		ereport(NOTICE,
-				(errmsg_internal("k-means done: inertia %.17g, iterations %d, %.1f ms",
-								 result->inertia, result->iterations,
-								 INSTR_TIME_GET_MILLISEC(elapsed))));
-	}
+				(errmsg_internal("k-means done: inertia %.17g, iterations %d",
+								 result->inertia, result->iterations)));
+	elog(DEBUG1, "k-means on " INT64_FORMAT " rows of %d columns took %.1f ms",
+		 m->n, m->d, INSTR_TIME_GET_MILLISEC(elapsed));
 }
 
 /* A window argument that must not be NULL */
