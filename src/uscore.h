@@ -157,4 +157,37 @@ extern double UsDaviesBouldin(const UsCore *core, const UsMatrix *m,
 
 /* ---- kmeans_core.c: K-Means (see that file) ---- */
 
+typedef struct UsKmeansParams
+{
+	int			k;				/* clusters, 1 <= k <= n */
+	int			n_init;			/* runs from k-means++ seeds (1 when init is given) */
+	int			max_iter;		/* >= 1 */
+	double		tol;			/* >= 0, relative to the mean column variance */
+	const double *init;			/* k x d initial centers, or NULL for k-means++ */
+	double		(*uniform) (void *rng_arg);	/* uniform double in [0, 1) */
+	void	   *rng_arg;
+	bool		verbose;		/* report per iteration through core->progress */
+	bool		plain;			/* plain Lloyd (no bounds), for checking */
+} UsKmeansParams;
+
+typedef struct UsKmeansResult
+{
+	int32_t    *labels;			/* n labels 0..k-1, numbered by decreasing size */
+	double	   *centers;		/* k x d, in the same order */
+	int64_t    *sizes;			/* k cluster sizes (0 only with fewer distinct rows) */
+	int			nonempty;		/* clusters with at least one row */
+	double		inertia;		/* sum of squared distances to the centers */
+	int			iterations;		/* of the kept run */
+	bool		converged;		/* the kept run converged before max_iter */
+	int			runs_not_converged;
+} UsKmeansResult;
+
+/* Fit K-Means on m (n >= k); result arrays are allocated through core */
+extern void UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
+					 UsKmeansResult *result);
+
+/* Nearest of k centers to x, ties to the lower number; *sqdist if not NULL */
+extern int	UsKmeansNearest(const double *centers, int k, int d, const double *x,
+							double *sqdist);
+
 #endif							/* USCORE_H */

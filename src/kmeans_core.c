@@ -1,0 +1,781 @@
+/*-------------------------------------------------------------------------
+ *
+ * kmeans_core.c
+ *	  K-Means of the numeric core, with scikit-learn's semantics.
+ *
+ * Seeding is greedy k-means++ (Arthur & Vassilvitskii, "k-means++: the advantages
+ * of careful seeding", SODA 2007): the first center is a uniformly drawn row; each
+ * further center is the best of 2 + floor(ln k) candidates drawn with probability
+ * proportional to the squared distance to the nearest chosen center, "best" being
+ * the candidate that lowers the potential (sum of those squared distances) most.
+ * Initial centroids may be given instead; then there is one run.
+ *
+ * Iterations are Lloyd's, with Hamerly's bounds (G. Hamerly, "Making k-means even
+ * faster", SDM 2010; after C. Elkan, "Using the triangle inequality to accelerate
+ * k-means", ICML 2003).  Each row keeps an upper bound u on the distance to its
+ * center and one lower bound l on the distance to any other center; with
+ * s(j) = half the distance from center j to its nearest other center, a row whose
+ * u <= max(s(a), l) cannot change cluster and costs no distance computation.  After
+ * the centers move by p(j), u grows by p(a) and l shrinks by the largest move of
+ * another center.  Elkan's k lower bounds per row would need 8 n k bytes (64 MB for a
+ * million rows and k = 8, on top of the 128 MB of a 16-column matrix); Hamerly's need
+ * 16 n bytes, which is why they are used here.  A skip is taken only with a relative
+ * margin of 1e-10, so rounding in the bounds never skips a row that plain Lloyd would
+ * move: the labels are those of plain Lloyd iterations (params->plain runs those, for
+ * checking), and ties between centers go to the lower center number as in
+ * scikit-learn's argmin.
+ *
+ * Semantics follow scikit-learn 1.2's KMeans: tol is relative to the mean of the
+ * column variances; an iteration converges strictly when no label changed, or when
+ * the sum of the squared center shifts is at most tol; a run that did not converge
+ * strictly gets a final assignment so labels match the centers; an empty cluster
+ * takes the row farthest from its center (rows by decreasing distance to their
+ * centers, ties to the lower row number; nothing moves if all distances are 0); of
+ * n_init runs, the one with the lowest inertia is kept (a later run replaces the
+ * best only if it is lower and not the same partition).  Finally clusters are
+ * renumbered by decreasing size (ties: lower number first).
+ *
+ * Complexity: seeding O(n d k log k); an iteration O(n d) plus O(n k d) for the rows
+ * whose bounds fail (all of them in the first iteration, few on separated data) plus
+ * O(k^2 d).  Memory beyond the matrix: 32 n bytes (two label arrays, two bounds, one
+ * array of distances) and O(k d).  Interrupts are checked every US_CHECK_EVERY
+ * rows of every pass over the rows.  Randomness comes from the caller's generator
+ * (params->uniform), so the same seed, data and row order give the same labels.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "uscore.h"
+
+/* A row is skipped only if its upper bound is below the threshold by this margin */
+#define US_KMEANS_MARGIN (1.0 - 1e-10)
+
+/* Work space of one K-Means fit */
+typedef struct KmeansWork
+{
+	const UsCore *core;
+	const UsMatrix *m;
+	const UsKmeansParams *params;
+	int			k;
+	double		tol;			/* absolute tolerance */
+	int32_t    *labels;			/* n */
+	double	   *upper;			/* n */
+	double	   *lower;			/* n */
+	double	   *dist;			/* n: seeding and relocation scratch */
+	double	   *centers;		/* k x d */
+	double	   *sums;			/* k x d */
+	int64_t    *counts;			/* k */
+	double	   *half;			/* k: half distance to the nearest other center */
+	double	   *shift;			/* k */
+} KmeansWork;
+
+static inline double
+SqDist(const double *a, const double *b, int d)
+{
+	double		s0 = 0.0;
+	double		s1 = 0.0;
+	int			j = 0;
+
+	for (; j + 1 < d; j += 2)
+	{
+		double		t0 = a[j] - b[j];
+		double		t1 = a[j + 1] - b[j + 1];
+
+		s0 += t0 * t0;
+		s1 += t1 * t1;
+	}
+	if (j < d)
+	{
+		double		t = a[j] - b[j];
+
+		s0 += t * t;
+	}
+	return s0 + s1;
+}
+
+static inline void
+CheckEvery(const UsCore *core, int64_t i)
+{
+	if (i % US_CHECK_EVERY == 0)
+		UsCheck(core);
+}
+
+static void
+Progress(const KmeansWork *w, const char *fmt, int a, int b, double x)
+{
+	char		buf[200];
+
+	if (!w->params->verbose || w->core->progress == NULL)
+		return;
+	snprintf(buf, sizeof(buf), fmt, a, b, x);
+	w->core->progress(w->core->arg, buf);
+}
+
+/*
+ * Tolerance relative to the data: tol times the mean of the column variances
+ */
+static double
+KmeansTolerance(const UsCore *core, const UsMatrix *m, double tol)
+{
+	int			d = m->d;
+	double	   *mean;
+	double	   *var;
+	double		total = 0.0;
+
+	if (tol == 0.0)
+		return 0.0;
+	mean = UsAlloc(core, sizeof(double) * d);
+	var = UsAlloc(core, sizeof(double) * d);
+	for (int64_t i = 0; i < m->n; i++)
+	{
+		const double *x = m->x + i * d;
+
+		CheckEvery(core, i);
+		for (int j = 0; j < d; j++)
+			mean[j] += x[j];
+	}
+	for (int j = 0; j < d; j++)
+		mean[j] /= (double) m->n;
+	for (int64_t i = 0; i < m->n; i++)
+	{
+		const double *x = m->x + i * d;
+
+		CheckEvery(core, i);
+		for (int j = 0; j < d; j++)
+		{
+			double		t = x[j] - mean[j];
+
+			var[j] += t * t;
+		}
+	}
+	for (int j = 0; j < d; j++)
+		total += var[j] / (double) m->n;
+	UsFree(core, mean);
+	UsFree(core, var);
+	return total / d * tol;
+}
+
+/*
+ * Draw a row index in [0, n) from a uniform double
+ */
+static int64_t
+DrawIndex(const UsKmeansParams *p, int64_t n)
+{
+	int64_t		i = (int64_t) (p->uniform(p->rng_arg) * (double) n);
+
+	return i < 0 ? 0 : (i >= n ? n - 1 : i);
+}
+
+/* Most local trials of k-means++ (2 + ln k for k up to 2^31) */
+#define US_KMEANS_MAX_TRIALS 24
+
+/*
+ * Seed the centers with greedy k-means++.
+ *
+ * All candidates of one step are drawn first (as scikit-learn does), then one pass
+ * over the rows sums each candidate's potential and a second pass updates the
+ * distances with the best candidate: two passes over the matrix per center, whatever
+ * the number of trials.  The labels hold each row's nearest chosen center meanwhile.
+ * A candidate cannot come nearer to a row than its nearest center a when the
+ * candidate is at least twice as far from a as the row is (triangle inequality);
+ * such rows cost no distance computation.  The margin keeps the potentials exactly
+ * those of computing every distance.
+ */
+static void
+KmeansPlusPlus(KmeansWork *w)
+{
+	const UsCore *core = w->core;
+	const UsMatrix *m = w->m;
+	const UsKmeansParams *p = w->params;
+	int64_t		n = m->n;
+	int			d = m->d;
+	int			k = w->k;
+	int			trials = 2 + (int) floor(log((double) k));
+	double	   *closest = w->dist;
+	int32_t    *near = w->labels;
+	double	   *quarter;		/* trials x k: a quarter of the squared distances */
+	double		pot = 0.0;
+	const double *c0 = m->x + DrawIndex(p, n) * d;
+
+	if (trials > US_KMEANS_MAX_TRIALS)
+		trials = US_KMEANS_MAX_TRIALS;
+	quarter = UsAlloc(core, sizeof(double) * trials * k);
+	memcpy(w->centers, c0, sizeof(double) * d);
+	for (int64_t i = 0; i < n; i++)
+	{
+		CheckEvery(core, i);
+		closest[i] = SqDist(m->x + i * d, c0, d);
+		near[i] = 0;
+		pot += closest[i];
+	}
+
+	for (int c = 1; c < k; c++)
+	{
+		int64_t		cand[US_KMEANS_MAX_TRIALS];
+		double		cand_pot[US_KMEANS_MAX_TRIALS];
+		int			best = 0;
+		const double *bx;
+		const double *bq;
+
+		UsCheck(core);
+		for (int t = 0; t < trials; t++)
+		{
+			double		r = p->uniform(p->rng_arg) * pot;
+			double		cum = 0.0;
+			const double *cx;
+
+			/* first row whose cumulative sum reaches r (numpy's searchsorted) */
+			cand[t] = n - 1;
+			for (int64_t i = 0; i < n; i++)
+			{
+				cum += closest[i];
+				if (cum >= r)
+				{
+					cand[t] = i;
+					break;
+				}
+			}
+			cx = m->x + cand[t] * d;
+			for (int a = 0; a < c; a++)
+				quarter[t * k + a] = p->plain ? -1.0 :
+					0.25 * SqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
+			cand_pot[t] = 0.0;
+		}
+
+		/* potential of each candidate */
+		for (int64_t i = 0; i < n; i++)
+		{
+			const double *x = m->x + i * d;
+			double		ci = closest[i];
+			int32_t		a = near[i];
+
+			CheckEvery(core, i);
+			for (int t = 0; t < trials; t++)
+			{
+				double		dd = ci;
+
+				if (dd > quarter[t * k + a])
+				{
+					double		dc = SqDist(x, m->x + cand[t] * d, d);
+
+					if (dc < dd)
+						dd = dc;
+				}
+				cand_pot[t] += dd;
+			}
+		}
+		for (int t = 1; t < trials; t++)
+			if (cand_pot[t] < cand_pot[best])
+				best = t;
+
+		/* distances to the chosen center, exactly as computed above */
+		bx = m->x + cand[best] * d;
+		bq = quarter + best * k;
+		for (int64_t i = 0; i < n; i++)
+		{
+			CheckEvery(core, i);
+			if (closest[i] > bq[near[i]])
+			{
+				double		dc = SqDist(m->x + i * d, bx, d);
+
+				if (dc < closest[i])
+				{
+					closest[i] = dc;
+					near[i] = c;
+				}
+			}
+		}
+		pot = cand_pot[best];
+		memcpy(w->centers + (size_t) c * d, bx, sizeof(double) * d);
+	}
+	UsFree(core, quarter);
+}
+
+/*
+ * Half the distance from each center to its nearest other center
+ */
+static void
+CenterHalfDistances(KmeansWork *w)
+{
+	int			k = w->k;
+	int			d = w->m->d;
+
+	for (int a = 0; a < k; a++)
+		w->half[a] = HUGE_VAL;
+	for (int a = 0; a < k; a++)
+		for (int b = a + 1; b < k; b++)
+		{
+			double		h = 0.5 * sqrt(SqDist(w->centers + (size_t) a * d,
+											  w->centers + (size_t) b * d, d));
+
+			if (h < w->half[a])
+				w->half[a] = h;
+			if (h < w->half[b])
+				w->half[b] = h;
+		}
+}
+
+/*
+ * Assign every row to its nearest center (E-step), using and updating the bounds.
+ * With full, every row computes all distances (first pass, or plain Lloyd).  With
+ * sums, accumulates each cluster's sum and count.  Returns the number of rows whose
+ * label changed.
+ */
+static int64_t
+KmeansAssign(KmeansWork *w, bool full, bool sums)
+{
+	const UsCore *core = w->core;
+	const UsMatrix *m = w->m;
+	int64_t		n = m->n;
+	int			d = m->d;
+	int			k = w->k;
+	const double *centers = w->centers;
+	int64_t		changed = 0;
+
+	CenterHalfDistances(w);
+	if (sums)
+	{
+		memset(w->sums, 0, sizeof(double) * (size_t) k * d);
+		memset(w->counts, 0, sizeof(int64_t) * k);
+	}
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		const double *x = m->x + i * d;
+		int32_t		a = w->labels[i];
+
+		CheckEvery(core, i);
+		if (!full)
+		{
+			double		bound = w->half[a] > w->lower[i] ? w->half[a] : w->lower[i];
+
+			bound *= US_KMEANS_MARGIN;
+			if (w->upper[i] <= bound)
+				goto assigned;
+			/* tighten the upper bound */
+			w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
+			if (w->upper[i] <= bound)
+				goto assigned;
+		}
+		/* all distances: nearest and second nearest */
+		{
+			double		d1 = HUGE_VAL;
+			double		d2 = HUGE_VAL;
+			int32_t		b1 = 0;
+
+			for (int c = 0; c < k; c++)
+			{
+				double		dd = SqDist(x, centers + (size_t) c * d, d);
+
+				if (dd < d1)
+				{
+					d2 = d1;
+					d1 = dd;
+					b1 = c;
+				}
+				else if (dd < d2)
+					d2 = dd;
+			}
+			if (b1 != a)
+			{
+				changed++;
+				w->labels[i] = a = b1;
+			}
+			w->upper[i] = sqrt(d1);
+			w->lower[i] = sqrt(d2);
+		}
+assigned:
+		if (sums)
+		{
+			double	   *s = w->sums + (size_t) a * d;
+
+			for (int j = 0; j < d; j++)
+				s[j] += x[j];
+			w->counts[a]++;
+		}
+	}
+	return changed;
+}
+
+/*
+ * Give each empty cluster the row farthest from its center, as scikit-learn's
+ * _relocate_empty_clusters_dense does: the row's values move from its cluster's sum
+ * to the empty cluster's, its label stays.
+ */
+static void
+KmeansRelocate(KmeansWork *w)
+{
+	const UsCore *core = w->core;
+	const UsMatrix *m = w->m;
+	int64_t		n = m->n;
+	int			d = m->d;
+	int			k = w->k;
+	int			nempty = 0;
+	int64_t    *far;
+	double		maxd = 0.0;
+
+	for (int c = 0; c < k; c++)
+		if (w->counts[c] == 0)
+			nempty++;
+	if (nempty == 0)
+		return;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		CheckEvery(core, i);
+		w->dist[i] = SqDist(m->x + i * d, w->centers + (size_t) w->labels[i] * d, d);
+		if (w->dist[i] > maxd)
+			maxd = w->dist[i];
+	}
+	if (maxd == 0.0)
+		return;
+
+	/* the nempty farthest rows, by decreasing distance, ties to the lower row */
+	far = UsAlloc(core, sizeof(int64_t) * nempty);
+	for (int e = 0; e < nempty; e++)
+		far[e] = -1;
+	for (int64_t i = 0; i < n; i++)
+	{
+		double		di = w->dist[i];
+		int			pos;
+
+		if (far[nempty - 1] >= 0 && !(di > w->dist[far[nempty - 1]]))
+			continue;
+		pos = nempty - 1;
+		while (pos > 0 && (far[pos - 1] < 0 || di > w->dist[far[pos - 1]]))
+		{
+			far[pos] = far[pos - 1];
+			pos--;
+		}
+		far[pos] = i;
+	}
+
+	for (int c = 0, e = 0; c < k && e < nempty; c++)
+	{
+		int64_t		row;
+		int32_t		old;
+		const double *x;
+
+		if (w->counts[c] != 0)
+			continue;
+		row = far[e++];
+		if (row < 0)
+			break;
+		old = w->labels[row];
+		x = m->x + row * d;
+		for (int j = 0; j < d; j++)
+		{
+			w->sums[(size_t) old * d + j] -= x[j];
+			w->sums[(size_t) c * d + j] = x[j];
+		}
+		w->counts[c] = 1;
+		w->counts[old]--;
+	}
+	UsFree(core, far);
+}
+
+/*
+ * M-step: new centers are the means; empty clusters sit on the largest cluster's
+ * center.  Moves the bounds by the shifts and returns the sum of squared shifts.
+ */
+static double
+KmeansUpdate(KmeansWork *w)
+{
+	const UsMatrix *m = w->m;
+	int64_t		n = m->n;
+	int			d = m->d;
+	int			k = w->k;
+	int			biggest = 0;
+	double		total = 0.0;
+	double		max1 = 0.0;
+	double		max2 = 0.0;
+	int			arg1 = -1;
+
+	for (int c = 1; c < k; c++)
+		if (w->counts[c] > w->counts[biggest])
+			biggest = c;
+	/* means into sums, in place */
+	for (int c = 0; c < k; c++)
+	{
+		double	   *s = w->sums + (size_t) c * d;
+
+		if (w->counts[c] > 0)
+		{
+			double		alpha = 1.0 / (double) w->counts[c];
+
+			for (int j = 0; j < d; j++)
+				s[j] *= alpha;
+		}
+	}
+	for (int c = 0; c < k; c++)
+		if (w->counts[c] <= 0)
+			memcpy(w->sums + (size_t) c * d, w->sums + (size_t) biggest * d,
+				   sizeof(double) * d);
+
+	for (int c = 0; c < k; c++)
+	{
+		double		sq = SqDist(w->sums + (size_t) c * d, w->centers + (size_t) c * d, d);
+		double		p = sqrt(sq);
+
+		w->shift[c] = p;
+		total += p * p;
+		if (p > max1)
+		{
+			max2 = max1;
+			max1 = p;
+			arg1 = c;
+		}
+		else if (p > max2)
+			max2 = p;
+	}
+	memcpy(w->centers, w->sums, sizeof(double) * (size_t) k * d);
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		int32_t		a = w->labels[i];
+
+		CheckEvery(w->core, i);
+		w->upper[i] += w->shift[a];
+		w->lower[i] -= (a == arg1) ? max2 : max1;
+	}
+	return total;
+}
+
+/* Sum of squared distances of the rows to their centers */
+static double
+KmeansInertia(const KmeansWork *w)
+{
+	const UsMatrix *m = w->m;
+	int			d = m->d;
+	double		total = 0.0;
+
+	for (int64_t i = 0; i < m->n; i++)
+	{
+		CheckEvery(w->core, i);
+		total += SqDist(m->x + i * d, w->centers + (size_t) w->labels[i] * d, d);
+	}
+	return total;
+}
+
+/*
+ * One run from the centers in w->centers.  Returns the iterations done; sets
+ * *converged and *inertia.
+ */
+static int
+KmeansSingle(KmeansWork *w, int run, bool *converged, double *inertia)
+{
+	int64_t		n = w->m->n;
+	int			max_iter = w->params->max_iter;
+	bool		strict = false;
+	bool		done = false;
+	int			it;
+
+	for (int64_t i = 0; i < n; i++)
+		w->labels[i] = -1;
+
+	for (it = 0; it < max_iter; it++)
+	{
+		int64_t		changed;
+		double		shift;
+
+		changed = KmeansAssign(w, it == 0 || w->params->plain, true);
+		KmeansRelocate(w);
+		shift = KmeansUpdate(w);
+		if (w->params->verbose)
+			Progress(w, "k-means run %d, iteration %d: inertia %.17g", run + 1, it + 1,
+					 KmeansInertia(w));
+		if (changed == 0)
+		{
+			strict = true;
+			done = true;
+			break;
+		}
+		if (shift <= w->tol)
+		{
+			done = true;
+			break;
+		}
+	}
+	if (it == max_iter)
+		it = max_iter - 1;
+	if (!strict)
+		(void) KmeansAssign(w, w->params->plain, false);
+	*converged = done;
+	*inertia = KmeansInertia(w);
+	return it + 1;
+}
+
+/* Whether two labelings are the same partition up to renumbering */
+static bool
+SameClustering(const UsCore *core, const int32_t *a, const int32_t *b, int64_t n, int k)
+{
+	int32_t    *map = UsAlloc(core, sizeof(int32_t) * k);
+	bool		same = true;
+
+	for (int c = 0; c < k; c++)
+		map[c] = -1;
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (map[a[i]] == -1)
+			map[a[i]] = b[i];
+		else if (map[a[i]] != b[i])
+		{
+			same = false;
+			break;
+		}
+	}
+	UsFree(core, map);
+	return same;
+}
+
+/*
+ * Fit K-Means; see the head of this file
+ */
+void
+UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
+		 UsKmeansResult *result)
+{
+	KmeansWork	w;
+	int64_t		n = m->n;
+	int			d = m->d;
+	int			k = params->k;
+	int			n_init = params->init ? 1 : params->n_init;
+	int32_t    *best_labels;
+	double	   *best_centers;
+	double		best_inertia = HUGE_VAL;
+	bool		have_best = false;
+	int64_t    *sizes;
+	int		   *order;
+	int		   *rank;
+
+	memset(&w, 0, sizeof(w));
+	w.core = core;
+	w.m = m;
+	w.params = params;
+	w.k = k;
+	w.tol = KmeansTolerance(core, m, params->tol);
+	w.labels = UsAlloc(core, sizeof(int32_t) * n);
+	w.upper = UsAlloc(core, sizeof(double) * n);
+	w.lower = UsAlloc(core, sizeof(double) * n);
+	w.dist = UsAlloc(core, sizeof(double) * n);
+	w.centers = UsAlloc(core, sizeof(double) * k * d);
+	w.sums = UsAlloc(core, sizeof(double) * k * d);
+	w.counts = UsAlloc(core, sizeof(int64_t) * k);
+	w.half = UsAlloc(core, sizeof(double) * k);
+	w.shift = UsAlloc(core, sizeof(double) * k);
+	best_labels = UsAlloc(core, sizeof(int32_t) * n);
+	best_centers = UsAlloc(core, sizeof(double) * k * d);
+
+	result->converged = true;
+	result->runs_not_converged = 0;
+	for (int run = 0; run < n_init; run++)
+	{
+		bool		converged;
+		double		inertia;
+		int			iters;
+
+		UsCheck(core);
+		if (params->init)
+			memcpy(w.centers, params->init, sizeof(double) * k * d);
+		else
+			KmeansPlusPlus(&w);
+		iters = KmeansSingle(&w, run, &converged, &inertia);
+		Progress(&w, "k-means run %d done after %d iterations: inertia %.17g",
+				 run + 1, iters, inertia);
+		if (!converged)
+			result->runs_not_converged++;
+		if (!have_best ||
+			(inertia < best_inertia && !SameClustering(core, w.labels, best_labels, n, k)))
+		{
+			int32_t    *tmp = best_labels;
+
+			best_labels = w.labels;
+			w.labels = tmp;
+			memcpy(best_centers, w.centers, sizeof(double) * k * d);
+			best_inertia = inertia;
+			result->iterations = iters;
+			result->converged = converged;
+			have_best = true;
+		}
+	}
+
+	/* renumber by decreasing size, ties to the lower number */
+	result->centers = UsAlloc(core, sizeof(double) * k * d);
+	result->sizes = UsAlloc(core, sizeof(int64_t) * k);
+	sizes = UsAlloc(core, sizeof(int64_t) * k);
+	order = UsAlloc(core, sizeof(int) * k);
+	rank = UsAlloc(core, sizeof(int) * k);
+	for (int64_t i = 0; i < n; i++)
+		sizes[best_labels[i]]++;
+	for (int c = 0; c < k; c++)
+	{
+		int			pos = c;
+
+		/* insertion sort: k is small */
+		while (pos > 0 && sizes[order[pos - 1]] < sizes[c])
+		{
+			order[pos] = order[pos - 1];
+			pos--;
+		}
+		order[pos] = c;
+	}
+	result->nonempty = 0;
+	for (int r = 0; r < k; r++)
+	{
+		rank[order[r]] = r;
+		memcpy(result->centers + (size_t) r * d, best_centers + (size_t) order[r] * d,
+			   sizeof(double) * d);
+		result->sizes[r] = sizes[order[r]];
+		if (sizes[order[r]] > 0)
+			result->nonempty++;
+	}
+	for (int64_t i = 0; i < n; i++)
+	{
+		CheckEvery(core, i);
+		best_labels[i] = rank[best_labels[i]];
+	}
+	result->labels = best_labels;
+	result->inertia = best_inertia;
+
+	UsFree(core, sizes);
+	UsFree(core, order);
+	UsFree(core, rank);
+	UsFree(core, best_centers);
+	UsFree(core, w.labels);
+	UsFree(core, w.upper);
+	UsFree(core, w.lower);
+	UsFree(core, w.dist);
+	UsFree(core, w.centers);
+	UsFree(core, w.sums);
+	UsFree(core, w.counts);
+	UsFree(core, w.half);
+	UsFree(core, w.shift);
+}
+
+/*
+ * Nearest of k centers to x (ties to the lower number)
+ */
+int
+UsKmeansNearest(const double *centers, int k, int d, const double *x, double *sqdist)
+{
+	int			best = 0;
+	double		bestd = HUGE_VAL;
+
+	for (int c = 0; c < k; c++)
+	{
+		double		dd = SqDist(x, centers + (size_t) c * d, d);
+
+		if (dd < bestd)
+		{
+			bestd = dd;
+			best = c;
+		}
+	}
+	if (sqdist)
+		*sqdist = bestd;
+	return best;
+}

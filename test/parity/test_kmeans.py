@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""Parity of userseg_kmeans (window form) with scikit-learn's KMeans.
+
+For several generated data sets, loaded into the database and fetched back so both
+sides see the same numbers:
+  (a) from the same initial centers: the same partition (labels equal up to a one to
+      one renaming), the same number of iterations, and inertia within 1e-9 relative
+      of KMeans(init=centers, n_init=1, algorithm='lloyd');
+  (b) k-means++ with n_init = 10: userseg's inertia at most scikit-learn's * 1.001.
+With scale 'none' both run on the raw data; with 'zscore' scikit-learn runs on
+StandardScaler's output (and the initial centers are scaled the same way).
+userseg's inertia and iterations are read from the NOTICE that userseg.progress
+prints at the end of a fit.
+"""
+import io
+import re
+import sys
+
+import numpy as np
+import psycopg2
+from sklearn.cluster import KMeans
+from sklearn.datasets import make_blobs
+from sklearn.preprocessing import StandardScaler
+
+failures = 0
+
+
+def check(ok, name, detail=""):
+    global failures
+    if ok:
+        print("ok - %s" % name)
+    else:
+        failures += 1
+        print("not ok - %s %s" % (name, detail))
+
+
+def datasets():
+    rng = np.random.RandomState(20240601)
+    out = []
+    X, _ = make_blobs(n_samples=3000, n_features=4, centers=5, cluster_std=1.0, random_state=1)
+    out.append(("separated blobs", X, 5))
+    X, _ = make_blobs(n_samples=2500, n_features=3, centers=4, cluster_std=1.5, random_state=2)
+    X = X @ np.array([[0.6, -0.6, 0.1], [-0.4, 0.8, 0.3], [0.2, 0.1, 1.5]])
+    out.append(("anisotropic", X, 4))
+    X, _ = make_blobs(n_samples=[1800, 400, 90, 30], n_features=5,
+                      cluster_std=[1.0, 2.5, 0.5, 0.3], random_state=3)
+    out.append(("unequal sizes", X, 4))
+    protos = rng.rand(6, 14) < 0.4
+    which = rng.randint(0, 6, size=2400)
+    bits = protos[which] ^ (rng.rand(2400, 14) < 0.08)
+    X = np.column_stack([bits.astype(float), rng.randn(2400) + which])
+    out.append(("one-hot columns", X, 6))
+    X = rng.rand(2000, 3)
+    out.append(("uniform noise", X, 7))
+    return out
+
+
+def load(cur, X):
+    cur.execute("DROP TABLE IF EXISTS kmeans_parity")
+    cur.execute("CREATE TABLE kmeans_parity (id int PRIMARY KEY, f float8[])")
+    buf = io.StringIO()
+    for i, row in enumerate(X):
+        buf.write("%d\t{%s}\n" % (i, ",".join(repr(float(v)) for v in row)))
+    buf.seek(0)
+    cur.copy_from(buf, "kmeans_parity", columns=("id", "f"))
+    cur.execute("SELECT f FROM kmeans_parity ORDER BY id")
+    return np.array([r[0] for r in cur.fetchall()], dtype=np.float64)
+
+
+def run(conn, cur, sql, params):
+    del conn.notices[:]
+    cur.execute(sql, params)
+    labels = np.array([r[0] for r in cur.fetchall()], dtype=np.int64)
+    done = [n for n in conn.notices if "k-means done" in n]
+    m = re.search(r"inertia ([-+0-9.eE]+), iterations (\d+)", done[-1]) if done else None
+    if m is None:
+        return labels, float("nan"), -1
+    return labels, float(m.group(1)), int(m.group(2))
+
+
+def same_partition(a, b):
+    fwd, back = {}, {}
+    for x, y in zip(a.tolist(), b.tolist()):
+        if fwd.setdefault(x, y) != y or back.setdefault(y, x) != x:
+            return False
+    return True
+
+
+def main():
+    conn = psycopg2.connect("")
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SET userseg.progress = on")
+    for name, X0, k in datasets():
+        X = load(cur, X0)
+        rng = np.random.RandomState(7)
+        init = X[rng.choice(len(X), k, replace=False)]
+        init_sql = "{%s}" % ",".join("{%s}" % ",".join(repr(float(v)) for v in c) for c in init)
+        for scale in ("none", "zscore"):
+            if scale == "zscore":
+                sc = StandardScaler().fit(X)
+                Xs, init_s = sc.transform(X), sc.transform(init)
+            else:
+                Xs, init_s = X, init
+            tag = "%s, scale %s" % (name, scale)
+
+            # (a) same initial centers
+            ours, inertia, iters = run(
+                conn, cur,
+                "SELECT userseg_kmeans(f, %s::float8[], 300, 1e-4, %s) OVER (ORDER BY id)"
+                " FROM kmeans_parity ORDER BY id", (init_sql, scale))
+            ref = KMeans(n_clusters=k, init=init_s, n_init=1, max_iter=300, tol=1e-4,
+                         algorithm="lloyd").fit(Xs)
+            check(same_partition(ours, ref.labels_), "%s: same labels from given centers" % tag,
+                  "(sizes userseg %s, scikit-learn %s)" %
+                  (np.bincount(ours).tolist(), np.bincount(ref.labels_).tolist()))
+            rel = abs(inertia - ref.inertia_) / max(ref.inertia_, 1e-300)
+            check(rel <= 1e-9, "%s: inertia from given centers within 1e-9" % tag,
+                  "(userseg %.17g, scikit-learn %.17g, relative %.3g)" % (inertia, ref.inertia_, rel))
+            check(iters == ref.n_iter_, "%s: iterations from given centers" % tag,
+                  "(userseg %d, scikit-learn %d)" % (iters, ref.n_iter_))
+
+            # (b) k-means++, n_init = 10
+            ours, inertia, iters = run(
+                conn, cur,
+                "SELECT userseg_kmeans(f, %s, 42, 10, 300, 1e-4, %s) OVER (ORDER BY id)"
+                " FROM kmeans_parity ORDER BY id", (k, scale))
+            ref = KMeans(n_clusters=k, init="k-means++", n_init=10, max_iter=300, tol=1e-4,
+                         random_state=0, algorithm="lloyd").fit(Xs)
+            check(inertia <= ref.inertia_ * 1.001,
+                  "%s: k-means++ inertia within 0.1%% of scikit-learn's" % tag,
+                  "(userseg %.17g, scikit-learn %.17g)" % (inertia, ref.inertia_))
+            sizes = np.bincount(ours, minlength=k)
+            check(len(set(ours.tolist())) == k and all(sizes[:-1] >= sizes[1:]),
+                  "%s: k-means++ labels 0..k-1 by decreasing size" % tag, "(sizes %s)" % sizes)
+    cur.execute("DROP TABLE IF EXISTS kmeans_parity")
+    conn.close()
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
