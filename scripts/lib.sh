@@ -86,24 +86,19 @@ setup_dirs() {
 # postgres binary, so a hard-linked copy of the server's binaries next to linked share and
 # lib folders serves this checkout's build without touching the system's folders.
 make_private_tree() {
-  local d f
+
   rm -rf "$INST"
   mkdir -p "$INST/usr/lib/postgresql/$PGVER" "$INST/usr/share/postgresql/$PGVER/extension" \
            "$INST/usr/lib/postgresql/$PGVER/lib"
   cp -al "$SYS_BINDIR" "$BINDIR" 2>/dev/null || cp -a "$SYS_BINDIR" "$BINDIR"
-  for f in "$SYS_SHAREDIR"/*; do
-    case "$(basename "$f")" in extension) continue ;; esac
-    ln -s "$f" "$INST/usr/share/postgresql/$PGVER/"
-  done
-  for f in "$SYS_SHAREDIR"/extension/*; do
-    case "$(basename "$f")" in userseg*) continue ;; esac
-    ln -s "$f" "$INST/usr/share/postgresql/$PGVER/extension/"
-  done
-  for f in "$SYS_LIBDIR"/*; do
-    case "$(basename "$f")" in userseg*) continue ;; esac
-    ln -s "$f" "$INST/usr/lib/postgresql/$PGVER/lib/"
-  done
-  chmod -R a+rX "$TMP"
+  # one ln per folder, not per file: the extension folder can hold a thousand files
+  find "$SYS_SHAREDIR" -mindepth 1 -maxdepth 1 ! -name extension \
+    -exec ln -s -t "$INST/usr/share/postgresql/$PGVER/" {} +
+  find "$SYS_SHAREDIR/extension" -mindepth 1 -maxdepth 1 ! -name 'userseg*' \
+    -exec ln -s -t "$INST/usr/share/postgresql/$PGVER/extension/" {} +
+  find "$SYS_LIBDIR" -mindepth 1 -maxdepth 1 ! -name 'userseg*' \
+    -exec ln -s -t "$INST/usr/lib/postgresql/$PGVER/lib/" {} +
+  chmod -R a+rX "$INST"
 }
 
 # build: compile and install into the private tree.
