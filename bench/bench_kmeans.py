@@ -42,6 +42,7 @@ import argparse
 import io
 import os
 import platform
+import re
 import statistics
 import threading
 import time
@@ -56,7 +57,8 @@ from threadpoolctl import threadpool_info
 USER_FEATURES = ["age", "daily_usage_minutes", "posts_per_day", "likes_received_per_day",
                  "comments_received_per_day", "messages_sent_per_day"]
 
-ROWS = []           # (part, case, userseg s, other s, ratio, goal, met, note)
+ROWS = []   # (part, case, userseg, other, ratio, goal, met, note, (cpu, cpu), userseg fit s)
+SPOOL = []  # the window partition alone, for comparison
 
 
 def backend_cpu(pid):
@@ -82,15 +84,43 @@ def connect():
     conn.autocommit = True
     cur = conn.cursor()
     cur.execute("SET max_parallel_workers_per_gather = 0")
+    # JIT off: PostGIS's window function has a high cost estimate, and JIT compilation
+    # (about 0.1-0.2 s here) would be charged to it without speeding it up
+    cur.execute("SET jit = off")
+    # userseg logs "k-means on N rows of D columns took X ms" at DEBUG1: the fit alone
+    cur.execute("SET client_min_messages = debug1")
     cur.execute("SELECT pg_backend_pid()")
     return conn, cur, cur.fetchone()[0]
 
 
-def median_runs(fn, runs):
-    """fn() -> (wall, cpu); one warm-up, then the medians of runs runs"""
+FIT_RE = re.compile(r"k-means on \d+ rows of \d+ columns took ([0-9.]+) ms")
+
+
+def fit_seconds(conn):
+    """Total of the fit times userseg logged since the last call, in seconds (or None)"""
+    found = [float(m.group(1)) / 1000.0 for m in map(FIT_RE.search, conn.notices) if m]
+    del conn.notices[:]
+    return sum(found) if found else None
+
+
+def median_runs(fn, runs, conn=None):
+    """fn() -> (wall, cpu); one warm-up, then the medians of runs runs (and of the fit
+    times userseg logged in conn, if given)"""
     fn()
-    res = [fn() for _ in range(runs)]
-    return statistics.median(r[0] for r in res), statistics.median(r[1] for r in res)
+    if conn is not None:
+        fit_seconds(conn)
+    res = []
+    fits = []
+    for _ in range(runs):
+        res.append(fn())
+        if conn is not None:
+            fits.append(fit_seconds(conn))
+    wall = statistics.median(r[0] for r in res)
+    cpu = statistics.median(r[1] for r in res)
+    if conn is None:
+        return wall, cpu
+    fits = [f for f in fits if f is not None]
+    return wall, cpu, (statistics.median(fits) if fits else None)
 
 
 def server_run(cur, pid, sql, args=None):
@@ -121,10 +151,10 @@ def load_matrix(cur, table, X):
     return np.array([r[0] for r in cur.fetchall()], dtype=np.float64)
 
 
-def add(part, case, ours, theirs, goal, note="", cpu=None):
+def add(part, case, ours, theirs, goal, note="", cpu=None, fit=None):
     ratio = ours / theirs if theirs else float("nan")
     met = "" if goal is None else ("yes" if ratio <= goal else "no")
-    ROWS.append((part, case, ours, theirs, ratio, goal, met, note, cpu))
+    ROWS.append((part, case, ours, theirs, ratio, goal, met, note, cpu, fit))
 
 
 # ---------------------------------------------------------------------------
@@ -137,6 +167,9 @@ def part_a(args):
     X, _ = make_blobs(n_samples=n, n_features=d, centers=k, cluster_std=2.0, random_state=0)
     X = StandardScaler().fit_transform(X)
     X = load_matrix(cur, "bench_kmeans_a", X)
+    spool = median_runs(lambda: server_run(cur, pid, "SELECT id, count(f) OVER () "
+                                           "FROM bench_kmeans_a"), args.runs)[0]
+    SPOOL.append(f"a: SELECT id, count(f) OVER () {spool:.3f} s")
     for n_init in (1, 10):
         sql = ("SELECT id, userseg_kmeans(f, %s, 0, %s, 300, 1e-4, 'none') OVER () "
                "FROM bench_kmeans_a")
@@ -144,7 +177,7 @@ def part_a(args):
         cur.execute(sql, params)
         got = dict(cur.fetchall())
         lab_us = np.array([got[i] for i in range(n)])
-        t_us, c_us = median_runs(lambda: server_run(cur, pid, sql, params), args.runs)
+        t_us, c_us, f_us = median_runs(lambda: server_run(cur, pid, sql, params), args.runs, conn)
 
         def sk():
             c0 = time.process_time()
@@ -160,7 +193,7 @@ def part_a(args):
                 f"userseg/sklearn {in_us / in_sk:.6f} {'<=' if in_us <= in_sk * 1.001 else '>'} 1.001; "
                 f"sklearn iterations {sk.km.n_iter_}")
         add("a", f"sklearn KMeans lloyd, n={n:,} d={d} k={k} n_init={n_init}",
-            t_us, t_sk, 1.0, note, (c_us, c_sk))
+            t_us, t_sk, 1.0, note, (c_us, c_sk), f_us)
     conn.close()
 
 
@@ -199,6 +232,11 @@ def part_b(args):
     got = dict(cur.fetchall())
     in_pg = inertia_of(X, np.array([got[i] for i in range(n)]))
     t_pg, c_pg = median_runs(lambda: server_run(cur, pid, pg_sql, (k,)), args.runs)
+    spool = median_runs(lambda: server_run(
+        cur, pid, "SELECT id, count(ARRAY[ST_X(geom), ST_Y(geom), ST_Z(geom)]) OVER () "
+        "FROM bench_kmeans_geo"), args.runs)[0]
+    SPOOL.append(f"b: SELECT id, count(ARRAY[ST_X(geom), ST_Y(geom), ST_Z(geom)]) OVER () "
+                 f"{spool:.3f} s")
 
     for n_init, tol in ((1, 0.0), (10, 1e-4)):
         sql = ("SELECT id, userseg_kmeans(ARRAY[ST_X(geom), ST_Y(geom), ST_Z(geom)], %s, 0, %s, "
@@ -207,12 +245,12 @@ def part_b(args):
         cur.execute(sql, params)
         got = dict(cur.fetchall())
         in_us = inertia_of(X, np.array([got[i] for i in range(n)]))
-        t_us, c_us = median_runs(lambda: server_run(cur, pid, sql, params), args.runs)
+        t_us, c_us, f_us = median_runs(lambda: server_run(cur, pid, sql, params), args.runs, conn)
         add("b", f"PostGIS {version} ST_ClusterKMeans, POINTZ n={n:,} k={k}; "
                  f"userseg n_init={n_init} tol={tol:g}",
             t_us, t_pg, 0.2,
             f"inertia userseg {in_us:.6g}, PostGIS {in_pg:.6g}; "
-            f"PostGIS uses Z: {'yes' if uses_z else 'NO'}", (c_us, c_pg))
+            f"PostGIS uses Z: {'yes' if uses_z else 'NO'}", (c_us, c_pg), f_us)
     conn.close()
 
 
@@ -309,22 +347,24 @@ def part_c(args):
         label_params = (k, n_init)
         label_case = ("STAND-IN (table form not installed): UPDATE ... FROM "
                       "(SELECT user_id, userseg_kmeans(...) OVER ())")
-    t_lab, c_lab = median_runs(timed(lambda: cur.execute(label_sql, label_params)), args.runs)
+    t_lab, c_lab, f_lab = median_runs(timed(lambda: cur.execute(label_sql, label_params)),
+                                      args.runs, conn)
     ctas_sql = (f"CREATE TABLE bench_users_labels AS SELECT user_id, "
                 f"userseg_kmeans({arr}, %s, 0, %s) OVER () AS segment FROM bench_users")
-    t_ctas, c_ctas = median_runs(timed(lambda: cur.execute(ctas_sql, (k, n_init))), args.runs)
+    t_ctas, c_ctas, f_ctas = median_runs(timed(lambda: cur.execute(ctas_sql, (k, n_init))),
+                                         args.runs, conn)
 
     py_note = (f"Python round trip: fetch {f_u:.2f} s, StandardScaler + KMeans {k_u:.2f} s, "
                f"COPY + UPDATE + commit {w_u:.2f} s")
     add("c1", f"labels into a column, n={n:,} d={len(USER_FEATURES)} k={k} n_init={n_init}: "
               + label_case + " vs Python (COPY + UPDATE)",
-        t_lab, t_py, 0.5, py_note, (c_lab, c_py))
+        t_lab, t_py, 0.5, py_note, (c_lab, c_py), f_lab)
     add("c2", "labels into a new table: CREATE TABLE AS ... userseg_kmeans(...) OVER () "
-              "vs Python (COPY + UPDATE)", t_ctas, t_py, 0.2, "", (c_ctas, c_py))
+              "vs Python (COPY + UPDATE)", t_ctas, t_py, 0.2, "", (c_ctas, c_py), f_ctas)
     add("c2'", "the same CREATE TABLE AS vs Python writing a new table (COPY, no UPDATE)",
         t_ctas, t_pyn, None,
         f"Python: fetch {f_n:.2f} s, StandardScaler + KMeans {k_n:.2f} s, "
-        f"CREATE TABLE + COPY + commit {w_n:.2f} s", (c_ctas, c_pyn))
+        f"CREATE TABLE + COPY + commit {w_n:.2f} s", (c_ctas, c_pyn), f_ctas)
     cur.execute("DROP TABLE IF EXISTS bench_users_labels")
     conn.close()
 
@@ -386,7 +426,7 @@ def part_d(args):
                  "yes" if private <= 2 * raw else "no",
                  f"MB (1e6 bytes): other = the raw matrix n*d*8; sampled RssAnon peak "
                  f"{anon / 1e6:.0f} MB; RssShmem after {shmem / 1e6:.0f} MB (shared_buffers "
-                 f"{sb}, work_mem {wm}, table {relsize / 1e6:.0f} MB); query {secs:.1f} s", None))
+                 f"{sb}, work_mem {wm}, table {relsize / 1e6:.0f} MB); query {secs:.1f} s", None, None))
     conn, cur, pid = connect()
     if has_table_form(cur):
         conn.close()
@@ -396,11 +436,11 @@ def part_d(args):
         ROWS.append(("d", f"peak backend memory, table form, n={n:,} d={d} k={k}",
                      private / 1e6, raw / 1e6, private / raw, 2.0,
                      "yes" if private <= 2 * raw else "no",
-                     f"sampled RssAnon peak {anon / 1e6:.0f} MB; query {secs:.1f} s", None))
+                     f"sampled RssAnon peak {anon / 1e6:.0f} MB; query {secs:.1f} s", None, None))
     else:
         conn.close()
         ROWS.append(("d", "peak backend memory, table form", float("nan"), raw / 1e6,
-                     float("nan"), 2.0, "", "not installed yet", None))
+                     float("nan"), 2.0, "", "not installed yet", None, None))
 
 
 def main():
@@ -430,14 +470,18 @@ def main():
     print()
     print(f"K-Means, median of {args.runs} runs after a warm-up; ratio = userseg / other "
           f"(lower is better; for d, MB over the raw matrix)")
-    print("| part | case | userseg | other | ratio | goal | met | CPU userseg / other (s) | notes |")
-    print("|---|---|---:|---:|---:|---:|:---:|---:|---|")
-    for part, case, a, b, r, goal, met, note, cpu in ROWS:
+    print("| part | case | userseg | of which fit | other | ratio | goal | met "
+          "| CPU userseg / other (s) | notes |")
+    print("|---|---|---:|---:|---:|---:|---:|:---:|---:|---|")
+    for part, case, a, b, r, goal, met, note, cpu, fit in ROWS:
         unit = " MB" if part == "d" else " s"
         cpu_s = f"{cpu[0]:.2f} / {cpu[1]:.2f}" if cpu else ""
+        fit_s = "" if fit is None else f"{fit:.3f} s"
         goal_s = "" if goal is None else f"<= {goal:g}x"
-        print(f"| {part} | {case} | {a:.3f}{unit} | {b:.3f}{unit} | {r:.2f}x | {goal_s} | {met} "
-              f"| {cpu_s} | {note} |")
+        print(f"| {part} | {case} | {a:.3f}{unit} | {fit_s} | {b:.3f}{unit} | {r:.2f}x | {goal_s} "
+              f"| {met} | {cpu_s} | {note} |")
+    for line in SPOOL:
+        print(f"window partition alone (median): {line}")
     print(f"load average after the run: {os.getloadavg()[0]:.2f}")
     return 0
 
