@@ -26,11 +26,12 @@
  * scikit-learn's argmin.
  *
  * Semantics follow scikit-learn 1.2's KMeans: tol is relative to the mean of the
- * column variances; an iteration converges strictly when no label changed, or when
- * the sum of the squared center shifts is at most tol; a run that did not converge
- * strictly gets a final assignment so labels match the centers; an empty cluster
- * takes the row farthest from its center (rows by decreasing distance to their
- * centers, ties to the lower row number; nothing moves if all distances are 0); of
+ * column variances; an iteration converges strictly when no label changed (and no
+ * empty cluster was refilled), or when the sum of the squared center shifts is at
+ * most tol; a run that did not converge strictly gets a final assignment so labels
+ * match the centers; an empty cluster takes the row farthest from its center (rows
+ * by decreasing distance to their centers, ties to the lower row number; nothing
+ * moves if all distances are 0 up to rounding, see KmeansRelocate); of
  * n_init runs, the one with the lowest inertia is kept (a later run replaces the
  * best only if it is lower and not the same partition).  Finally clusters are
  * renumbered by decreasing size (ties: lower number first).
@@ -353,12 +354,13 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 		{
 			double		bound = w->half[a] > w->lower[i] ? w->half[a] : w->lower[i];
 
+			/* strictly nearer: a tie must go to the lower center, as in plain Lloyd */
 			bound *= US_KMEANS_MARGIN;
-			if (w->upper[i] <= bound)
+			if (w->upper[i] < bound)
 				goto assigned;
 			/* tighten the upper bound */
 			w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
-			if (w->upper[i] <= bound)
+			if (w->upper[i] < bound)
 				goto assigned;
 		}
 		/* all distances: nearest and second nearest */
@@ -404,9 +406,13 @@ assigned:
 /*
  * Give each empty cluster the row farthest from its center, as scikit-learn's
  * _relocate_empty_clusters_dense does: the row's values move from its cluster's sum
- * to the empty cluster's, its label stays.
+ * to the empty cluster's, its label stays.  Nothing moves when every row sits on its
+ * center: scikit-learn tests for distances of exactly 0, here distances at the
+ * rounding level of a mean (below (1000 eps)^2 times the largest squared norm) count
+ * as 0, so duplicated rows do not make clusters hop between copies of one point.
+ * Returns whether a row moved.
  */
-static void
+static bool
 KmeansRelocate(KmeansWork *w)
 {
 	const UsCore *core = w->core;
@@ -417,22 +423,30 @@ KmeansRelocate(KmeansWork *w)
 	int			nempty = 0;
 	int64_t    *far;
 	double		maxd = 0.0;
+	double		maxnorm = 0.0;
 
 	for (int c = 0; c < k; c++)
 		if (w->counts[c] == 0)
 			nempty++;
 	if (nempty == 0)
-		return;
+		return false;
 
 	for (int64_t i = 0; i < n; i++)
 	{
+		const double *x = m->x + i * d;
+		double		norm = 0.0;
+
 		CheckEvery(core, i);
-		w->dist[i] = SqDist(m->x + i * d, w->centers + (size_t) w->labels[i] * d, d);
+		w->dist[i] = SqDist(x, w->centers + (size_t) w->labels[i] * d, d);
 		if (w->dist[i] > maxd)
 			maxd = w->dist[i];
+		for (int j = 0; j < d; j++)
+			norm += x[j] * x[j];
+		if (norm > maxnorm)
+			maxnorm = norm;
 	}
-	if (maxd == 0.0)
-		return;
+	if (maxd <= (1000.0 * DBL_EPSILON) * (1000.0 * DBL_EPSILON) * maxnorm)
+		return false;
 
 	/* the nempty farthest rows, by decreasing distance, ties to the lower row */
 	far = UsAlloc(core, sizeof(int64_t) * nempty);
@@ -476,6 +490,7 @@ KmeansRelocate(KmeansWork *w)
 		w->counts[old]--;
 	}
 	UsFree(core, far);
+	return true;
 }
 
 /*
@@ -580,15 +595,17 @@ KmeansSingle(KmeansWork *w, int run, bool *converged, double *inertia)
 	for (it = 0; it < max_iter; it++)
 	{
 		int64_t		changed;
+		bool		relocated;
 		double		shift;
 
 		changed = KmeansAssign(w, it == 0 || w->params->plain, true);
-		KmeansRelocate(w);
+		relocated = KmeansRelocate(w);
 		shift = KmeansUpdate(w);
 		if (w->params->verbose)
 			Progress(w, "k-means run %d, iteration %d: inertia %.17g", run + 1, it + 1,
 					 KmeansInertia(w));
-		if (changed == 0)
+		/* a relocation moved centers away from unchanged labels: not converged */
+		if (changed == 0 && !relocated)
 		{
 			strict = true;
 			done = true;
