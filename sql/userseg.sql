@@ -17,11 +17,57 @@
 -- Sample data
 ------------------------------------------------------------------------------
 
+-- Planner support for userseg_sample_users: reports n rows for a constant n.
+CREATE FUNCTION userseg_sample_users_support(internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_sample_users_support'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_sample_users_support(internal) IS
+'planner support for userseg_sample_users: the row count of a call with a constant n';
+
+-- IMMUTABLE: the rows depend only on n and seed (each row's generator is a local
+-- pg_prng_state seeded from the seed and the row number; no global state, no table,
+-- no setting is read).  PARALLEL SAFE: nothing is shared or written, so a worker
+-- produces the same rows as the leader.  STRICT: a NULL n or seed gives no rows.
+CREATE FUNCTION userseg_sample_users(n bigint, seed bigint DEFAULT 0)
+RETURNS TABLE (
+  user_id bigint,
+  age integer,
+  gender text,
+  platform text,
+  daily_usage_minutes integer,
+  posts_per_day integer,
+  likes_received_per_day integer,
+  comments_received_per_day integer,
+  messages_sent_per_day integer,
+  dominant_emotion text)
+AS 'MODULE_PATHNAME', 'userseg_sample_users'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+ROWS 1000
+SUPPORT userseg_sample_users_support;
+
+COMMENT ON FUNCTION userseg_sample_users(bigint, bigint) IS
+'n generated social-media users (1 to 100,000,000) with latent behavioral segments, deterministic for a seed';
+
 -- (end of sample data)
 
 ------------------------------------------------------------------------------
 -- Data layer
 ------------------------------------------------------------------------------
+
+-- What the data layer sees in a relation: one row per encoded column.  VOLATILE
+-- PARALLEL RESTRICTED: it reads a table named by a regclass through SPI (with a fresh
+-- snapshot), which must happen in the leader.  Not STRICT: a NULL features array is
+-- error 22004 rather than an empty result.
+CREATE FUNCTION userseg_describe(source regclass, features text[])
+RETURNS TABLE(column_name text, category text, type text, rows bigint, nulls bigint,
+              mean float8, stddev float8, min float8, max float8)
+AS 'MODULE_PATHNAME', 'userseg_describe'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_describe(regclass, text[]) IS
+'one row per encoded feature column (one-hot categories sorted by byte order): rows, NULLs, mean, sample stddev, min, max';
 
 -- (end of data layer)
 
@@ -29,11 +75,253 @@
 -- Scalers
 ------------------------------------------------------------------------------
 
+-- A fitted scaler.  The scaled value of x is (x - center) / scale, column by column,
+-- for every method:
+--   zscore  center = mean,    scale = population standard deviation (StandardScaler's
+--                                     mean_ and scale_)
+--   minmax  center = minimum, scale = range, max - min   (MinMaxScaler's data_min_ and
+--                                     data_range_; its scale_ is 1 / range)
+--   robust  center = median,  scale = 75th - 25th percentile (RobustScaler's center_
+--                                     and scale_)
+--   none    center = 0,       scale = 1
+-- A column whose scale would be zero (constant) gets scale 1, as scikit-learn does.
+-- n is the number of rows fitted on (n_samples_seen_).
+CREATE TYPE userseg_scaler AS (
+    method text,
+    n bigint,
+    center float8[],
+    scale float8[]
+);
+COMMENT ON TYPE userseg_scaler IS
+'A fitted scaler: method, rows fitted on, and per column center and scale; scaled = (x - center) / scale';
+
+-- Window function.  IMMUTABLE and PARALLEL SAFE as PostgreSQL's own window functions
+-- (row_number, ntile): the result depends only on the arguments and on the rows of the
+-- partition, which the executor supplies.  CALLED ON NULL INPUT: a NULL vector gives NULL
+-- and a NULL method is an error.  It reads the whole partition: the frame clause is
+-- ignored.
+CREATE FUNCTION userseg_scale(features float8[], method text DEFAULT 'zscore')
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_scale'
+LANGUAGE C WINDOW IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_scale(float8[], text) IS
+'Window function: the row''s features scaled by a scaler (zscore, minmax, robust or none) fitted on every row of the partition';
+
+-- Aggregate support.  The state is a float8[] (see src/scale.c) so that partial states
+-- need no serialization and Citus can push the aggregate down to its workers.  The
+-- transition function is not strict: the state is created at the first row with features.
+CREATE FUNCTION userseg_scaler_fit_trans(state float8[], features float8[], method text)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_scaler_fit_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_scaler_fit_trans(float8[], float8[], text) IS
+'Transition function of userseg_scaler_fit(features, method)';
+
+CREATE FUNCTION userseg_scaler_fit_trans(state float8[], features float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_scaler_fit_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_scaler_fit_trans(float8[], float8[]) IS
+'Transition function of userseg_scaler_fit(features), the zscore fit';
+
+CREATE FUNCTION userseg_scaler_fit_combine(a float8[], b float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_scaler_fit_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_scaler_fit_combine(float8[], float8[]) IS
+'Combine function of userseg_scaler_fit: merges two partial fits';
+
+CREATE FUNCTION userseg_scaler_fit_final(state float8[])
+RETURNS @extschema@.userseg_scaler
+AS 'MODULE_PATHNAME', 'userseg_scaler_fit_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_scaler_fit_final(float8[]) IS
+'Final function of userseg_scaler_fit: the fitted userseg_scaler';
+
+-- Aggregates take no defaults: the one-argument form fits a zscore scaler.
+CREATE AGGREGATE userseg_scaler_fit(features float8[], method text) (
+    SFUNC = @extschema@.userseg_scaler_fit_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_scaler_fit_combine,
+    FINALFUNC = @extschema@.userseg_scaler_fit_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_scaler_fit(float8[], text) IS
+'Fits a scaler (zscore, minmax, robust or none) on the rows of a group; NULL vectors are left out';
+
+CREATE AGGREGATE userseg_scaler_fit(features float8[]) (
+    SFUNC = @extschema@.userseg_scaler_fit_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_scaler_fit_combine,
+    FINALFUNC = @extschema@.userseg_scaler_fit_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_scaler_fit(float8[]) IS
+'Fits a zscore scaler (mean, population standard deviation) on the rows of a group; NULL vectors are left out';
+
+CREATE FUNCTION userseg_scale_apply(features float8[], scaler @extschema@.userseg_scaler)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_scale_apply'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_scale_apply(float8[], userseg_scaler) IS
+'Scales a feature vector with a fitted scaler: (x - center) / scale';
+
+CREATE FUNCTION userseg_scale_inverse(features float8[], scaler @extschema@.userseg_scaler)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_scale_inverse'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_scale_inverse(float8[], userseg_scaler) IS
+'Undoes userseg_scale_apply: x * scale + center';
+
 -- (end of scalers)
 
 ------------------------------------------------------------------------------
 -- Metrics
 ------------------------------------------------------------------------------
+
+-- Scores of a clustering, with scikit-learn's semantics, as aggregates over
+-- (features float8[], label int).  Rows with NULL features, a NULL element, a NULL
+-- label or label -1 (noise) are left out; fewer than 2 clusters gives NULL with a
+-- NOTICE.  The state is internal (the rows themselves: the exact silhouette needs
+-- them all), so these aggregates have serialize/deserialize functions for parallel
+-- plans; they are not for Citus push-down.  Support functions are IMMUTABLE: they
+-- depend on their arguments only.  Transition and combine functions are not
+-- STRICT (an internal state must start from NULL, and NULL rows are left out).
+
+CREATE FUNCTION userseg_metrics_trans(internal, float8[], int)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_metrics_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_metrics_trans(internal, float8[], int) IS
+'transition function of the userseg scores: keeps a row';
+
+CREATE FUNCTION userseg_metrics_trans_sampled(internal, float8[], int, int, int)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_metrics_trans_sampled'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_metrics_trans_sampled(internal, float8[], int, int, int) IS
+'transition function of the sampled silhouette: keeps a row, checks sample_size and seed';
+
+CREATE FUNCTION userseg_metrics_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_metrics_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_metrics_combine(internal, internal) IS
+'combine function of the userseg scores: appends the rows of one partial state to another';
+
+CREATE FUNCTION userseg_metrics_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'userseg_metrics_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_metrics_serialize(internal) IS
+'serialize function of the userseg scores';
+
+CREATE FUNCTION userseg_metrics_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_metrics_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_metrics_deserialize(bytea, internal) IS
+'deserialize function of the userseg scores: validates lengths, dimensions and values';
+
+CREATE FUNCTION userseg_silhouette_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'userseg_silhouette_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_silhouette_final(internal) IS
+'final function of userseg_silhouette';
+
+CREATE FUNCTION userseg_calinski_harabasz_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'userseg_calinski_harabasz_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_calinski_harabasz_final(internal) IS
+'final function of userseg_calinski_harabasz';
+
+CREATE FUNCTION userseg_davies_bouldin_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'userseg_davies_bouldin_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_davies_bouldin_final(internal) IS
+'final function of userseg_davies_bouldin';
+
+CREATE FUNCTION userseg_inertia_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'userseg_inertia_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_inertia_final(internal) IS
+'final function of userseg_inertia';
+
+CREATE AGGREGATE userseg_silhouette(features float8[], label int) (
+    SFUNC = userseg_metrics_trans,
+    STYPE = internal,
+    FINALFUNC = userseg_silhouette_final,
+    COMBINEFUNC = userseg_metrics_combine,
+    SERIALFUNC = userseg_metrics_serialize,
+    DESERIALFUNC = userseg_metrics_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_silhouette(float8[], int) IS
+'exact mean silhouette coefficient of a clustering (sklearn.metrics.silhouette_score)';
+
+-- sample_size >= the number of rows gives the exact score; the subset is drawn with
+-- a local generator seeded from seed (not numpy's subset)
+CREATE AGGREGATE userseg_silhouette(features float8[], label int, sample_size int, seed int) (
+    SFUNC = userseg_metrics_trans_sampled,
+    STYPE = internal,
+    FINALFUNC = userseg_silhouette_final,
+    COMBINEFUNC = userseg_metrics_combine,
+    SERIALFUNC = userseg_metrics_serialize,
+    DESERIALFUNC = userseg_metrics_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_silhouette(float8[], int, int, int) IS
+'mean silhouette coefficient of a random subset of sample_size rows, seeded';
+
+CREATE AGGREGATE userseg_calinski_harabasz(features float8[], label int) (
+    SFUNC = userseg_metrics_trans,
+    STYPE = internal,
+    FINALFUNC = userseg_calinski_harabasz_final,
+    COMBINEFUNC = userseg_metrics_combine,
+    SERIALFUNC = userseg_metrics_serialize,
+    DESERIALFUNC = userseg_metrics_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_calinski_harabasz(float8[], int) IS
+'Calinski-Harabasz score (variance ratio) of a clustering (sklearn.metrics.calinski_harabasz_score)';
+
+CREATE AGGREGATE userseg_davies_bouldin(features float8[], label int) (
+    SFUNC = userseg_metrics_trans,
+    STYPE = internal,
+    FINALFUNC = userseg_davies_bouldin_final,
+    COMBINEFUNC = userseg_metrics_combine,
+    SERIALFUNC = userseg_metrics_serialize,
+    DESERIALFUNC = userseg_metrics_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_davies_bouldin(float8[], int) IS
+'Davies-Bouldin score of a clustering (sklearn.metrics.davies_bouldin_score)';
+
+CREATE AGGREGATE userseg_inertia(features float8[], label int) (
+    SFUNC = userseg_metrics_trans,
+    STYPE = internal,
+    FINALFUNC = userseg_inertia_final,
+    COMBINEFUNC = userseg_metrics_combine,
+    SERIALFUNC = userseg_metrics_serialize,
+    DESERIALFUNC = userseg_metrics_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_inertia(float8[], int) IS
+'sum of squared distances of rows to their cluster''s mean (K-Means inertia)';
+
+-- A window function reads its whole partition: IMMUTABLE as the built-in window
+-- functions are (the result depends on the partition, which is its input).  Not
+-- STRICT: rows with NULL features or label get NULL, the others are still scored.
+CREATE FUNCTION userseg_silhouette_sample(features float8[], label int)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'userseg_silhouette_sample'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_silhouette_sample(float8[], int) IS
+'silhouette coefficient of each row of the window partition (sklearn.metrics.silhouette_samples)';
 
 -- (end of metrics)
 
@@ -93,7 +381,7 @@ COMMENT ON FUNCTION userseg_kmeans(float8[], float8[], int, float8, text) IS
 CREATE FUNCTION @extschema@.userseg_report_check(source regclass, label_column name,
                                                   features text[], categories text[])
 RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- checks the catalog for the reporting functions, which run in the leader
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE

@@ -105,10 +105,11 @@ UsCheckMemory(Size bytes, const char *what)
 
 	if ((uint64) bytes > limit)
 	{
-		char	   *need = DatumGetCString(DirectFunctionCall1(pg_size_pretty,
-															   Int64GetDatum((int64) bytes)));
-		char	   *have = DatumGetCString(DirectFunctionCall1(pg_size_pretty,
-															   Int64GetDatum((int64) limit)));
+		/* pg_size_pretty returns text, not a C string */
+		char	   *need = TextDatumGetCString(DirectFunctionCall1(pg_size_pretty,
+																   Int64GetDatum((int64) bytes)));
+		char	   *have = TextDatumGetCString(DirectFunctionCall1(pg_size_pretty,
+																   Int64GetDatum((int64) limit)));
 
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),

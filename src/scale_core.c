@@ -5,17 +5,22 @@
  *
  * zscore (StandardScaler): center is the mean, scale the population standard
  * deviation, both computed in two passes with the rounding correction of
- * scikit-learn's _incremental_mean_and_var; a column is constant when its
- * variance is within n * eps * var + (n * mean * eps)^2 (_is_constant_feature).
+ * scikit-learn's _incremental_mean_and_var (Chan, Golub & LeVeque 1983); the sum
+ * of the first pass is compensated (Neumaier 1974) so that the mean is nearly
+ * correctly rounded whatever the row order.  A column is constant, and gets
+ * scale 1, exactly when its variance is within n * eps * var + (n * mean * eps)^2
+ * (_is_constant_feature); scikit-learn applies no other threshold to it.
  *
  * minmax (MinMaxScaler to [0, 1]): center is the minimum, scale the range.
  *
- * robust (RobustScaler): center is the median, scale the interquartile range
- * (25th to 75th percentile, linear interpolation as numpy.percentile).  This
- * needs a sorted copy of one column at a time: O(n) extra memory, O(d n log n).
+ * robust (RobustScaler): center is the median (the mean of the two middle values
+ * for an even count, as numpy.median), scale the interquartile range (25th to
+ * 75th percentile, linear interpolation as numpy.percentile).  This needs a
+ * sorted copy of one column at a time: O(n) extra memory, O(d n log n).
  *
- * A scale below 10 * eps (or a constant column) becomes 1, so a constant column
- * maps to 0 and never to NaN.  Interrupts are checked once per column.
+ * For minmax and robust a scale below 10 * eps becomes 1 (_handle_zeros_in_scale),
+ * so a constant column maps to 0 and never to NaN.  Interrupts are checked once
+ * per column and every US_CHECK_EVERY * 16 rows in the row loops.
  *
  *-------------------------------------------------------------------------
  */
@@ -67,10 +72,36 @@ UsQuantileSorted(const double *sorted, int64_t n, double q)
 	return sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac;
 }
 
+/*
+ * Median of sorted values: the middle one, or the mean of the two middle ones
+ * (numpy.median's (a + b) / 2, written so that it cannot overflow)
+ */
+double
+UsMedianSorted(const double *sorted, int64_t n)
+{
+	if (n <= 0)
+		return NAN;
+	if (n % 2 == 1)
+		return sorted[n / 2];
+	return 0.5 * sorted[n / 2 - 1] + 0.5 * sorted[n / 2];
+}
+
 static inline double
 HandleZeroScale(double scale)
 {
 	return (scale < 10.0 * DBL_EPSILON) ? 1.0 : scale;
+}
+
+/*
+ * Is a column of this variance indistinguishable from a constant one?
+ * (scikit-learn's _is_constant_feature)
+ */
+bool
+UsZscoreIsConstant(double var, double mean, int64_t n)
+{
+	double		nme = (double) n * mean * DBL_EPSILON;
+
+	return var <= (double) n * DBL_EPSILON * var + nme * nme;
 }
 
 static void
@@ -80,7 +111,9 @@ FitZscore(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 	int64_t		n = m->n;
 	double	   *corr = UsAlloc(core, sizeof(double) * d);
 	double	   *ssq = UsAlloc(core, sizeof(double) * d);
+	double	   *comp = UsAlloc(core, sizeof(double) * d);
 
+	/* First pass: compensated column sums */
 	for (int j = 0; j < d; j++)
 		center[j] = 0.0;
 	for (int64_t i = 0; i < n; i++)
@@ -88,12 +121,12 @@ FitZscore(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 		const double *row = m->x + i * d;
 
 		for (int j = 0; j < d; j++)
-			center[j] += row[j];
+			UsNeumaierAdd(&center[j], &comp[j], row[j]);
 		if (i % (US_CHECK_EVERY * 16) == 0)
 			UsCheck(core);
 	}
 	for (int j = 0; j < d; j++)
-		center[j] /= (double) n;
+		center[j] = (center[j] + comp[j]) / (double) n;
 
 	for (int64_t i = 0; i < n; i++)
 	{
@@ -112,16 +145,12 @@ FitZscore(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 	for (int j = 0; j < d; j++)
 	{
 		double		var = (ssq[j] - corr[j] * corr[j] / (double) n) / (double) n;
-		double		bound = (double) n * DBL_EPSILON * var +
-			((double) n * center[j] * DBL_EPSILON) * ((double) n * center[j] * DBL_EPSILON);
 
-		if (var <= bound)
-			scale[j] = 1.0;
-		else
-			scale[j] = HandleZeroScale(sqrt(var));
+		scale[j] = UsZscoreIsConstant(var, center[j], n) ? 1.0 : sqrt(var);
 	}
 	UsFree(core, corr);
 	UsFree(core, ssq);
+	UsFree(core, comp);
 }
 
 static void
@@ -152,6 +181,18 @@ FitMinmax(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 		scale[j] = HandleZeroScale(scale[j] - center[j]);
 }
 
+/*
+ * Sort one column of n >= 1 values in place; its median and interquartile range
+ */
+void
+UsRobustColumn(double *col, int64_t n, double *center, double *scale)
+{
+	UsSortDoubles(col, n);
+	*center = UsMedianSorted(col, n);
+	*scale = HandleZeroScale(UsQuantileSorted(col, n, 0.75) -
+							 UsQuantileSorted(col, n, 0.25));
+}
+
 static void
 FitRobust(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 {
@@ -164,12 +205,119 @@ FitRobust(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 		UsCheck(core);
 		for (int64_t i = 0; i < n; i++)
 			col[i] = m->x[i * d + j];
-		UsSortDoubles(col, n);
-		center[j] = UsQuantileSorted(col, n, 0.5);
-		scale[j] = HandleZeroScale(UsQuantileSorted(col, n, 0.75) -
-								   UsQuantileSorted(col, n, 0.25));
+		UsRobustColumn(col, n, &center[j], &scale[j]);
 	}
 	UsFree(core, col);
+}
+
+/*
+ * Streaming zscore fit, for aggregates: per column three doubles, a compensated
+ * sum (sum, compensation) and M2, the sum of squared deviations from the mean.
+ * A row updates M2 as Welford (1962) does, with the mean taken from the
+ * compensated sum; two partial fits combine with the formula of Chan, Golub &
+ * LeVeque (1979): M2 = M2a + M2b + (mean_b - mean_a)^2 na nb / n.  The mean is
+ * then as precise as the two-pass fit's, and M2 within a few ulps of it per row.
+ */
+void
+UsZscoreAccAdd(double *acc, int64_t n_before, const double *row, int d)
+{
+	double		n1 = (double) (n_before + 1);
+
+	for (int j = 0; j < d; j++)
+	{
+		double	   *a = acc + 3 * j;
+		double		x = row[j];
+		double		mean_old = n_before > 0 ? (a[0] + a[1]) / (double) n_before : 0.0;
+		double		mean_new;
+
+		UsNeumaierAdd(&a[0], &a[1], x);
+		mean_new = (a[0] + a[1]) / n1;
+		a[2] += (x - mean_old) * (x - mean_new);
+	}
+}
+
+/* Combine the fit of nb rows (b) into that of na rows (a) */
+void
+UsZscoreAccCombine(double *a, int64_t na, const double *b, int64_t nb, int d)
+{
+	double		n = (double) na + (double) nb;
+
+	if (nb == 0)
+		return;
+	for (int j = 0; j < d; j++)
+	{
+		double	   *aj = a + 3 * j;
+		const double *bj = b + 3 * j;
+
+		if (na == 0)
+		{
+			aj[0] = bj[0];
+			aj[1] = bj[1];
+			aj[2] = bj[2];
+		}
+		else
+		{
+			double		delta = (bj[0] + bj[1]) / (double) nb - (aj[0] + aj[1]) / (double) na;
+
+			aj[2] += bj[2] + delta * delta * ((double) na / n) * (double) nb;
+			UsNeumaierAdd(&aj[0], &aj[1], bj[0]);
+			UsNeumaierAdd(&aj[0], &aj[1], bj[1]);
+		}
+	}
+}
+
+/* center (mean) and scale (population standard deviation, 1 if constant) of n >= 1 rows */
+void
+UsZscoreAccFinish(const double *acc, int64_t n, int d, double *center, double *scale)
+{
+	for (int j = 0; j < d; j++)
+	{
+		const double *a = acc + 3 * j;
+		double		mean = (a[0] + a[1]) / (double) n;
+		double		var = a[2] / (double) n;
+
+		center[j] = mean;
+		scale[j] = UsZscoreIsConstant(var, mean, n) ? 1.0 : sqrt(var);
+	}
+}
+
+/* Streaming minmax fit: per column the minimum and the maximum */
+void
+UsMinmaxAccAdd(double *acc, int64_t n_before, const double *row, int d)
+{
+	for (int j = 0; j < d; j++)
+	{
+		double	   *a = acc + 2 * j;
+
+		if (n_before == 0 || row[j] < a[0])
+			a[0] = row[j];
+		if (n_before == 0 || row[j] > a[1])
+			a[1] = row[j];
+	}
+}
+
+void
+UsMinmaxAccCombine(double *a, int64_t na, const double *b, int64_t nb, int d)
+{
+	if (nb == 0)
+		return;
+	for (int j = 0; j < d; j++)
+	{
+		if (na == 0 || b[2 * j] < a[2 * j])
+			a[2 * j] = b[2 * j];
+		if (na == 0 || b[2 * j + 1] > a[2 * j + 1])
+			a[2 * j + 1] = b[2 * j + 1];
+	}
+}
+
+void
+UsMinmaxAccFinish(const double *acc, int d, double *center, double *scale)
+{
+	for (int j = 0; j < d; j++)
+	{
+		center[j] = acc[2 * j];
+		scale[j] = HandleZeroScale(acc[2 * j + 1] - acc[2 * j]);
+	}
 }
 
 /*

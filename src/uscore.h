@@ -18,6 +18,7 @@
 #ifndef USCORE_H
 #define USCORE_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -87,11 +88,51 @@ extern void UsScaleApply(const UsMatrix *m, const double *center, const double *
 /* Undo UsScaleApply in place: x = x * scale + center */
 extern void UsScaleInverse(const UsMatrix *m, const double *center, const double *scale);
 
+/*
+ * Streaming fits, for aggregates (see scale_core.c).  acc holds 3 doubles per column
+ * for zscore (compensated sum, M2), 2 for minmax (min, max); it starts zeroed.
+ * n_before/na/nb are the rows already in acc.  The robust scaler needs every value:
+ * UsRobustColumn fits one column.
+ */
+#define US_ZSCORE_ACC_PER_COL 3
+#define US_MINMAX_ACC_PER_COL 2
+extern void UsZscoreAccAdd(double *acc, int64_t n_before, const double *row, int d);
+extern void UsZscoreAccCombine(double *a, int64_t na, const double *b, int64_t nb, int d);
+extern void UsZscoreAccFinish(const double *acc, int64_t n, int d, double *center,
+							  double *scale);
+extern void UsMinmaxAccAdd(double *acc, int64_t n_before, const double *row, int d);
+extern void UsMinmaxAccCombine(double *a, int64_t na, const double *b, int64_t nb, int d);
+extern void UsMinmaxAccFinish(const double *acc, int d, double *center, double *scale);
+/* Sort a column of n >= 1 values in place; center = median, scale = IQR (or 1) */
+extern void UsRobustColumn(double *col, int64_t n, double *center, double *scale);
+
 /* Quantile q in [0, 1] of sorted values, linear interpolation (numpy's default) */
 extern double UsQuantileSorted(const double *sorted, int64_t n, double q);
 
+/* Median of sorted values as numpy.median: the mean of the two middle ones if n is even */
+extern double UsMedianSorted(const double *sorted, int64_t n);
+
 /* Sort doubles ascending (no NaN) */
 extern void UsSortDoubles(double *x, int64_t n);
+
+/* scikit-learn's _is_constant_feature: var <= n eps var + (n mean eps)^2 */
+extern bool UsZscoreIsConstant(double var, double mean, int64_t n);
+
+/*
+ * Compensated summation (Neumaier 1974): *sum + *comp is the running total.
+ * Needs strict IEEE evaluation (no fast-math).
+ */
+static inline void
+UsNeumaierAdd(double *sum, double *comp, double x)
+{
+	double		t = *sum + x;
+
+	if (fabs(*sum) >= fabs(x))
+		*comp += (*sum - t) + x;
+	else
+		*comp += (x - t) + *sum;
+	*sum = t;
+}
 
 /* ---- metrics_core.c: scores of a clustering (see that file) ----
  *
@@ -102,6 +143,9 @@ extern void UsSortDoubles(double *x, int64_t n);
 /* Mean silhouette (Rousseeuw 1987, as sklearn); per_row[n] receives each row's, if not NULL */
 extern double UsSilhouette(const UsCore *core, const UsMatrix *m, const int32_t *labels,
 						   int k, double *per_row);
+
+/* Bytes UsSilhouette allocates for n rows, d columns, k clusters (to check a budget) */
+extern size_t UsSilhouetteWorkBytes(int64_t n, int d, int k);
 
 /* Sum of squared distances of rows to their cluster's mean (k >= 1) */
 extern double UsInertia(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k);

@@ -10,9 +10,11 @@
  *	22004 null_value_not_allowed	 NULL element, or a NULL with nulls => 'error'
  *	22023 invalid_parameter_value	 unknown option values (with a hint listing the valid)
  *	2202E array_subscript_error		 (not used: ragged input is 22000)
- *	42501 insufficient_privilege	 a relation the caller may not read
+ *	42501 insufficient_privilege	 a relation the caller may not read (or update)
  *	42703 undefined_column			 an unknown column
- *	42804 datatype_mismatch			 a column of a type that cannot be a feature
+ *	42804 datatype_mismatch			 a column of a type that cannot be a feature,
+ *									 or a label column that is not an integer
+ *	42809 wrong_object_type			 a relation kind without rows, or without ctids
  *	54000 program_limit_exceeded	 over userseg.memory_limit (both sizes named)
  *
  *-------------------------------------------------------------------------
@@ -22,6 +24,7 @@
 
 #include "userseg.h"
 
+#include "access/attnum.h"
 #include "storage/itemptr.h"
 #include "utils/array.h"
 #include "windowapi.h"
@@ -98,7 +101,59 @@ extern UsWinData *UsWinReadPartition(WindowObject winobj, int feature_argno,
 /* Memory context that lives as long as the current partition */
 extern MemoryContext UsWinPartitionContext(WindowObject winobj);
 
-/* ---- datalayer.c: relations through SPI ---- */
+/* ---- relation.c: relations through SPI, label columns ---- */
+
+/*
+ * Reading a relation
+ *
+ * The relation arrives as a regclass; feature names arrive as text and are resolved
+ * with get_attnum exactly as written (no case folding), then quoted: identifiers are
+ * never spliced into queries.  Every query of one read runs under one snapshot (taken
+ * when the read starts), so the row count, the categories and the rows agree.  Rows are
+ * fetched through a cursor in batches, checking interrupts; memory is the n x d matrix
+ * (checked against userseg.memory_limit before it is allocated) plus the categories
+ * and one batch.
+ *
+ * Encoding.  Numeric columns (int2, int4, int8, float4, float8, numeric, and domains
+ * over them) are one column each, converted to float8.  text, varchar, char, enum and
+ * boolean columns (and domains over them) are one-hot encoded: one column per distinct
+ * non-NULL value, in the byte order of the values' text (COLLATE "C"; boolean: false,
+ * true; enum: its labels' text, not the enum's declared order; char: without trailing
+ * blanks), each 1 in rows of that value and 0 elsewhere.  A categorical column whose
+ * values are all NULL has no encoded column.  With nulls => 'skip', categories are
+ * taken from the rows kept only (as pandas' get_dummies after dropna()).
+ *
+ * NULL policy.  US_NULLS_SKIP leaves out every row with a NULL in any feature and
+ * raises a NOTICE saying how many rows were skipped and the NULLs per column;
+ * US_NULLS_IMPUTE puts the column mean (over its non-NULL values) in numeric columns
+ * and the most frequent category (ties to the first in sort order) in one-hot columns;
+ * a column of only NULLs cannot be imputed (22000).  US_NULLS_ERROR raises 22004
+ * naming the first column with NULLs.  US_NULLS_KEEP keeps every row: NaN marks a NULL
+ * in a numeric column, a NULL category is all zeros (as pandas' get_dummies).
+ *
+ * Empty input.  An empty relation, or one whose rows are all skipped, is not an error
+ * here: the result has n = 0 (and x = NULL).  Callers that need rows raise 22000
+ * ("no rows to ...") themselves; describe shows counts of zero.
+ *
+ * Errors: 22004 NULL features array or element; 22023 empty features array, more than
+ * one dimension, duplicate names, more than 1600 names; 42P01 a relation dropped
+ * meanwhile; 42809 a relation kind without rows (index, sequence, composite type);
+ * 42501 without SELECT on the table or on every feature column; 42703 an unknown,
+ * dropped or system column; 42804 a column of another type (hint lists the types);
+ * 22000 NaN or Infinity in a float or numeric column (naming it); 54000 over
+ * userseg.memory_limit.
+ */
+
+/* One source column asked for */
+typedef struct UsFeature
+{
+	char	   *name;			/* column name as written */
+	AttrNumber	attnum;
+	Oid			typid;			/* declared type (a domain stays a domain) */
+	bool		onehot;			/* one-hot encoded (text, varchar, char, enum, bool) */
+	int			first;			/* first encoded column */
+	int			ncols;			/* encoded columns: 1, or its categories (maybe 0) */
+} UsFeature;
 
 /* One column of the encoded matrix */
 typedef struct UsColumn
@@ -112,7 +167,9 @@ typedef struct UsColumn
 typedef struct UsRelData
 {
 	Oid			relid;
+	char	   *relname;		/* schema-qualified, quoted: for queries and messages */
 	int			nfeatures;		/* source columns asked for */
+	UsFeature  *features;		/* nfeatures of them */
 	int			d;				/* encoded columns */
 	UsColumn   *cols;			/* d of them */
 	int64		nrows;			/* rows read */
@@ -120,20 +177,61 @@ typedef struct UsRelData
 	int64		nskipped;		/* rows left out for NULLs (nulls => 'skip') */
 	int64	   *nulls;			/* per source feature: rows where it is NULL */
 	double	   *x;				/* n x d; NaN marks NULL with US_NULLS_KEEP */
-	ItemPointerData *tids;		/* n ctids, when asked for */
+
+	/*
+	 * Row identities, when asked for (want_tids, or read for labels): tids[i] and
+	 * tableoids[i] identify matrix row i; skipped_tids / skipped_tableoids the
+	 * nskipped rows left out.  The table oid tells partitions and inheritance
+	 * children apart (their ctids overlap).  A ctid stays valid only while no one
+	 * else may update the table: see UsReadRelationForLabels.
+	 */
+	ItemPointerData *tids;		/* n ctids */
+	Oid		   *tableoids;		/* n table oids */
+	ItemPointerData *skipped_tids;	/* nskipped ctids */
+	Oid		   *skipped_tableoids;	/* nskipped table oids */
+	bool		for_labels;		/* read by UsReadRelationForLabels */
 } UsRelData;
 
 /*
- * Read the named columns of a relation into a matrix.  Numeric columns (int2, int4,
- * int8, float4, float8, numeric) are one column each; text, varchar, char, enum and
- * boolean columns are one-hot encoded, one column per distinct non-NULL value, in the
- * byte order of the values' text (boolean: false, true).  Checks SELECT privilege
- * (42501), resolves every name exactly as written (42703), rejects other types
- * (42804), empty feature lists (22023), NaN or Infinity in a float column (22000) and
- * checks the budget before allocating.  With want_tids, records each row's ctid so
- * results can be written back.
+ * Read the named columns of a relation into a matrix (see above).  Takes an
+ * AccessShareLock on the relation (as a SELECT would), so concurrent writers may
+ * change rows afterwards: the ctids recorded with want_tids name rows as they were
+ * in the read's snapshot, fine for reporting but not for writing labels.  Works on
+ * tables, partitioned tables, views, materialized views and foreign tables; want_tids
+ * needs a table or a partitioned table (42809).  Allocates the result in the current
+ * memory context.
  */
 extern UsRelData *UsReadRelation(Oid relid, ArrayType *features, UsNullPolicy nulls,
 								 bool want_tids);
+
+/*
+ * Read for writing labels into label_column afterwards with UsWriteLabels, in the same
+ * transaction.  Before locking, checks UPDATE privilege on the table (or on the label
+ * column when it exists) and, when the column does not exist yet, that the caller owns
+ * the table so it can be added (42501).  Then takes a ShareRowExclusiveLock, held until
+ * the transaction ends: concurrent readers go on, concurrent writers (and VACUUM, other
+ * label writers) wait, so the ctids read stay valid until the labels are written.  The
+ * read's snapshot is taken after the lock is granted, so it sees every row a writer
+ * committed before.  Checks the label column: an existing column must be int2, int4 or
+ * int8 (42804), may not be a system column, a generated column or a feature (22023).
+ * Records row identities.  Tables and partitioned tables only (42809).
+ */
+extern UsRelData *UsReadRelationForLabels(Oid relid, ArrayType *features,
+										  UsNullPolicy nulls, const char *label_column);
+
+/*
+ * Write labels[i] for matrix row i into label_column of a relation read with
+ * UsReadRelationForLabels, and NULL into the rows left out (skipped), in ONE UPDATE
+ * statement joining on (tableoid, ctid) from arrays bound as parameters: concurrent
+ * readers see all old or all new labels, and a rollback restores the old ones.  Adds
+ * the column as integer when it does not exist (ALTER TABLE ... ADD COLUMN, which
+ * takes an AccessExclusiveLock until the transaction ends; it does not rewrite the
+ * table, so ctids stay valid).  Rows whose label does not change are not rewritten
+ * (a nightly re-run with stable labels writes little).  Returns the rows whose label
+ * changed.  Row-level security policies and triggers of the table apply as to any
+ * UPDATE.
+ */
+extern int64 UsWriteLabels(const UsRelData *rel, const char *label_column,
+						   const int32 *labels);
 
 #endif							/* USDATA_H */

@@ -1,0 +1,726 @@
+/*-------------------------------------------------------------------------
+ *
+ * metrics.c
+ *	  SQL surface of the scores of a clustering: the aggregates
+ *	  userseg_silhouette, userseg_calinski_harabasz, userseg_davies_bouldin,
+ *	  userseg_inertia over (features float8[], label int), and the window
+ *	  function userseg_silhouette_sample.
+ *
+ * The aggregates keep the rows in an internal state (a growing buffer in the
+ * aggregate context, checked against userseg.memory_limit as it grows), with
+ * combine, serialize and deserialize functions for parallel aggregation.  Rows
+ * with NULL features, a NULL element, a NULL label or label -1 (noise) are left
+ * out.  The final function sorts the rows into a canonical order (label, then
+ * the feature values), so the result does not depend on the order in which the
+ * rows arrived (serial or parallel plans give the same bits), renumbers the
+ * labels 0..k-1 and calls the core (metrics_core.c).
+ *
+ * The sampled silhouette draws sample_size of the canonically ordered rows with
+ * a local pg_prng_state seeded from seed (a partial Fisher-Yates shuffle).  It is
+ * a random subset like scikit-learn's sample_size, but not numpy's subset.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "usdata.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "common/int.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "windowapi.h"
+
+#if PG_VERSION_NUM >= 150000
+#include "common/pg_prng.h"
+#endif
+
+PG_FUNCTION_INFO_V1(userseg_metrics_trans);
+PG_FUNCTION_INFO_V1(userseg_metrics_trans_sampled);
+PG_FUNCTION_INFO_V1(userseg_metrics_combine);
+PG_FUNCTION_INFO_V1(userseg_metrics_serialize);
+PG_FUNCTION_INFO_V1(userseg_metrics_deserialize);
+PG_FUNCTION_INFO_V1(userseg_silhouette_final);
+PG_FUNCTION_INFO_V1(userseg_calinski_harabasz_final);
+PG_FUNCTION_INFO_V1(userseg_davies_bouldin_final);
+PG_FUNCTION_INFO_V1(userseg_inertia_final);
+PG_FUNCTION_INFO_V1(userseg_silhouette_sample);
+
+/* Serialized state: header, then n int32 labels, then n * d float8 */
+#define METRICS_MAGIC 0x55534d31	/* "USM1" */
+#define METRICS_HEADER (5 * sizeof(int32) + sizeof(int64))
+
+typedef struct MetricsState
+{
+	int32		d;				/* 0 until the first feature vector */
+	bool		sampled;		/* the sampled silhouette */
+	int32		sample_size;
+	int32		seed;
+	int64		n;				/* rows kept */
+	int64		cap;			/* rows allocated */
+	double	   *x;				/* cap x d */
+	int32	   *labels;			/* cap */
+} MetricsState;
+
+/* Rows of one score in canonical order, labels renumbered */
+typedef struct MetricsRows
+{
+	UsMatrix	m;
+	int32	   *labels;
+	int			k;
+} MetricsRows;
+
+/* ---- random subsets ---- */
+
+#if PG_VERSION_NUM >= 150000
+typedef pg_prng_state MetricsPrng;
+
+static void
+MetricsPrngSeed(MetricsPrng *st, int32 seed)
+{
+	pg_prng_seed(st, (uint64) (int64) seed);
+}
+
+static uint64
+MetricsPrngRange(MetricsPrng *st, uint64 lo, uint64 hi)
+{
+	return pg_prng_uint64_range(st, lo, hi);
+}
+#else
+/* Before 15 there is no pg_prng: splitmix64 (samples differ from 15's) */
+typedef uint64 MetricsPrng;
+
+static void
+MetricsPrngSeed(MetricsPrng *st, int32 seed)
+{
+	*st = (uint64) (int64) seed;
+}
+
+static uint64
+MetricsPrngRange(MetricsPrng *st, uint64 lo, uint64 hi)
+{
+	uint64		z = (*st += UINT64CONST(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	z ^= z >> 31;
+	return lo + z % (hi - lo + 1);
+}
+#endif
+
+/* ---- the aggregate state ---- */
+
+static MemoryContext
+MetricsAggContext(FunctionCallInfo fcinfo, const char *fn)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "%s called in non-aggregate context, please report a bug", fn);
+	return aggcxt;
+}
+
+/* Bytes of cap rows of d values and a label, overflow-checked */
+static Size
+MetricsRowBytes(int64 cap, int d)
+{
+	int64		per;
+	int64		bytes;
+
+	if (pg_mul_s64_overflow((int64) d, (int64) sizeof(double), &per) ||
+		pg_add_s64_overflow(per, (int64) sizeof(int32), &per) ||
+		pg_mul_s64_overflow(cap, per, &bytes) ||
+		(uint64) bytes > (uint64) SIZE_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows for a userseg score: " INT64_FORMAT " rows of %d values",
+						cap, d)));
+	return (Size) bytes;
+}
+
+/* Make room for at least want rows */
+static void
+MetricsReserve(MetricsState *st, MemoryContext cxt, int64 want)
+{
+	int64		cap;
+
+	if (want <= st->cap)
+		return;
+	cap = Max(st->cap * 2, 64);
+	if (cap < want)
+		cap = want;
+	UsCheckMemory(MetricsRowBytes(cap, st->d), "the data of a userseg score");
+	if (st->x == NULL)
+	{
+		st->x = MemoryContextAllocExtended(cxt, sizeof(double) * (Size) cap * st->d,
+										   MCXT_ALLOC_HUGE);
+		st->labels = MemoryContextAllocExtended(cxt, sizeof(int32) * (Size) cap,
+												MCXT_ALLOC_HUGE);
+	}
+	else
+	{
+		st->x = repalloc_huge(st->x, sizeof(double) * (Size) cap * st->d);
+		st->labels = repalloc_huge(st->labels, sizeof(int32) * (Size) cap);
+	}
+	st->cap = cap;
+}
+
+static MetricsState *
+MetricsNewState(MemoryContext cxt)
+{
+	return (MetricsState *) MemoryContextAllocZero(cxt, sizeof(MetricsState));
+}
+
+/*
+ * Add one row (features, label) to the state; rows left out are only checked
+ */
+static void
+MetricsAddRow(FunctionCallInfo fcinfo, MetricsState *st, MemoryContext aggcxt)
+{
+	ArrayType  *a;
+	int32		label;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		return;
+	a = PG_GETARG_ARRAYTYPE_P(1);
+	label = PG_GETARG_INT32(2);
+	if (st->d == 0)
+		st->d = UsVectorDims(a);
+	MetricsReserve(st, aggcxt, st->n + 1);
+	/* converted in place; the row counts only if it has no NULL and is no noise */
+	if (!UsVectorToDoublesOrNull(a, st->d, st->x + st->n * st->d, "feature vector"))
+		return;
+	if (label == -1)
+		return;
+	st->labels[st->n] = label;
+	st->n++;
+}
+
+/*
+ * Transition: keep a row
+ */
+Datum
+userseg_metrics_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = MetricsAggContext(fcinfo, "userseg_metrics_trans");
+	MetricsState *st = PG_ARGISNULL(0) ? NULL : (MetricsState *) PG_GETARG_POINTER(0);
+
+	if (st == NULL)
+		st = MetricsNewState(aggcxt);
+	MetricsAddRow(fcinfo, st, aggcxt);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Transition of the sampled silhouette: also check sample_size and seed
+ */
+Datum
+userseg_metrics_trans_sampled(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = MetricsAggContext(fcinfo, "userseg_metrics_trans_sampled");
+	MetricsState *st = PG_ARGISNULL(0) ? NULL : (MetricsState *) PG_GETARG_POINTER(0);
+	int32		sample_size;
+	int32		seed;
+
+	if (PG_ARGISNULL(3) || PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sample_size and seed of userseg_silhouette must not be NULL"),
+				 errhint("Call userseg_silhouette(features, label) for the exact score.")));
+	sample_size = PG_GETARG_INT32(3);
+	seed = PG_GETARG_INT32(4);
+	if (sample_size < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_size must be at least 2"),
+				 errdetail("sample_size is %d.", sample_size),
+				 errhint("Valid sample sizes are 2 or more; a size of at least the number of rows gives the exact score.")));
+	if (st == NULL)
+	{
+		st = MetricsNewState(aggcxt);
+		st->sampled = true;
+		st->sample_size = sample_size;
+		st->seed = seed;
+	}
+	else if (st->sample_size != sample_size || st->seed != seed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_size and seed must be the same for every row"),
+				 errdetail("Found sample_size %d with seed %d and sample_size %d with seed %d.",
+						   st->sample_size, st->seed, sample_size, seed)));
+	MetricsAddRow(fcinfo, st, aggcxt);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Combine two partial states into the first (copying into the aggregate context)
+ */
+Datum
+userseg_metrics_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = MetricsAggContext(fcinfo, "userseg_metrics_combine");
+	MetricsState *s1 = PG_ARGISNULL(0) ? NULL : (MetricsState *) PG_GETARG_POINTER(0);
+	MetricsState *s2 = PG_ARGISNULL(1) ? NULL : (MetricsState *) PG_GETARG_POINTER(1);
+
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+	{
+		s1 = MetricsNewState(aggcxt);
+		s1->sampled = s2->sampled;
+		s1->sample_size = s2->sample_size;
+		s1->seed = s2->seed;
+	}
+	else if (s1->sampled != s2->sampled || s1->sample_size != s2->sample_size ||
+			 s1->seed != s2->seed)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_size and seed must be the same for every row")));
+	if (s2->d > 0)
+	{
+		if (s1->d == 0)
+			s1->d = s2->d;
+		else if (s1->d != s2->d)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("feature vector has %d elements where %d were expected",
+							s2->d, s1->d),
+					 errdetail("All feature vectors of one call must have the same length.")));
+	}
+	if (s2->n > 0)
+	{
+		MetricsReserve(s1, aggcxt, s1->n + s2->n);
+		memcpy(s1->x + s1->n * s1->d, s2->x, sizeof(double) * (Size) s2->n * s2->d);
+		memcpy(s1->labels + s1->n, s2->labels, sizeof(int32) * (Size) s2->n);
+		s1->n += s2->n;
+	}
+	PG_RETURN_POINTER(s1);
+}
+
+/*
+ * Serialize a state to bytea
+ */
+Datum
+userseg_metrics_serialize(PG_FUNCTION_ARGS)
+{
+	MetricsState *st = (MetricsState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	Size		body = MetricsRowBytes(st->n, st->d);
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "userseg_metrics_serialize called in non-aggregate context, please report a bug");
+	if (body > MaxAllocSize - VARHDRSZ - METRICS_HEADER)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the rows of a userseg score are too large to pass between parallel workers"),
+				 errdetail("The partial state holds " INT64_FORMAT " rows of %d values.",
+						   st->n, st->d),
+				 errhint("Set max_parallel_workers_per_gather to 0 for this query.")));
+
+	pq_begintypsend(&buf);
+	enlargeStringInfo(&buf, METRICS_HEADER + body);
+	pq_sendint32(&buf, METRICS_MAGIC);
+	pq_sendint32(&buf, st->d);
+	pq_sendint32(&buf, st->sampled ? 1 : 0);
+	pq_sendint32(&buf, st->sample_size);
+	pq_sendint32(&buf, st->seed);
+	pq_sendint64(&buf, st->n);
+	for (int64 i = 0; i < st->n; i++)
+		pq_sendint32(&buf, st->labels[i]);
+	for (int64 i = 0; i < st->n * st->d; i++)
+		pq_sendfloat8(&buf, st->x[i]);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static void
+MetricsBadState(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("invalid partial state of a userseg score"),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * Deserialize a state, validating everything it reads
+ */
+Datum
+userseg_metrics_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	MetricsState *st;
+	int32		flags;
+	Size		len = VARSIZE_ANY_EXHDR(b);
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "userseg_metrics_deserialize called in non-aggregate context, please report a bug");
+	if (len < METRICS_HEADER)
+		MetricsBadState("The state is shorter than its header.");
+
+	buf.data = VARDATA_ANY(b);
+	buf.len = (int) len;
+	buf.maxlen = (int) len;
+	buf.cursor = 0;
+
+	st = MetricsNewState(CurrentMemoryContext);
+	if ((uint32) pq_getmsgint(&buf, 4) != METRICS_MAGIC)
+		MetricsBadState("The state does not start with the expected marker.");
+	st->d = (int32) pq_getmsgint(&buf, 4);
+	flags = (int32) pq_getmsgint(&buf, 4);
+	st->sample_size = (int32) pq_getmsgint(&buf, 4);
+	st->seed = (int32) pq_getmsgint(&buf, 4);
+	st->n = pq_getmsgint64(&buf);
+	if (flags != 0 && flags != 1)
+		MetricsBadState("The state has unknown flags.");
+	st->sampled = flags == 1;
+	if (st->sampled ? st->sample_size < 2 : (st->sample_size != 0 || st->seed != 0))
+		MetricsBadState("The state has an invalid sample size.");
+	if (st->d < 0 || st->n < 0 || (st->n > 0 && st->d == 0))
+		MetricsBadState("The state has an invalid number of rows or values.");
+	/* the length must be exactly that of n rows of d values (overflow-checked) */
+	if (st->n > 0 &&
+		((uint64) st->n > (uint64) (len / (sizeof(int32) + sizeof(double) * (Size) st->d)) ||
+		 MetricsRowBytes(st->n, st->d) != len - METRICS_HEADER))
+		MetricsBadState("The state's length does not match its number of rows.");
+	if (st->n == 0 && len != METRICS_HEADER)
+		MetricsBadState("The state's length does not match its number of rows.");
+
+	if (st->n > 0)
+	{
+		MetricsReserve(st, CurrentMemoryContext, st->n);
+		for (int64 i = 0; i < st->n; i++)
+		{
+			st->labels[i] = (int32) pq_getmsgint(&buf, 4);
+			if (st->labels[i] == -1)
+				MetricsBadState("The state holds a row labelled as noise.");
+		}
+		for (int64 i = 0; i < st->n * st->d; i++)
+		{
+			st->x[i] = pq_getmsgfloat8(&buf);
+			if (!isfinite(st->x[i]))
+				MetricsBadState("The state holds NaN or Infinity.");
+		}
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+/* ---- final functions ---- */
+
+static int
+MetricsCompareRows(const void *a, const void *b, void *arg)
+{
+	const MetricsState *st = (const MetricsState *) arg;
+	int64		i = *(const int64 *) a;
+	int64		j = *(const int64 *) b;
+	const double *x;
+	const double *y;
+
+	if (st->labels[i] != st->labels[j])
+		return st->labels[i] < st->labels[j] ? -1 : 1;
+	x = st->x + i * st->d;
+	y = st->x + j * st->d;
+	for (int c = 0; c < st->d; c++)
+		if (x[c] != y[c])
+			return x[c] < y[c] ? -1 : 1;
+	return (i > j) - (i < j);
+}
+
+/*
+ * Copy rows idx[0..n) of the state (in that order) with labels renumbered 0..k-1
+ * in the order they first appear; idx must be sorted by label
+ */
+static void
+MetricsTake(const MetricsState *st, const int64 *idx, int64 n, MetricsRows *out)
+{
+	int			d = st->d;
+
+	out->m.n = n;
+	out->m.d = d;
+	out->m.x = UsAllocMatrix(n, d, "the data of a userseg score");
+	out->labels = UsAllocChecked(sizeof(int32) * (Size) Max(n, 1), "the labels of a userseg score");
+	out->k = 0;
+	for (int64 r = 0; r < n; r++)
+	{
+		int64		i = idx[r];
+
+		if (r > 0 && st->labels[i] != st->labels[idx[r - 1]])
+			out->k++;
+		out->labels[r] = out->k;
+		memcpy(out->m.x + r * d, st->x + i * d, sizeof(double) * d);
+	}
+	if (n > 0)
+		out->k++;
+}
+
+/*
+ * The rows of the state in canonical order (and sampled if asked)
+ */
+static void
+MetricsCanonical(const MetricsState *st, bool sample, MetricsRows *out)
+{
+	int64		n = st->n;
+	int64	   *idx = UsAllocChecked(sizeof(int64) * (Size) Max(n, 1), "the data of a userseg score");
+
+	for (int64 i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_arg(idx, (size_t) n, sizeof(int64), MetricsCompareRows, (void *) st);
+
+	if (sample && st->sampled && st->sample_size < n)
+	{
+		MetricsPrng prng;
+		int64		m = st->sample_size;
+
+		MetricsPrngSeed(&prng, st->seed);
+		for (int64 i = 0; i < m; i++)
+		{
+			int64		j = (int64) MetricsPrngRange(&prng, (uint64) i, (uint64) (n - 1));
+			int64		t = idx[i];
+
+			idx[i] = idx[j];
+			idx[j] = t;
+		}
+		/* back to canonical order */
+		qsort_arg(idx, (size_t) m, sizeof(int64), MetricsCompareRows, (void *) st);
+		n = m;
+	}
+	MetricsTake(st, idx, n, out);
+	pfree(idx);
+}
+
+/*
+ * Whether a score applies to k clusters among n rows; NOTICE why not
+ */
+static bool
+MetricsApplicable(const char *fn, int64 n, int k, bool need_k_below_n)
+{
+	if (k < 2)
+	{
+		ereport(NOTICE,
+				(errmsg("%s is not applicable: only one cluster or noise", fn),
+				 errdetail_plural("Found %d cluster among " INT64_FORMAT " rows after leaving out noise (label -1) and NULLs; the score needs at least 2.",
+								  "Found %d clusters among " INT64_FORMAT " rows after leaving out noise (label -1) and NULLs; the score needs at least 2.",
+								  k, k, n)));
+		return false;
+	}
+	if (need_k_below_n && k >= n)
+	{
+		ereport(NOTICE,
+				(errmsg("%s is not applicable: every row is its own cluster", fn),
+				 errdetail("Found %d clusters among " INT64_FORMAT " rows; the score needs fewer clusters than rows.",
+						   k, n)));
+		return false;
+	}
+	return true;
+}
+
+typedef enum MetricsKind
+{
+	METRIC_SILHOUETTE,
+	METRIC_CALINSKI_HARABASZ,
+	METRIC_DAVIES_BOULDIN,
+	METRIC_INERTIA
+} MetricsKind;
+
+/*
+ * Compute one score of the state in a memory context of its own
+ */
+static Datum
+MetricsFinal(FunctionCallInfo fcinfo, MetricsKind kind, const char *fn)
+{
+	MetricsState *st;
+	MemoryContext cxt;
+	MemoryContext old;
+	MetricsRows rows;
+	UsCore		core;
+	double		r = 0.0;
+	bool		ok;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (MetricsState *) PG_GETARG_POINTER(0);
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "userseg score", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	UsCoreContextInit(&core);
+	MetricsCanonical(st, kind == METRIC_SILHOUETTE, &rows);
+
+	if (kind == METRIC_INERTIA)
+	{
+		ok = rows.k >= 1;
+		if (!ok)
+			ereport(NOTICE,
+					(errmsg("%s is not applicable: no rows with features and a label", fn),
+					 errdetail("Rows with NULL features, NULL elements, a NULL label or label -1 (noise) are left out.")));
+	}
+	else
+		ok = MetricsApplicable(fn, rows.m.n, rows.k, true);
+
+	if (ok)
+	{
+		switch (kind)
+		{
+			case METRIC_SILHOUETTE:
+				UsCheckMemory(UsSilhouetteWorkBytes(rows.m.n, rows.m.d, rows.k),
+							  "the silhouette's working memory");
+				r = UsSilhouette(&core, &rows.m, rows.labels, rows.k, NULL);
+				break;
+			case METRIC_CALINSKI_HARABASZ:
+				r = UsCalinskiHarabasz(&core, &rows.m, rows.labels, rows.k);
+				break;
+			case METRIC_DAVIES_BOULDIN:
+				r = UsDaviesBouldin(&core, &rows.m, rows.labels, rows.k);
+				break;
+			case METRIC_INERTIA:
+				r = UsInertia(&core, &rows.m, rows.labels, rows.k);
+				break;
+		}
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	if (!ok)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(r);
+}
+
+Datum
+userseg_silhouette_final(PG_FUNCTION_ARGS)
+{
+	return MetricsFinal(fcinfo, METRIC_SILHOUETTE, "userseg_silhouette");
+}
+
+Datum
+userseg_calinski_harabasz_final(PG_FUNCTION_ARGS)
+{
+	return MetricsFinal(fcinfo, METRIC_CALINSKI_HARABASZ, "userseg_calinski_harabasz");
+}
+
+Datum
+userseg_davies_bouldin_final(PG_FUNCTION_ARGS)
+{
+	return MetricsFinal(fcinfo, METRIC_DAVIES_BOULDIN, "userseg_davies_bouldin");
+}
+
+Datum
+userseg_inertia_final(PG_FUNCTION_ARGS)
+{
+	return MetricsFinal(fcinfo, METRIC_INERTIA, "userseg_inertia");
+}
+
+/* ---- window function ---- */
+
+typedef struct SilWinExtra
+{
+	bool		done;
+	double	   *sil;			/* per matrix row; NaN for noise; NULL if not applicable */
+} SilWinExtra;
+
+static int
+CompareInt32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Silhouette of every row of the partition, into ex->sil
+ */
+static void
+SilWinCompute(WindowObject winobj, UsWinData *w, SilWinExtra *ex)
+{
+	MemoryContext partcxt = UsWinPartitionContext(winobj);
+	MemoryContext cxt;
+	MemoryContext old;
+	UsCore		core;
+	UsMatrix	m;
+	int32	   *labels;
+	int32	   *distinct;
+	int64		n = 0;
+	int			k = 0;
+	int			d = w->m.d;
+	double	   *per_row;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "userseg silhouette", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	UsCoreContextInit(&core);
+
+	/* the rows that are no noise, labels renumbered in label order */
+	for (int64 i = 0; i < w->m.n; i++)
+		if (w->labels[i] != -1)
+			n++;
+	distinct = UsAllocChecked(sizeof(int32) * (Size) Max(n, 1), "the partition's labels");
+	labels = UsAllocChecked(sizeof(int32) * (Size) Max(n, 1), "the partition's labels");
+	m.n = n;
+	m.d = d;
+	m.x = n > 0 ? UsAllocMatrix(n, d, "the partition's rows") : NULL;
+	n = 0;
+	for (int64 i = 0; i < w->m.n; i++)
+		if (w->labels[i] != -1)
+		{
+			distinct[n] = w->labels[i];
+			memcpy(m.x + n * d, w->m.x + i * d, sizeof(double) * d);
+			n++;
+		}
+	qsort(distinct, (size_t) n, sizeof(int32), CompareInt32);
+	for (int64 i = 0; i < n; i++)
+		if (i == 0 || distinct[i] != distinct[i - 1])
+			distinct[k++] = distinct[i];
+	n = 0;
+	for (int64 i = 0; i < w->m.n; i++)
+		if (w->labels[i] != -1)
+		{
+			int32	   *p = bsearch(&w->labels[i], distinct, k, sizeof(int32), CompareInt32);
+
+			if (p == NULL)
+				elog(ERROR, "label %d not found, please report a bug", w->labels[i]);
+			labels[n++] = (int32) (p - distinct);
+		}
+
+	if (MetricsApplicable("userseg_silhouette_sample", n, k, true))
+	{
+		UsCheckMemory(UsSilhouetteWorkBytes(n, d, k) + sizeof(double) * (Size) n,
+					  "the silhouette's working memory");
+		per_row = UsAllocChecked(sizeof(double) * (Size) n, "the silhouette of each row");
+		(void) UsSilhouette(&core, &m, labels, k, per_row);
+		ex->sil = MemoryContextAllocExtended(partcxt, sizeof(double) * (Size) Max(w->m.n, 1),
+											 MCXT_ALLOC_HUGE);
+		n = 0;
+		for (int64 i = 0; i < w->m.n; i++)
+			ex->sil[i] = w->labels[i] == -1 ? NAN : per_row[n++];
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
+/*
+ * userseg_silhouette_sample(features, label) OVER (...): each row's silhouette
+ */
+Datum
+userseg_silhouette_sample(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	UsWinData  *w = UsWinReadPartition(winobj, 0, 1, sizeof(SilWinExtra), NULL);
+	SilWinExtra *ex = (SilWinExtra *) UsWinExtra(w);
+	int64		r = WinGetCurrentPosition(winobj);
+	int64		i;
+
+	if (!ex->done)
+	{
+		SilWinCompute(winobj, w, ex);
+		ex->done = true;
+	}
+	i = (r >= 0 && r < w->nrows) ? w->row_of[r] : -1;
+	if (i < 0 || ex->sil == NULL || isnan(ex->sil[i]))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(ex->sil[i]);
+}

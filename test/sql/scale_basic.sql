@@ -1,0 +1,147 @@
+-- Scalers: the window form, the fitted scaler, apply and inverse, errors
+SET extra_float_digits = 0;   -- 15 significant digits
+
+-- show the SQLSTATE and message of an error
+CREATE FUNCTION scale_try(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE q;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+CREATE TABLE scale_t (id int PRIMARY KEY, g text, f float8[]);
+INSERT INTO scale_t VALUES
+  (1, 'a', '{1,10,-3}'),
+  (2, 'a', '{2,10,-1}'),
+  (3, 'a', '{3,10,0}'),
+  (4, 'a', '{4,10,8}'),
+  (5, 'a', NULL),              -- NULL vector: NULL result, left out of the fit
+  (6, 'a', '{5,NULL,1}'),      -- NULL element: the same
+  (7, 'b', '{-5,0,100}'),
+  (8, 'b', '{5,0,200}'),
+  (9, 'b', '{0,0,150}');
+
+-- zscore (the default): group a, column 1 {1,2,3,4} has mean 2.5 and population
+-- standard deviation sqrt(1.25); the constant column 2 maps to 0
+SELECT id, g, userseg_scale(f) OVER (PARTITION BY g) AS zscore
+FROM scale_t ORDER BY id;
+
+-- minmax: (x - min) / (max - min)
+SELECT id, g, userseg_scale(f, 'minmax') OVER (PARTITION BY g) AS minmax
+FROM scale_t ORDER BY id;
+
+-- robust: group a, column 1 has median 2.5 and IQR 3.25 - 1.75 = 1.5;
+-- column 3 {-3,-1,0,8} has median -0.5 and IQR 2 - (-1.5) = 3.5
+SELECT id, g, userseg_scale(f, 'robust') OVER (PARTITION BY g) AS robust
+FROM scale_t ORDER BY id;
+
+-- none: the vectors as they are (a vector with a NULL element is still left out)
+SELECT id, g, userseg_scale(f, 'none') OVER (PARTITION BY g) AS unscaled
+FROM scale_t ORDER BY id;
+
+-- the frame and ORDER BY of the window change nothing: the whole partition is used
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE whole IS NOT DISTINCT FROM framed) AS same
+FROM (SELECT userseg_scale(f, 'robust') OVER (PARTITION BY g) AS whole,
+             userseg_scale(f, 'robust') OVER (PARTITION BY g ORDER BY id DESC
+                                              ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS framed
+      FROM scale_t) q;
+
+-- one partition for the whole table
+SELECT id, userseg_scale(f, 'minmax') OVER () FROM scale_t WHERE g = 'b' ORDER BY id;
+
+-- the fitted scalers
+SELECT g, userseg_scaler_fit(f) AS zscore FROM scale_t GROUP BY g ORDER BY g;
+SELECT g, userseg_scaler_fit(f, 'minmax') AS minmax FROM scale_t GROUP BY g ORDER BY g;
+SELECT g, userseg_scaler_fit(f, 'robust') AS robust FROM scale_t GROUP BY g ORDER BY g;
+SELECT g, userseg_scaler_fit(f, 'none') AS unscaled FROM scale_t GROUP BY g ORDER BY g;
+SELECT (s).method, (s).n, (s).center, (s).scale
+FROM (SELECT userseg_scaler_fit(f, 'robust') AS s FROM scale_t WHERE g = 'a') q;
+
+-- no rows, or only NULL vectors: NULL
+SELECT userseg_scaler_fit(f) IS NULL AS no_rows FROM scale_t WHERE false;
+SELECT userseg_scaler_fit(f, 'robust') IS NULL AS only_nulls FROM scale_t WHERE f IS NULL;
+
+-- fit + apply gives the window form: minmax and robust exactly, zscore up to rounding
+-- of the last bits (the aggregate sums in one pass, the window form in two)
+WITH fits AS (
+  SELECT g, m, userseg_scaler_fit(f, m) AS s
+  FROM scale_t, unnest('{zscore,minmax,robust,none}'::text[]) AS m
+  GROUP BY g, m
+), win AS (
+  SELECT id, g, m, f, userseg_scale(f, m) OVER (PARTITION BY g, m) AS w
+  FROM scale_t, unnest('{zscore,minmax,robust,none}'::text[]) AS m
+  WHERE f IS NOT NULL AND array_position(f, NULL) IS NULL
+)
+SELECT m, count(*) AS rows,
+       count(*) FILTER (WHERE userseg_scale_apply(win.f, fits.s) = win.w) AS identical,
+       max((SELECT max(abs(a - b)) FROM unnest(userseg_scale_apply(win.f, fits.s), win.w) AS u(a, b)))
+         < 1e-14 AS within_1e_14
+FROM win JOIN fits USING (g, m)
+GROUP BY m ORDER BY m;
+
+-- inverse(apply(x)) gives x back
+WITH fits AS (
+  SELECT g, m, userseg_scaler_fit(f, m) AS s
+  FROM scale_t, unnest('{zscore,minmax,robust}'::text[]) AS m
+  GROUP BY g, m
+)
+SELECT m, count(*) AS rows,
+       max((SELECT max(abs(a - b)) FROM
+            unnest(userseg_scale_inverse(userseg_scale_apply(t.f, fits.s), fits.s), t.f) AS u(a, b)))
+         < 1e-12 AS round_trip
+FROM scale_t t JOIN fits USING (g)
+WHERE t.f IS NOT NULL AND array_position(t.f, NULL) IS NULL
+GROUP BY m ORDER BY m;
+
+-- a scaler written by hand: only center and scale are used
+SELECT userseg_scale_apply('{10,20}', ('zscore', 2, '{8,10}', '{2,5}')::userseg_scaler);
+SELECT userseg_scale_inverse('{1,2}', ('zscore', 2, '{8,10}', '{2,5}')::userseg_scaler);
+SELECT userseg_scale_apply(NULL, ('zscore', 2, '{8,10}', '{2,5}')::userseg_scaler) IS NULL AS strict;
+
+-- a stored scaler applied to new rows
+CREATE TABLE scale_model AS SELECT userseg_scaler_fit(f, 'minmax') AS s FROM scale_t WHERE g = 'a';
+SELECT userseg_scale_apply('{2.5,10,19}', s) FROM scale_model;
+
+-- errors, with their SQLSTATEs
+SELECT userseg_scale(f, 'zscorre') OVER () FROM scale_t;
+SELECT scale_try($$SELECT userseg_scale(f, 'zscorre') OVER () FROM scale_t$$);
+SELECT scale_try($$SELECT userseg_scale(f, NULL) OVER () FROM scale_t$$);
+SELECT scale_try($$SELECT userseg_scale(f, CASE WHEN id < 3 THEN 'zscore' ELSE 'minmax' END) OVER () FROM scale_t$$);
+SELECT scale_try($$SELECT userseg_scale(f) OVER () FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) v(f)$$);
+SELECT scale_try($$SELECT userseg_scale(f) OVER () FROM (VALUES ('{1,2}'::float8[]), ('{1,NaN}')) v(f)$$);
+SELECT scale_try($$SELECT userseg_scale(f) OVER () FROM (VALUES ('{{1,2},{3,4}}'::float8[])) v(f)$$);
+SELECT scale_try($$SELECT userseg_scaler_fit(f, 'zscorre') FROM scale_t$$);
+SELECT scale_try($$SELECT userseg_scaler_fit(f, NULL) FROM scale_t$$);
+SELECT scale_try($$SELECT userseg_scaler_fit(f, CASE WHEN id < 3 THEN 'robust' ELSE 'minmax' END) FROM scale_t$$);
+SELECT scale_try($$SELECT userseg_scaler_fit(f) FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) v(f)$$);
+SELECT scale_try($$SELECT userseg_scaler_fit(f) FROM (VALUES ('{1,2}'::float8[]), ('{1,Infinity}')) v(f)$$);
+SELECT scale_try($$SELECT userseg_scaler_fit(f) FROM (VALUES ('{}'::float8[])) v(f)$$);
+SELECT scale_try($$SELECT userseg_scale_apply('{1,2,3}', ('zscore', 2, '{8,10}', '{2,5}'))$$);
+SELECT scale_try($$SELECT userseg_scale_apply('{1,2}', ('zscore', 2, '{8,10}', '{2,0}'))$$);
+SELECT scale_try($$SELECT userseg_scale_apply('{1,2}', ('zscore', 2, NULL, '{2,5}'))$$);
+SELECT scale_try($$SELECT userseg_scale_apply('{1,2}', ('zscore', 2, '{8}', '{2,5}'))$$);
+SELECT scale_try($$SELECT userseg_scale_apply('{1,NULL}', ('zscore', 2, '{8,10}', '{2,5}'))$$);
+SELECT scale_try($$SELECT userseg_scale_inverse('{1e308,1}', ('zscore', 2, '{0,0}', '{10,1}'))$$);
+-- a state that was not made by the transition function (states may arrive as text)
+SELECT scale_try($$SELECT userseg_scaler_fit_final('{1,3,1,5}')$$);
+SELECT scale_try($$SELECT userseg_scaler_fit_final('{1,7,1,1,1}')$$);
+SELECT scale_try($$SELECT userseg_scaler_fit_final('{1,1,2,1,5,0,NaN,0,0,0}')$$);
+SELECT scale_try($$SELECT userseg_scaler_fit_combine('{1,2,1,1,1,1}', '{1,2,2,1,1,1,1,1}')$$);
+SELECT scale_try($$SELECT userseg_scaler_fit_combine('{1,2,1,1,1,1}', '{1,3,1,1,1}')$$);
+
+-- the robust fit keeps every value: its state is checked against userseg.memory_limit
+-- (the sizes in the message are left out of the output)
+SET userseg.memory_limit = '64kB';
+SELECT scale_try($$SELECT userseg_scaler_fit(ARRAY[i::float8], 'robust') FROM generate_series(1, 20000) i$$)
+  LIKE '54000: the robust scaler''s state needs % of memory, more than userseg.memory_limit (%)' AS robust_state_54000;
+SELECT scale_try($$SELECT userseg_scale(ARRAY[i::float8], 'robust') OVER () FROM generate_series(1, 20000) i$$)
+  LIKE '54000: % needs % of memory, more than userseg.memory_limit (%)' AS window_54000;
+SELECT (userseg_scaler_fit(ARRAY[i::float8], 'zscore')).n AS zscore_needs_little
+FROM generate_series(1, 20000) i;
+RESET userseg.memory_limit;
+
+-- a growing robust state: 100001 rows, median and quartiles of 1..100001
+SELECT userseg_scaler_fit(ARRAY[i::float8, (i % 7)::float8], 'robust')
+FROM generate_series(1, 100001) i;
