@@ -796,3 +796,85 @@ UsKmeansNearest(const double *centers, int k, int d, const double *x, double *sq
 		*sqdist = bestd;
 	return best;
 }
+
+/*
+ * Minimum-cost one-to-one assignment of n rows to n columns (Hungarian algorithm,
+ * Kuhn 1955 / Munkres 1957, in the O(n^3) form with potentials).  cost is n x n,
+ * row-major; assign[i] receives the column of row i.
+ */
+void
+UsMinCostAssignment(const UsCore *core, const double *cost, int n, int *assign)
+{
+	double	   *u = UsAlloc(core, sizeof(double) * (n + 1));
+	double	   *v = UsAlloc(core, sizeof(double) * (n + 1));
+	double	   *minv = UsAlloc(core, sizeof(double) * (n + 1));
+	int		   *p = UsAlloc(core, sizeof(int) * (n + 1));	/* column -> row (1-based) */
+	int		   *way = UsAlloc(core, sizeof(int) * (n + 1));
+	bool	   *used = UsAlloc(core, sizeof(bool) * (n + 1));
+
+	for (int i = 1; i <= n; i++)
+	{
+		int			j0 = 0;
+
+		UsCheck(core);
+		p[0] = i;
+		for (int j = 0; j <= n; j++)
+		{
+			minv[j] = HUGE_VAL;
+			used[j] = false;
+		}
+		do
+		{
+			int			i0 = p[j0];
+			int			j1 = 0;
+			double		delta = HUGE_VAL;
+
+			used[j0] = true;
+			for (int j = 1; j <= n; j++)
+			{
+				if (used[j])
+					continue;
+				{
+					double		cur = cost[(size_t) (i0 - 1) * n + (j - 1)] - u[i0] - v[j];
+
+					if (cur < minv[j])
+					{
+						minv[j] = cur;
+						way[j] = j0;
+					}
+					if (minv[j] < delta)
+					{
+						delta = minv[j];
+						j1 = j;
+					}
+				}
+			}
+			for (int j = 0; j <= n; j++)
+			{
+				if (used[j])
+				{
+					u[p[j]] += delta;
+					v[j] -= delta;
+				}
+				else
+					minv[j] -= delta;
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do
+		{
+			int			j1 = way[j0];
+
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0 != 0);
+	}
+	for (int j = 1; j <= n; j++)
+		assign[p[j] - 1] = j - 1;
+	UsFree(core, u);
+	UsFree(core, v);
+	UsFree(core, minv);
+	UsFree(core, p);
+	UsFree(core, way);
+	UsFree(core, used);
+}
