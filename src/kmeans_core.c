@@ -216,31 +216,46 @@ KmeansPlusPlus(KmeansWork *w)
 
 	for (int c = 1; c < k; c++)
 	{
-		int64_t		cand[US_KMEANS_MAX_TRIALS];
+		int64_t		cand[US_KMEANS_MAX_TRIALS] = {0};
 		double		cand_pot[US_KMEANS_MAX_TRIALS];
 		int			best = 0;
 		const double *bx;
 		const double *bq;
 
 		UsCheck(core);
-		for (int t = 0; t < trials; t++)
+		/* draw every candidate, then find them all in one scan of the cumulative sum */
 		{
-			double		r = p->uniform(p->rng_arg) * pot;
+			double		r[US_KMEANS_MAX_TRIALS];
+			int			ord[US_KMEANS_MAX_TRIALS];
+			int			next = 0;
 			double		cum = 0.0;
-			const double *cx;
 
+			for (int t = 0; t < trials; t++)
+			{
+				int			pos = t;
+
+				r[t] = p->uniform(p->rng_arg) * pot;
+				cand[t] = n - 1;
+				/* ord: trials by increasing r (insertion sort, a few elements) */
+				while (pos > 0 && r[ord[pos - 1]] > r[t])
+				{
+					ord[pos] = ord[pos - 1];
+					pos--;
+				}
+				ord[pos] = t;
+			}
 			/* first row whose cumulative sum reaches r (numpy's searchsorted) */
-			cand[t] = n - 1;
-			for (int64_t i = 0; i < n; i++)
+			for (int64_t i = 0; i < n && next < trials; i++)
 			{
 				cum += closest[i];
-				if (cum >= r)
-				{
-					cand[t] = i;
-					break;
-				}
+				while (next < trials && cum >= r[ord[next]])
+					cand[ord[next++]] = i;
 			}
-			cx = m->x + cand[t] * d;
+		}
+		for (int t = 0; t < trials; t++)
+		{
+			const double *cx = m->x + cand[t] * d;
+
 			for (int a = 0; a < c; a++)
 				quarter[t * k + a] = p->plain ? -1.0 :
 					0.25 * SqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
