@@ -80,7 +80,8 @@ CompareKmeans(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 	initStringInfo(&note);
 	appendStringInfo(&note, "k-means++, n_init %d, ", COMPARE_KMEANS_N_INIT);
 	if (result.converged)
-		appendStringInfo(&note, "converged after %d iterations", result.iterations);
+		appendStringInfo(&note, "converged after %d iteration%s", result.iterations,
+						 result.iterations == 1 ? "" : "s");
 	else
 	{
 		appendStringInfo(&note, "did not converge within max_iter = %d", COMPARE_KMEANS_MAX_ITER);
