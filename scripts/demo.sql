@@ -106,16 +106,47 @@ FROM users GROUP BY dominant_emotion ORDER BY usage_min DESC;
 ------------------------------------------------------------------------------
 -- 3. What userseg sees: userseg_describe
 ------------------------------------------------------------------------------
--- >>> DEMO STEP (data layer): userseg_describe('users', ARRAY['age',
---     'daily_usage_minutes', 'posts_per_day', 'likes_received_per_day',
---     'comments_received_per_day', 'messages_sent_per_day', 'gender', 'platform',
---     'dominant_emotion']) goes here: NULLs, categories and scales per encoded column.
+\echo
+\echo '== 3. What userseg sees: userseg_describe (one row per encoded column) =='
+SELECT column_name, category, type, rows, nulls,
+       round(mean::numeric, 3) AS mean, round(stddev::numeric, 3) AS stddev,
+       round(min::numeric, 2) AS min, round(max::numeric, 2) AS max
+FROM userseg_describe('users', ARRAY['age', 'daily_usage_minutes', 'posts_per_day',
+       'likes_received_per_day', 'comments_received_per_day', 'messages_sent_per_day',
+       'gender', 'platform', 'dominant_emotion']);
 
 ------------------------------------------------------------------------------
 -- 4. Scaling
 ------------------------------------------------------------------------------
--- >>> DEMO STEP (scalers): userseg_scale(...) OVER () on the numeric columns, and a
---     fitted scaler stored and applied to new rows, goes here.
+\echo
+\echo '== 4. Scaling =='
+\echo
+\echo 'A scaler fitted with the userseg_scaler_fit aggregate and stored (z-score, as StandardScaler)'
+CREATE TABLE scalers AS
+SELECT 'activity'::text AS name,
+       userseg_scaler_fit(ARRAY[daily_usage_minutes, posts_per_day, likes_received_per_day,
+                                comments_received_per_day]::float8[], 'zscore') AS scaler
+FROM users;
+SELECT name, (scaler).method, (scaler).n,
+       (SELECT array_agg(round(c::numeric, 2)) FROM unnest((scaler).center) c) AS center,
+       (SELECT array_agg(round(s::numeric, 2)) FROM unnest((scaler).scale) s) AS scale
+FROM scalers;
+
+\echo
+\echo 'Scaled with the window form (fitted per platform with PARTITION BY) and with the stored scaler'
+SELECT x.user_id, x.platform, x.minutes, x.posts,
+       (SELECT array_agg(round(v::numeric, 2)) FROM unnest(x.robust) v) AS robust_within_platform,
+       (SELECT array_agg(round(v::numeric, 2))
+        FROM unnest(userseg_scale_apply(x.activity, s.scaler)) v) AS zscore_with_stored_scaler
+FROM (SELECT user_id, platform, daily_usage_minutes AS minutes, posts_per_day AS posts,
+             ARRAY[daily_usage_minutes, posts_per_day, likes_received_per_day,
+                   comments_received_per_day]::float8[] AS activity,
+             userseg_scale(ARRAY[daily_usage_minutes, posts_per_day]::float8[], 'robust')
+               OVER (PARTITION BY platform) AS robust
+      FROM users) x
+JOIN scalers s ON s.name = 'activity'
+WHERE x.user_id <= 6
+ORDER BY x.user_id;
 
 ------------------------------------------------------------------------------
 -- 5. Choosing k and scoring

@@ -236,6 +236,11 @@ typedef struct UsWinSlot
 
 /*
  * Read the current window partition once
+ *
+ * One pass over the partition: each argument is evaluated exactly once per row, so a
+ * volatile argument cannot give the two reads different values.  The matrix is sized
+ * for every row of the partition as soon as the first vector gives the dimension;
+ * rows without features leave its tail unused.
  */
 UsWinData *
 UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
@@ -268,14 +273,18 @@ UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
 	nrows = WinGetPartitionRowCount(winobj);
 	w->nrows = nrows;
 	w->row_of = UsAllocChecked(sizeof(int64) * Max(nrows, 1), "the window partition");
+	if (label_argno >= 0)
+		w->labels = UsAllocChecked(sizeof(int32) * Max(nrows, 1),
+								   "the window partition's labels");
 	/* detoasted copies of the vectors live only as long as one row */
 	rowcxt = AllocSetContextCreate(partcxt, "userseg partition row", ALLOCSET_SMALL_SIZES);
 
-	/* First pass: which rows count, and the dimension */
 	for (int64 r = 0; r < nrows; r++)
 	{
 		Datum		v;
+		int32		label = 0;
 		ArrayType  *a;
+		int			len;
 
 		w->row_of[r] = -1;
 		if (r % US_CHECK_EVERY == 0)
@@ -283,10 +292,13 @@ UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
 		MemoryContextReset(rowcxt);
 		if (label_argno >= 0)
 		{
-			(void) WinGetFuncArgInPartition(winobj, label_argno, r, WINDOW_SEEK_HEAD,
-											false, &isnull, &isout);
+			Datum		lv = WinGetFuncArgInPartition(winobj, label_argno, r,
+													  WINDOW_SEEK_HEAD, false,
+													  &isnull, &isout);
+
 			if (isnull)
 				continue;
+			label = DatumGetInt32(lv);
 		}
 		v = WinGetFuncArgInPartition(winobj, feature_argno, r, WINDOW_SEEK_HEAD,
 									 false, &isnull, &isout);
@@ -294,46 +306,29 @@ UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
 			continue;
 		MemoryContextSwitchTo(rowcxt);
 		a = DatumGetArrayTypeP(v);
+		len = UsVectorDims(a);
 		MemoryContextSwitchTo(partcxt);
 		if (d < 0)
-			d = UsVectorDims(a);
-		else if (UsVectorDims(a) != d)
+		{
+			d = len;
+			w->m.x = UsAllocMatrix(nrows, d, "the window partition");
+		}
+		else if (len != d)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_EXCEPTION),
 					 errmsg("feature vectors of one partition must have the same length"),
-					 errdetail("Found vectors of %d and %d elements.", d, UsVectorDims(a))));
-		if (ARR_HASNULL(a) && array_contains_nulls(a))
+					 errdetail("Found vectors of %d and %d elements.", d, len)));
+		if (!UsVectorToDoublesOrNull(a, d, w->m.x + n * d, "feature vector"))
 			continue;
+		if (label_argno >= 0)
+			w->labels[n] = label;
 		w->row_of[r] = n++;
 	}
 
 	w->m.n = n;
 	w->m.d = Max(d, 0);
-	w->m.x = n > 0 ? UsAllocMatrix(n, d, "the window partition") : NULL;
-	if (label_argno >= 0)
-		w->labels = UsAllocChecked(sizeof(int32) * Max(n, 1), "the window partition's labels");
-
-	/* Second pass: copy */
-	for (int64 r = 0; r < nrows; r++)
-	{
-		int64		i = w->row_of[r];
-		Datum		v;
-
-		if (i < 0)
-			continue;
-		if (r % US_CHECK_EVERY == 0)
-			CHECK_FOR_INTERRUPTS();
-		MemoryContextReset(rowcxt);
-		v = WinGetFuncArgInPartition(winobj, feature_argno, r, WINDOW_SEEK_HEAD,
-									 false, &isnull, &isout);
-		MemoryContextSwitchTo(rowcxt);
-		UsVectorToDoubles(DatumGetArrayTypeP(v), d, w->m.x + i * d, "feature vector");
-		MemoryContextSwitchTo(partcxt);
-		if (label_argno >= 0)
-			w->labels[i] = DatumGetInt32(WinGetFuncArgInPartition(winobj, label_argno, r,
-																  WINDOW_SEEK_HEAD, false,
-																  &isnull, &isout));
-	}
+	if (n == 0)
+		w->m.x = NULL;
 
 	MemoryContextDelete(rowcxt);
 	MemoryContextSwitchTo(oldcxt);

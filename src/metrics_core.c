@@ -16,7 +16,9 @@
  * computed as sqrt(sum((x_i - x_j)^2)), not with scikit-learn's dot-product
  * expansion, which loses digits for close pairs; the two agree to ~1e-12.
  *
- * Layout of the exact silhouette: O(n^2 d) time, O(n d) memory.
+ * Layout of the exact silhouette: O(n^2 d) time, O(n d) memory: a sorted copy
+ * and its transpose (2 n d doubles) and n x k sums, the latter only while
+ * k <= max(64, 4 d) (see below).
  *	- The rows are copied in label order (a stable counting sort), so that each
  *	  cluster is one contiguous range [start[c], start[c+1]) of the copy, and also
  *	  transposed (d x npad, npad = n rounded up to SIL_B, padded with zeros) so

@@ -213,26 +213,53 @@ FitRobust(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 /*
  * Streaming zscore fit, for aggregates: per column three doubles, a compensated
  * sum (sum, compensation) and M2, the sum of squared deviations from the mean.
- * A row updates M2 as Welford (1962) does, with the mean taken from the
- * compensated sum; two partial fits combine with the formula of Chan, Golub &
- * LeVeque (1979): M2 = M2a + M2b + (mean_b - mean_a)^2 na nb / n.  The mean is
- * then as precise as the two-pass fit's, and M2 within a few ulps of it per row.
+ * A row updates M2 as Welford (1962) does; two partial fits combine with the
+ * formula of Chan, Golub & LeVeque (1979): M2 = M2a + M2b + (mean_b - mean_a)^2
+ * na nb / n.
+ *
+ * The means in these updates are taken from the compensated sum as double-double
+ * numbers (hi + lo, the remainder found with fma), and a deviation is computed as
+ * (x - hi) - lo.  With a mean rounded to one double, a column like 1e6 + N(0, 1e-4)
+ * loses the digits below one ulp of 1e6 in every deviation and M2 drifts by ~1e-9
+ * relative; with the double-double mean, M2 stays within a few ulps of the two-pass
+ * fit.  The mean itself is the compensated sum over n: nearly correctly rounded
+ * whatever the order of rows or partial fits.
  */
+static inline void
+MeanDD(double hi, double lo, double n, double *mhi, double *mlo)
+{
+	double		m = (hi + lo) / n;
+
+	*mhi = m;
+	*mlo = (fma(-m, n, hi) + lo) / n;
+}
+
 void
 UsZscoreAccAdd(double *acc, int64_t n_before, const double *row, int d)
 {
+	double		n0 = (double) n_before;
 	double		n1 = (double) (n_before + 1);
 
 	for (int j = 0; j < d; j++)
 	{
 		double	   *a = acc + 3 * j;
 		double		x = row[j];
-		double		mean_old = n_before > 0 ? (a[0] + a[1]) / (double) n_before : 0.0;
-		double		mean_new;
+		double		ohi,
+					olo,
+					nhi,
+					nlo;
 
+		if (n_before == 0)
+		{
+			a[0] = x;
+			a[1] = 0.0;
+			a[2] = 0.0;
+			continue;
+		}
+		MeanDD(a[0], a[1], n0, &ohi, &olo);
 		UsNeumaierAdd(&a[0], &a[1], x);
-		mean_new = (a[0] + a[1]) / n1;
-		a[2] += (x - mean_old) * (x - mean_new);
+		MeanDD(a[0], a[1], n1, &nhi, &nlo);
+		a[2] += ((x - ohi) - olo) * ((x - nhi) - nlo);
 	}
 }
 
@@ -257,8 +284,15 @@ UsZscoreAccCombine(double *a, int64_t na, const double *b, int64_t nb, int d)
 		}
 		else
 		{
-			double		delta = (bj[0] + bj[1]) / (double) nb - (aj[0] + aj[1]) / (double) na;
+			double		ahi,
+						alo,
+						bhi,
+						blo,
+						delta;
 
+			MeanDD(aj[0], aj[1], (double) na, &ahi, &alo);
+			MeanDD(bj[0], bj[1], (double) nb, &bhi, &blo);
+			delta = (bhi - ahi) + (blo - alo);
 			aj[2] += bj[2] + delta * delta * ((double) na / n) * (double) nb;
 			UsNeumaierAdd(&aj[0], &aj[1], bj[0]);
 			UsNeumaierAdd(&aj[0], &aj[1], bj[1]);

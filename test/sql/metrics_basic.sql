@@ -108,3 +108,19 @@ SELECT userseg_silhouette(ARRAY[i, i], i % 2) FROM generate_series(1, 5000) i;
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 RESET userseg.memory_limit;
+
+-- A long silhouette is cancellable: statement_timeout lands within a second or so
+-- (60,000 rows take a few seconds of CPU)
+SET statement_timeout = '500ms';
+DO $$
+DECLARE
+  t0 timestamptz := clock_timestamp();
+BEGIN
+  PERFORM userseg_silhouette(ARRAY[sin(i), cos(i), sin(i * 3), cos(i * 5)], i % 4)
+  FROM generate_series(1, 60000) i;
+  RAISE NOTICE 'not canceled';
+EXCEPTION WHEN query_canceled THEN
+  RAISE NOTICE 'canceled within 3 seconds: %', clock_timestamp() - t0 < interval '3 seconds';
+END
+$$;
+RESET statement_timeout;

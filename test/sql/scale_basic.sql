@@ -104,6 +104,37 @@ SELECT userseg_scale_apply(NULL, ('zscore', 2, '{8,10}', '{2,5}')::userseg_scale
 CREATE TABLE scale_model AS SELECT userseg_scaler_fit(f, 'minmax') AS s FROM scale_t WHERE g = 'a';
 SELECT userseg_scale_apply('{2.5,10,19}', s) FROM scale_model;
 
+-- partial states survive a text round trip, as Citus ships them between nodes: two
+-- partial fits (odd and even rows) combined and finished give the same scaler through
+-- text as without it (the text must be exact: float8 output with extra_float_digits
+-- >= 1, the default; 0 rounds to 15 digits), and the scaler of one aggregate over all
+-- rows: exactly for minmax, robust and none, within 1e-13 for zscore (other order of sums)
+SET extra_float_digits = 1;
+CREATE AGGREGATE scale_partial(float8[], text) (
+  SFUNC = userseg_scaler_fit_trans, STYPE = float8[]);
+CREATE TABLE scale_rt AS
+SELECT i AS id, ARRAY[sqrt(i::float8) * 1e3 + 1e6, ln(i::float8) - 7, 1.0 / i]::float8[] AS f
+FROM generate_series(1, 1001) i;
+WITH parts AS (
+  SELECT m, (SELECT scale_partial(f, m) FROM scale_rt WHERE id % 2 = 0) AS even,
+            (SELECT scale_partial(f, m) FROM scale_rt WHERE id % 2 = 1) AS odd,
+            (SELECT userseg_scaler_fit(f, m) FROM scale_rt) AS whole
+  FROM unnest('{zscore,minmax,robust,none}'::text[]) AS m
+), fits AS (
+  SELECT m, whole,
+         userseg_scaler_fit_final(userseg_scaler_fit_combine(even, odd)) AS direct,
+         userseg_scaler_fit_final(userseg_scaler_fit_combine(even::text::float8[],
+                                                             odd::text::float8[])) AS via_text
+  FROM parts
+)
+SELECT m, via_text = direct AS same_through_text,
+       via_text = whole AS same_as_whole,
+       (SELECT bool_and(abs(a - b) <= 1e-13 * abs(b))
+        FROM unnest((via_text).center || (via_text).scale, (whole).center || (whole).scale) u(a, b))
+         AS within_1e_13
+FROM fits ORDER BY m;
+SET extra_float_digits = 0;
+
 -- errors, with their SQLSTATEs
 SELECT userseg_scale(f, 'zscorre') OVER () FROM scale_t;
 SELECT scale_try($$SELECT userseg_scale(f, 'zscorre') OVER () FROM scale_t$$);

@@ -1,0 +1,19 @@
+-- Window forms read each argument once per row: a volatile argument gives the fit and
+-- the output the same values (the scaled non-NULL rows have mean 0 and stddev 1).
+SELECT setseed(0.5);
+SELECT count(s) BETWEEN 400 AND 600 AS about_half_kept,
+       abs(avg(s[1])) < 1e-9 AS mean_zero,
+       abs(stddev_pop(s[1]) - 1) < 1e-9 AS stddev_one
+FROM (SELECT userseg_scale(CASE WHEN random() < 0.5 THEN NULL
+                                ELSE ARRAY[g, random()]::float8[] END) OVER () AS s
+      FROM generate_series(1, 1000) g) x;
+-- a NULL element drops the row the same way
+SELECT count(s) BETWEEN 400 AND 600 AS about_half_kept, abs(avg(s[1])) < 1e-9 AS mean_zero
+FROM (SELECT userseg_scale(ARRAY[g, CASE WHEN random() < 0.5 THEN NULL ELSE 1 END]::float8[])
+               OVER () AS s
+      FROM generate_series(1, 1000) g) x;
+-- silhouette per row with a volatile label
+SELECT count(s) BETWEEN 400 AND 600 AS about_half_scored
+FROM (SELECT userseg_silhouette_sample(ARRAY[g]::float8[],
+               CASE WHEN random() < 0.5 THEN NULL ELSE g % 3 END) OVER () AS s
+      FROM generate_series(1, 1000) g) x;
