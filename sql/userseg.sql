@@ -509,6 +509,50 @@ COMMENT ON FUNCTION userseg_predict(text, float8[]) IS
 -- Choosing k and comparing algorithms
 ------------------------------------------------------------------------------
 
+-- Both read a table named by a regclass through SPI (with a fresh snapshot), which
+-- must happen in the leader: VOLATILE PARALLEL RESTRICTED.  Not STRICT: a NULL
+-- argument is error 22004 rather than an empty result.  The data are read and
+-- scaled once; every k (every algorithm) is fitted and scored on the same scaled
+-- rows.  The silhouette is exact up to sample_size rows and computed on
+-- sample_size rows drawn with a generator seeded from seed above that (a NOTICE,
+-- or the note, says so).
+
+-- One row per k from k_min to k_max: K-Means inertia (to its centers), silhouette,
+-- Calinski-Harabasz and Davies-Bouldin of its labels (NULL for k = 1); best marks the
+-- highest silhouette (ties: the smaller k); elbow marks the k farthest below the
+-- chord of the inertia curve scaled to the unit square (kneedle), also named in a
+-- NOTICE.  Each k is seeded as the window form is, so its labels are those of
+-- userseg_kmeans(ARRAY[...], k, seed, n_init, max_iter, tol, scale) OVER () on the
+-- same rows in the same order.
+CREATE FUNCTION userseg_kmeans_sweep(source regclass, features text[], k_min int, k_max int,
+                                     seed int DEFAULT 0, n_init int DEFAULT 10,
+                                     max_iter int DEFAULT 300, tol float8 DEFAULT 1e-4,
+                                     scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
+                                     sample_size int DEFAULT 10000)
+RETURNS TABLE(k int, inertia float8, silhouette float8, calinski_harabasz float8,
+              davies_bouldin float8, best boolean, elbow boolean)
+AS 'MODULE_PATHNAME', 'userseg_kmeans_sweep'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int) IS
+'K-Means for each k from k_min to k_max on the same scaled data: inertia, silhouette, Calinski-Harabasz, Davies-Bouldin, the best k by silhouette and the elbow of the inertia curve';
+
+-- One row per clustering algorithm (K-Means for now; each algorithm adds its row)
+-- on the same scaled data: clusters found, noise rows, scores, the time of the fit
+-- alone, and a note.  A single cluster or only noise gives NULL silhouette,
+-- Calinski-Harabasz and Davies-Bouldin, and the note says so.
+CREATE FUNCTION userseg_compare(source regclass, features text[], k int, seed int DEFAULT 0,
+                                scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
+                                sample_size int DEFAULT 10000)
+RETURNS TABLE(algorithm text, n_clusters int, noise bigint, silhouette float8,
+              calinski_harabasz float8, davies_bouldin float8, inertia float8,
+              elapsed_ms float8, note text)
+AS 'MODULE_PATHNAME', 'userseg_compare'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_compare(regclass, text[], int, int, text, text, int) IS
+'each clustering algorithm on the same scaled data: clusters, noise, silhouette, Calinski-Harabasz, Davies-Bouldin, inertia, fit time and a note';
+
 -- (end of choosing k and comparing)
 
 ------------------------------------------------------------------------------
