@@ -151,27 +151,114 @@ ORDER BY x.user_id;
 ------------------------------------------------------------------------------
 -- 5. Choosing k and scoring
 ------------------------------------------------------------------------------
--- >>> DEMO STEP (metrics / k sweep): silhouette, Calinski-Harabasz, Davies-Bouldin and
---     inertia of candidate labellings; userseg_kmeans_sweep(...) goes here.
+\set features 'ARRAY[''age'', ''daily_usage_minutes'', ''posts_per_day'', ''likes_received_per_day'', ''comments_received_per_day'', ''messages_sent_per_day'']'
+\echo
+\echo '== 5. Choosing k: userseg_kmeans_sweep on the six behaviour columns (z-scored) =='
+\echo '   (silhouette sampled on 10,000 rows above that size; best = highest silhouette;'
+\echo '    elbow = where the inertia curve bends)'
+SELECT k, round(inertia::numeric) AS inertia, round(silhouette::numeric, 4) AS silhouette,
+       round(calinski_harabasz::numeric, 1) AS calinski_harabasz,
+       round(davies_bouldin::numeric, 4) AS davies_bouldin, best, elbow
+FROM userseg_kmeans_sweep('users', :features, 2, 8, seed => 42, n_init => 4);
 
 ------------------------------------------------------------------------------
 -- 6. K-Means segmentation
 ------------------------------------------------------------------------------
--- >>> DEMO STEP (K-Means): userseg_kmeans('users', ARRAY[...], k, seed => 42,
---     label_column => 'segment', model => 'demo') goes here: labels written, model
---     saved, silhouette and inertia shown.
+\echo
+\echo '== 6. K-Means: labels written into users.segment, model ''demo'' saved =='
+SELECT model, k, rows_used, rows_skipped, iterations, round(inertia::numeric) AS inertia,
+       round(silhouette::numeric, 4) AS silhouette, silhouette_sampled
+FROM userseg_kmeans('users', :features, 6, seed => 42, nulls => 'impute',
+                    label_column => 'segment', model => 'demo');
+
+\echo
+\echo 'Segment sizes (0 = largest)'
+SELECT segment, count(*) AS users, round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "share %"
+FROM users GROUP BY segment ORDER BY segment;
+
+\echo
+\echo 'The labels scored with the metric aggregates on the same z-scored, mean-imputed features'
+SELECT round(userseg_silhouette(f, segment, 10000, 42)::numeric, 4) AS silhouette_sampled,
+       round(userseg_calinski_harabasz(f, segment)::numeric, 1) AS calinski_harabasz,
+       round(userseg_davies_bouldin(f, segment)::numeric, 4) AS davies_bouldin,
+       round(userseg_inertia(f, segment)::numeric) AS inertia
+FROM (SELECT segment,
+             userseg_scale(ARRAY[coalesce(u.age, a.age), daily_usage_minutes, posts_per_day,
+                                 likes_received_per_day, comments_received_per_day,
+                                 coalesce(messages_sent_per_day, a.messages)]::float8[]) OVER () AS f
+      FROM users u,
+           (SELECT avg(age) AS age, avg(messages_sent_per_day) AS messages FROM users) a) x;
+
+\echo
+\echo 'The saved model: centroids in original units'
+SELECT c.segment, (SELECT array_agg(round(v::numeric, 1))
+                   FROM unnest(m.centroids_original[c.segment + 1:c.segment + 1][:]) v) AS centroid
+FROM userseg_models m, generate_series(0, array_length(m.centroids_original, 1) - 1) AS c(segment)
+WHERE m.name = 'demo'
+ORDER BY c.segment;
+
+\echo
+\echo 'Refitting under the same name keeps segment numbers matched to the nearest previous centroid'
+SELECT k, round(inertia::numeric) AS inertia FROM userseg_kmeans('users', :features, 6, seed => 7,
+       nulls => 'impute', label_column => 'segment_refit', model => 'demo');
+SELECT count(*) FILTER (WHERE segment = segment_refit) AS same_segment,
+       count(*) FILTER (WHERE segment <> segment_refit) AS moved
+FROM users;
 
 ------------------------------------------------------------------------------
 -- 7. Understanding the segments
 ------------------------------------------------------------------------------
--- >>> DEMO STEP (profiles and reports): userseg_profile, userseg_crosstab by platform
---     and by dominant_emotion, userseg_describe_segments, userseg_compare go here.
+\echo
+\echo '== 7. Segment profiles: means in original units, z = (mean - overall) / overall sd =='
+SELECT cluster AS segment, feature, n, round(mean::numeric, 1) AS mean,
+       round(overall_mean::numeric, 1) AS overall, round(z::numeric, 2) AS z
+FROM userseg_profile('users', 'segment', :features)
+WHERE abs(z) >= 0.5
+ORDER BY cluster, abs(z) DESC;
+
+\echo
+\echo 'Platform mix per segment (lift = share in segment / share overall; top 2 per segment)'
+SELECT cluster AS segment, category AS platform, n,
+       round((100 * share_in_cluster)::numeric, 1) AS "in segment %",
+       round((100 * share_overall)::numeric, 1) AS "overall %", round(lift::numeric, 2) AS lift
+FROM (SELECT *, row_number() OVER (PARTITION BY cluster ORDER BY lift DESC) AS r
+      FROM userseg_crosstab('users', 'segment', 'platform')) x
+WHERE r <= 2 ORDER BY cluster, lift DESC;
+
+\echo
+\echo 'Dominant emotion per segment (top 2 by lift)'
+SELECT cluster AS segment, coalesce(category, '(none)') AS emotion, n,
+       round((100 * share_in_cluster)::numeric, 1) AS "in segment %", round(lift::numeric, 2) AS lift
+FROM (SELECT *, row_number() OVER (PARTITION BY cluster ORDER BY lift DESC) AS r
+      FROM userseg_crosstab('users', 'segment', 'dominant_emotion')) x
+WHERE r <= 2 ORDER BY cluster, lift DESC;
+
+\echo
+\echo 'Each segment in one sentence'
+SELECT cluster AS segment, description
+FROM userseg_describe_segments('users', 'segment', :features,
+                               ARRAY['platform', 'dominant_emotion', 'gender']);
+
+\echo
+\echo 'Comparing algorithms on the same scaled data (K-Means; later algorithms add rows)'
+SELECT algorithm, n_clusters, noise, round(silhouette::numeric, 4) AS silhouette,
+       round(calinski_harabasz::numeric, 1) AS calinski_harabasz,
+       round(davies_bouldin::numeric, 4) AS davies_bouldin, round(inertia::numeric) AS inertia,
+       round(elapsed_ms::numeric) AS ms, note
+FROM userseg_compare('users', :features, 6, seed => 42, nulls => 'impute');
 
 ------------------------------------------------------------------------------
 -- 8. New users
 ------------------------------------------------------------------------------
--- >>> DEMO STEP (predict): userseg_predict('demo', ...) for a few new users, e.g.
---     SELECT * FROM userseg_sample_users(5, 4242), goes here.
+\echo
+\echo '== 8. New users labelled with the saved model (userseg_predict) =='
+SELECT user_id, platform, age, daily_usage_minutes AS minutes, posts_per_day AS posts,
+       likes_received_per_day AS likes,
+       userseg_predict('demo', ARRAY[age, daily_usage_minutes, posts_per_day,
+                       likes_received_per_day, comments_received_per_day,
+                       messages_sent_per_day]::float8[]) AS segment
+FROM userseg_sample_users(8, 4242)
+WHERE age IS NOT NULL AND messages_sent_per_day IS NOT NULL;
 
 \echo
 \echo :done

@@ -357,11 +357,201 @@ LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION userseg_kmeans(float8[], float8[], int, float8, text) IS
 'K-Means label (0 = largest cluster) of each row of the window partition, starting from the given k x d initial centers';
 
+-- Table form.  The saved models: one row per name, kept by pg_dump.
+CREATE TABLE userseg_models (
+    name                text PRIMARY KEY,
+    algorithm           text NOT NULL,
+    features            text[] NOT NULL,
+    columns             text[] NOT NULL,
+    scaler              text NOT NULL,
+    scale_center        float8[] NOT NULL,
+    scale_scale         float8[] NOT NULL,
+    parameters          jsonb NOT NULL,
+    centroids           float8[] NOT NULL,
+    centroids_original  float8[] NOT NULL,
+    sizes               bigint[] NOT NULL,
+    inertia             float8,
+    silhouette          float8,
+    silhouette_sampled  boolean,
+    rows                bigint NOT NULL,
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+SELECT pg_catalog.pg_extension_config_dump('userseg_models', '');
+
+COMMENT ON TABLE userseg_models IS
+'Fitted userseg models: features, scaler, centroids in scaled and original units, metrics';
+
+CREATE TYPE userseg_kmeans_summary AS (
+    model               text,
+    k                   int,
+    rows_used           bigint,
+    rows_skipped        bigint,
+    iterations          int,
+    inertia             float8,
+    silhouette          float8,
+    silhouette_sampled  boolean,
+    elapsed_ms          float8
+);
+
+COMMENT ON TYPE userseg_kmeans_summary IS
+'Summary row of the table form of userseg_kmeans';
+
+-- The work of the table form: reads the relation, fits, writes the label column.
+-- VOLATILE PARALLEL UNSAFE: it may write the source table.
+CREATE FUNCTION userseg_kmeans_fit(source regclass, features text[], k int,
+    label_column name, scale text, nulls text, seed int, n_init int, max_iter int,
+    tol float8, init float8[], previous float8[],
+    OUT k int, OUT rows_used bigint, OUT rows_skipped bigint, OUT iterations int,
+    OUT inertia float8, OUT silhouette float8, OUT silhouette_sampled boolean,
+    OUT elapsed_ms float8, OUT columns text[], OUT scale_center float8[],
+    OUT scale_scale float8[], OUT centroids float8[], OUT centroids_original float8[],
+    OUT sizes bigint[], OUT converged boolean)
+AS 'MODULE_PATHNAME', 'userseg_kmeans_fit'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION userseg_kmeans_fit(regclass, text[], int, name, text, text, int, int, int, float8, float8[], float8[]) IS
+'internal: the fit behind the table form of userseg_kmeans';
+
+CREATE FUNCTION userseg_kmeans(source regclass, features text[], k int,
+    label_column name DEFAULT NULL, scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
+    seed int DEFAULT 0, n_init int DEFAULT 10, max_iter int DEFAULT 300,
+    tol float8 DEFAULT 1e-4, init float8[] DEFAULT NULL, model text DEFAULT NULL)
+RETURNS @extschema@.userseg_kmeans_summary
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+AS $$
+#variable_conflict use_column
+DECLARE
+    prev float8[];
+    r record;
+BEGIN
+    IF userseg_kmeans.model IS NOT NULL THEN
+        -- the previous fit under this name, locked until the transaction ends
+        SELECT m.centroids_original INTO prev
+        FROM @extschema@.userseg_models m
+        WHERE m.name OPERATOR(pg_catalog.=) userseg_kmeans.model
+          AND m.algorithm OPERATOR(pg_catalog.=) 'kmeans'
+          AND m.features OPERATOR(pg_catalog.=) userseg_kmeans.features
+        FOR UPDATE;
+    END IF;
+    SELECT * INTO r FROM @extschema@.userseg_kmeans_fit(userseg_kmeans.source,
+        userseg_kmeans.features, userseg_kmeans.k, userseg_kmeans.label_column,
+        userseg_kmeans.scale, userseg_kmeans.nulls, userseg_kmeans.seed,
+        userseg_kmeans.n_init, userseg_kmeans.max_iter, userseg_kmeans.tol,
+        userseg_kmeans.init, prev);
+    IF userseg_kmeans.model IS NOT NULL THEN
+        INSERT INTO @extschema@.userseg_models AS m (name, algorithm, features, columns,
+            scaler, scale_center, scale_scale, parameters, centroids, centroids_original,
+            sizes, inertia, silhouette, silhouette_sampled, rows, created_at)
+        VALUES (userseg_kmeans.model, 'kmeans', userseg_kmeans.features, r.columns,
+            userseg_kmeans.scale, r.scale_center, r.scale_scale,
+            pg_catalog.jsonb_build_object('k', r.k, 'seed', userseg_kmeans.seed,
+                'n_init', userseg_kmeans.n_init, 'max_iter', userseg_kmeans.max_iter,
+                'tol', userseg_kmeans.tol, 'nulls', userseg_kmeans.nulls,
+                'source', userseg_kmeans.source::text, 'iterations', r.iterations,
+                'converged', r.converged),
+            r.centroids, r.centroids_original, r.sizes, r.inertia, r.silhouette,
+            r.silhouette_sampled, r.rows_used, pg_catalog.now())
+        ON CONFLICT (name) DO UPDATE SET algorithm = EXCLUDED.algorithm,
+            features = EXCLUDED.features, columns = EXCLUDED.columns,
+            scaler = EXCLUDED.scaler, scale_center = EXCLUDED.scale_center,
+            scale_scale = EXCLUDED.scale_scale, parameters = EXCLUDED.parameters,
+            centroids = EXCLUDED.centroids, centroids_original = EXCLUDED.centroids_original,
+            sizes = EXCLUDED.sizes, inertia = EXCLUDED.inertia,
+            silhouette = EXCLUDED.silhouette, silhouette_sampled = EXCLUDED.silhouette_sampled,
+            rows = EXCLUDED.rows, created_at = EXCLUDED.created_at;
+    END IF;
+    RETURN ROW(userseg_kmeans.model, r.k, r.rows_used, r.rows_skipped, r.iterations,
+               r.inertia, r.silhouette, r.silhouette_sampled,
+               r.elapsed_ms)::@extschema@.userseg_kmeans_summary;
+END
+$$;
+
+COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text) IS
+'K-Means on columns of a table: optional label column written in the same transaction, optional saved model with stable cluster numbers; one summary row';
+
+-- The nearest scaled centroid to a scaled row: behind userseg_predict.
+CREATE FUNCTION userseg_kmeans_nearest(features float8[], centroids float8[],
+                                       scale_center float8[], scale_scale float8[])
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_kmeans_nearest'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_kmeans_nearest(float8[], float8[], float8[], float8[]) IS
+'Label of the nearest of k x d centroids to features scaled as (x - center) / scale';
+
+-- STABLE: reads the models table.  PARALLEL SAFE: a plain read of a table.
+CREATE FUNCTION userseg_predict(model text, features float8[])
+RETURNS int
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    m record;
+BEGIN
+    SELECT centroids, scale_center, scale_scale INTO m
+    FROM @extschema@.userseg_models
+    WHERE name OPERATOR(pg_catalog.=) userseg_predict.model;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown model "%"', userseg_predict.model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Fit one with userseg_kmeans(..., model => ''name''); saved models are in userseg_models.';
+    END IF;
+    RETURN @extschema@.userseg_kmeans_nearest(userseg_predict.features, m.centroids,
+                                               m.scale_center, m.scale_scale);
+END
+$$;
+
+COMMENT ON FUNCTION userseg_predict(text, float8[]) IS
+'Label of a new row by a saved model: its scaler, then the nearest centroid';
+
 -- (end of k-means)
 
 ------------------------------------------------------------------------------
 -- Choosing k and comparing algorithms
 ------------------------------------------------------------------------------
+
+-- Both read a table named by a regclass through SPI (with a fresh snapshot), which
+-- must happen in the leader: VOLATILE PARALLEL RESTRICTED.  Not STRICT: a NULL
+-- argument is error 22004 rather than an empty result.  The data are read and
+-- scaled once; every k (every algorithm) is fitted and scored on the same scaled
+-- rows.  The silhouette is exact up to sample_size rows and computed on
+-- sample_size rows drawn with a generator seeded from seed above that (a NOTICE,
+-- or the note, says so).
+
+-- One row per k from k_min to k_max: K-Means inertia (to its centers), silhouette,
+-- Calinski-Harabasz and Davies-Bouldin of its labels (NULL for k = 1); best marks the
+-- highest silhouette (ties: the smaller k); elbow marks the k farthest below the
+-- chord of the inertia curve scaled to the unit square (kneedle), also named in a
+-- NOTICE.  Each k is seeded as the window form is, so its labels are those of
+-- userseg_kmeans(ARRAY[...], k, seed, n_init, max_iter, tol, scale) OVER () on the
+-- same rows in the same order.
+CREATE FUNCTION userseg_kmeans_sweep(source regclass, features text[], k_min int, k_max int,
+                                     seed int DEFAULT 0, n_init int DEFAULT 10,
+                                     max_iter int DEFAULT 300, tol float8 DEFAULT 1e-4,
+                                     scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
+                                     sample_size int DEFAULT 10000)
+RETURNS TABLE(k int, inertia float8, silhouette float8, calinski_harabasz float8,
+              davies_bouldin float8, best boolean, elbow boolean)
+AS 'MODULE_PATHNAME', 'userseg_kmeans_sweep'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int) IS
+'K-Means for each k from k_min to k_max on the same scaled data: inertia, silhouette, Calinski-Harabasz, Davies-Bouldin, the best k by silhouette and the elbow of the inertia curve';
+
+-- One row per clustering algorithm (K-Means for now; each algorithm adds its row)
+-- on the same scaled data: clusters found, noise rows, scores, the time of the fit
+-- alone, and a note.  A single cluster or only noise gives NULL silhouette,
+-- Calinski-Harabasz and Davies-Bouldin, and the note says so.
+CREATE FUNCTION userseg_compare(source regclass, features text[], k int, seed int DEFAULT 0,
+                                scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
+                                sample_size int DEFAULT 10000)
+RETURNS TABLE(algorithm text, n_clusters int, noise bigint, silhouette float8,
+              calinski_harabasz float8, davies_bouldin float8, inertia float8,
+              elapsed_ms float8, note text)
+AS 'MODULE_PATHNAME', 'userseg_compare'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_compare(regclass, text[], int, int, text, text, int) IS
+'each clustering algorithm on the same scaled data: clusters, noise, silhouette, Calinski-Harabasz, Davies-Bouldin, inertia, fit time and a note';
 
 -- (end of choosing k and comparing)
 

@@ -15,13 +15,21 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "common/pg_prng.h"
+#include "funcapi.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(userseg_kmeans);
 PG_FUNCTION_INFO_V1(userseg_kmeans_init);
+PG_FUNCTION_INFO_V1(userseg_kmeans_fit);
+PG_FUNCTION_INFO_V1(userseg_kmeans_nearest);
+
+/* The table form's silhouette is exact up to this many rows, sampled above */
+#define KMEANS_SILHOUETTE_ROWS 10000
 
 /* Options of one fit */
 typedef struct KmeansOptions
@@ -141,7 +149,8 @@ KmeansInitCenters(ArrayType *a, int *k)
  * (NOTICE).
  */
 static void
-KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result)
+KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result,
+		  double **center_out, double **scale_out)
 {
 	UsCore		core;
 	UsKmeansParams params;
@@ -210,6 +219,10 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result)
 								 result->inertia, result->iterations)));
 	elog(DEBUG1, "k-means on " INT64_FORMAT " rows of %d columns took %.1f ms",
 		 m->n, m->d, INSTR_TIME_GET_MILLISEC(elapsed));
+	if (center_out)
+		*center_out = center;
+	if (scale_out)
+		*scale_out = scale;
 }
 
 /* A window argument that must not be NULL */
@@ -277,7 +290,7 @@ KmeansWindow(FunctionCallInfo fcinfo, void (*get_options) (WindowObject, KmeansO
 		{
 			runcxt = AllocSetContextCreate(partcxt, "userseg k-means", ALLOCSET_DEFAULT_SIZES);
 			oldcxt = MemoryContextSwitchTo(runcxt);
-			KmeansFit(&w->m, opt, &result);
+			KmeansFit(&w->m, opt, &result, NULL, NULL);
 			MemoryContextSwitchTo(partcxt);
 			state->labels = palloc(sizeof(int32) * w->m.n);
 			memcpy(state->labels, result.labels, sizeof(int32) * w->m.n);
@@ -335,4 +348,334 @@ Datum
 userseg_kmeans_init(PG_FUNCTION_ARGS)
 {
 	return KmeansWindow(fcinfo, KmeansOptionsInit);
+}
+
+/* A k x d float8[][] */
+static ArrayType *
+Doubles2D(const double *x, int k, int d)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(k * d, 1));
+	int			dims[2] = {k, d};
+	int			lbs[2] = {1, 1};
+
+	for (int i = 0; i < k * d; i++)
+		elems[i] = Float8GetDatum(x[i]);
+	return construct_md_array(elems, NULL, 2, dims, lbs, FLOAT8OID, sizeof(float8),
+							  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/* A k x d float8[][] argument, or NULL when its shape is not k x d */
+static const double *
+Arg2D(ArrayType *a, int k, int d, const char *what, bool strict)
+{
+	if (ARR_NDIM(a) != 2 || ARR_DIMS(a)[0] != k || ARR_DIMS(a)[1] != d)
+	{
+		if (!strict)
+			return NULL;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a %d x %d array", what, k, d),
+				 errdetail("There is one row per cluster (k = %d) and one column per encoded feature (%d).",
+						   k, d)));
+	}
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULL elements", what)));
+	for (int i = 0; i < k * d; i++)
+		if (!isfinite(((const double *) ARR_DATA_PTR(a))[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s must not contain NaN or Infinity", what)));
+	return (const double *) ARR_DATA_PTR(a);
+}
+
+/*
+ * Renumber clusters to match previous centers (k x d, original units) one to one,
+ * at the least total squared distance in the scaled space
+ */
+static void
+KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *previous,
+					const double *center, const double *scale)
+{
+	UsCore		core;
+	double	   *prev = palloc(sizeof(double) * k * d);
+	double	   *cost = palloc(sizeof(double) * k * k);
+	int		   *assign = palloc(sizeof(int) * k);
+	double	   *centers = palloc(sizeof(double) * k * d);
+	int64_t    *sizes = palloc(sizeof(int64_t) * k);
+	UsMatrix	pm = {k, d, prev};
+
+	UsCoreContextInit(&core);
+	memcpy(prev, previous, sizeof(double) * k * d);
+	UsScaleApply(&pm, center, scale);
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < k; j++)
+		{
+			double		s = 0.0;
+
+			for (int c = 0; c < d; c++)
+			{
+				double		t = r->centers[i * d + c] - prev[j * d + c];
+
+				s += t * t;
+			}
+			cost[i * k + j] = s;
+		}
+	UsMinCostAssignment(&core, cost, k, assign);
+	for (int i = 0; i < k; i++)
+	{
+		memcpy(centers + assign[i] * d, r->centers + i * d, sizeof(double) * d);
+		sizes[assign[i]] = r->sizes[i];
+	}
+	memcpy(r->centers, centers, sizeof(double) * k * d);
+	memcpy(r->sizes, sizes, sizeof(int64_t) * k);
+	for (int64 i = 0; i < n; i++)
+		r->labels[i] = assign[r->labels[i]];
+}
+
+/*
+ * Silhouette of the labels in the scaled space: exact up to KMEANS_SILHOUETTE_ROWS
+ * rows, else on that many rows drawn with the seed.  NULL (false) when fewer than 2
+ * clusters or no more rows than clusters.
+ */
+static bool
+KmeansSilhouette(const UsMatrix *m, const int32 *labels, int k, int seed,
+				 double *score, bool *sampled)
+{
+	UsCore		core;
+	UsMatrix	s;
+	int32	   *sl;
+	int		   *map = palloc(sizeof(int) * k);
+	int			ks = 0;
+
+	*sampled = m->n > KMEANS_SILHOUETTE_ROWS;
+	if (*sampled)
+	{
+		pg_prng_state rng;
+		int64	   *idx = palloc(sizeof(int64) * m->n);
+
+		pg_prng_seed(&rng, (uint64) (int64) seed);
+		for (int64 i = 0; i < m->n; i++)
+			idx[i] = i;
+		s.n = KMEANS_SILHOUETTE_ROWS;
+		s.d = m->d;
+		s.x = palloc(sizeof(double) * s.n * s.d);
+		sl = palloc(sizeof(int32) * s.n);
+		for (int64 i = 0; i < s.n; i++)
+		{
+			int64		j = i + (int64) pg_prng_uint64_range(&rng, 0, (uint64) (m->n - 1 - i));
+			int64		t = idx[i];
+
+			idx[i] = idx[j];
+			idx[j] = t;
+			memcpy(s.x + i * s.d, m->x + idx[i] * m->d, sizeof(double) * m->d);
+			sl[i] = labels[idx[i]];
+		}
+	}
+	else
+	{
+		s = *m;
+		sl = palloc(sizeof(int32) * Max(s.n, 1));
+		memcpy(sl, labels, sizeof(int32) * s.n);
+	}
+	for (int c = 0; c < k; c++)
+		map[c] = -1;
+	for (int64 i = 0; i < s.n; i++)
+	{
+		if (map[sl[i]] < 0)
+			map[sl[i]] = ks++;
+		sl[i] = map[sl[i]];
+	}
+	if (ks < 2 || s.n <= ks)
+		return false;
+	UsCheckMemory(UsSilhouetteWorkBytes(s.n, s.d, ks), "the silhouette");
+	UsCoreContextInit(&core);
+	*score = UsSilhouette(&core, &s, sl, ks, NULL);
+	return true;
+}
+
+/*
+ * userseg_kmeans_fit(source, features, k, label_column, scale, nulls, seed, n_init,
+ * max_iter, tol, init, previous): the table form's work; the SQL wrapper keeps the
+ * models table
+ */
+Datum
+userseg_kmeans_fit(PG_FUNCTION_ARGS)
+{
+	Oid			relid;
+	ArrayType  *features;
+	KmeansOptions opt;
+	char	   *label_column = NULL;
+	UsNullPolicy nulls;
+	UsRelData  *rel;
+	UsMatrix	m;
+	UsKmeansResult result;
+	double	   *center;
+	double	   *scale;
+	double	   *orig;
+	double		sil = 0.0;
+	bool		sil_sampled = false;
+	bool		has_sil;
+	TupleDesc	tupdesc;
+	Datum		values[15];
+	bool		isnull[15];
+	Datum	   *colnames;
+	Datum	   *sizes;
+	instr_time	start;
+	instr_time	elapsed;
+	MemoryContext runcxt;
+	MemoryContext oldcxt;
+	HeapTuple	tuple;
+
+	INSTR_TIME_SET_CURRENT(start);
+	for (int a = 0; a < 10; a++)
+		if (PG_ARGISNULL(a) && a != 3)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL",
+							(const char *[]) {"source", "features", "k", "label_column",
+							"scale", "nulls", "seed", "n_init", "max_iter", "tol"}[a])));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "userseg_kmeans_fit must return a record, please report a bug");
+
+	relid = PG_GETARG_OID(0);
+	features = PG_GETARG_ARRAYTYPE_P(1);
+	memset(&opt, 0, sizeof(opt));
+	opt.k = PG_GETARG_INT32(2);
+	if (!PG_ARGISNULL(3))
+		label_column = NameStr(*PG_GETARG_NAME(3));
+	opt.scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(4)));
+	nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(5)));
+	opt.seed = PG_GETARG_INT32(6);
+	opt.n_init = PG_GETARG_INT32(7);
+	opt.max_iter = PG_GETARG_INT32(8);
+	opt.tol = PG_GETARG_FLOAT8(9);
+	CheckK(opt.k);
+	CheckNInit(opt.n_init);
+	CheckMaxIter(opt.max_iter);
+	CheckTol(opt.tol);
+
+	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg k-means",
+								   ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(runcxt);
+
+	if (label_column)
+		rel = UsReadRelationForLabels(relid, features, nulls, label_column);
+	else
+		rel = UsReadRelation(relid, features, nulls, false);
+	if (rel->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no rows to cluster in %s", rel->relname),
+				 errdetail(INT64_FORMAT " rows were read and " INT64_FORMAT " skipped for NULLs.",
+						   rel->nrows, rel->nskipped)));
+	if (!PG_ARGISNULL(10))
+		opt.init = Arg2D(PG_GETARG_ARRAYTYPE_P(10), opt.k, rel->d, "init", true);
+	m.n = rel->n;
+	m.d = rel->d;
+	m.x = rel->x;
+
+	KmeansFit(&m, &opt, &result, &center, &scale);
+
+	if (!PG_ARGISNULL(11))
+	{
+		const double *previous = Arg2D(PG_GETARG_ARRAYTYPE_P(11), opt.k, rel->d,
+									   "previous centers", false);
+
+		if (previous)
+			KmeansMatchPrevious(&result, m.n, opt.k, m.d, previous, center, scale);
+	}
+	if (label_column)
+		(void) UsWriteLabels(rel, label_column, result.labels);
+
+	has_sil = KmeansSilhouette(&m, result.labels, opt.k, opt.seed, &sil, &sil_sampled);
+
+	/* centers in original units */
+	orig = palloc(sizeof(double) * opt.k * m.d);
+	memcpy(orig, result.centers, sizeof(double) * opt.k * m.d);
+	{
+		UsMatrix	om = {opt.k, m.d, orig};
+
+		UsScaleInverse(&om, center, scale);
+	}
+	colnames = palloc(sizeof(Datum) * m.d);
+	for (int j = 0; j < m.d; j++)
+		colnames[j] = CStringGetTextDatum(rel->cols[j].category ?
+										  psprintf("%s=%s", rel->cols[j].source,
+												   rel->cols[j].category) :
+										  rel->cols[j].source);
+	sizes = palloc(sizeof(Datum) * opt.k);
+	for (int c = 0; c < opt.k; c++)
+		sizes[c] = Int64GetDatum(result.sizes[c]);
+
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+
+	MemoryContextSwitchTo(oldcxt);
+	memset(isnull, 0, sizeof(isnull));
+	values[0] = Int32GetDatum(opt.k);
+	values[1] = Int64GetDatum(rel->n);
+	values[2] = Int64GetDatum(rel->nskipped);
+	values[3] = Int32GetDatum(result.iterations);
+	values[4] = Float8GetDatum(result.inertia);
+	values[5] = Float8GetDatum(sil);
+	isnull[5] = !has_sil;
+	values[6] = BoolGetDatum(sil_sampled);
+	values[7] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
+	values[8] = PointerGetDatum(construct_array(colnames, m.d, TEXTOID, -1, false,
+												TYPALIGN_INT));
+	values[9] = PointerGetDatum(UsDoublesToArray(center, m.d));
+	values[10] = PointerGetDatum(UsDoublesToArray(scale, m.d));
+	values[11] = PointerGetDatum(Doubles2D(result.centers, opt.k, m.d));
+	values[12] = PointerGetDatum(Doubles2D(orig, opt.k, m.d));
+	values[13] = PointerGetDatum(construct_array(sizes, opt.k, INT8OID, sizeof(int64),
+												 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	values[14] = BoolGetDatum(result.converged);
+	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, isnull);
+	MemoryContextDelete(runcxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/*
+ * userseg_kmeans_nearest(features, centroids, center, scale): the label of a new
+ * row, scaled with the model's scaler, by its nearest scaled centroid
+ */
+Datum
+userseg_kmeans_nearest(PG_FUNCTION_ARGS)
+{
+	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *centroids = PG_GETARG_ARRAYTYPE_P(1);
+	ArrayType  *center = PG_GETARG_ARRAYTYPE_P(2);
+	ArrayType  *scale = PG_GETARG_ARRAYTYPE_P(3);
+	int			k;
+	int			d;
+	double	   *x;
+	double	   *c;
+	double	   *s;
+	UsMatrix	xm;
+
+	if (ARR_NDIM(centroids) != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("centroids must be a two-dimensional array")));
+	k = ARR_DIMS(centroids)[0];
+	d = ARR_DIMS(centroids)[1];
+	x = palloc(sizeof(double) * d);
+	c = palloc(sizeof(double) * d);
+	s = palloc(sizeof(double) * d);
+	if (UsVectorDims(features) != d)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features has %d elements where the model has %d",
+						UsVectorDims(features), d),
+				 errhint("Give one value per encoded feature, in the model's order.")));
+	UsVectorToDoubles(features, d, x, "features");
+	UsVectorToDoubles(center, d, c, "the model's scaler");
+	UsVectorToDoubles(scale, d, s, "the model's scaler");
+	xm.n = 1;
+	xm.d = d;
+	xm.x = x;
+	UsScaleApply(&xm, c, s);
+	PG_RETURN_INT32(UsKmeansNearest(Arg2D(centroids, k, d, "centroids", true), k, d, x, NULL));
 }

@@ -26,11 +26,12 @@
  * scikit-learn's argmin.
  *
  * Semantics follow scikit-learn 1.2's KMeans: tol is relative to the mean of the
- * column variances; an iteration converges strictly when no label changed, or when
- * the sum of the squared center shifts is at most tol; a run that did not converge
- * strictly gets a final assignment so labels match the centers; an empty cluster
- * takes the row farthest from its center (rows by decreasing distance to their
- * centers, ties to the lower row number; nothing moves if all distances are 0); of
+ * column variances; an iteration converges strictly when no label changed (and no
+ * empty cluster was refilled), or when the sum of the squared center shifts is at
+ * most tol; a run that did not converge strictly gets a final assignment so labels
+ * match the centers; an empty cluster takes the row farthest from its center (rows
+ * by decreasing distance to their centers, ties to the lower row number; nothing
+ * moves if all distances are 0 up to rounding, see KmeansRelocate); of
  * n_init runs, the one with the lowest inertia is kept (a later run replaces the
  * best only if it is lower and not the same partition).  Finally clusters are
  * renumbered by decreasing size (ties: lower number first).
@@ -215,31 +216,46 @@ KmeansPlusPlus(KmeansWork *w)
 
 	for (int c = 1; c < k; c++)
 	{
-		int64_t		cand[US_KMEANS_MAX_TRIALS];
+		int64_t		cand[US_KMEANS_MAX_TRIALS] = {0};
 		double		cand_pot[US_KMEANS_MAX_TRIALS];
 		int			best = 0;
 		const double *bx;
 		const double *bq;
 
 		UsCheck(core);
-		for (int t = 0; t < trials; t++)
+		/* draw every candidate, then find them all in one scan of the cumulative sum */
 		{
-			double		r = p->uniform(p->rng_arg) * pot;
+			double		r[US_KMEANS_MAX_TRIALS];
+			int			ord[US_KMEANS_MAX_TRIALS];
+			int			next = 0;
 			double		cum = 0.0;
-			const double *cx;
 
+			for (int t = 0; t < trials; t++)
+			{
+				int			pos = t;
+
+				r[t] = p->uniform(p->rng_arg) * pot;
+				cand[t] = n - 1;
+				/* ord: trials by increasing r (insertion sort, a few elements) */
+				while (pos > 0 && r[ord[pos - 1]] > r[t])
+				{
+					ord[pos] = ord[pos - 1];
+					pos--;
+				}
+				ord[pos] = t;
+			}
 			/* first row whose cumulative sum reaches r (numpy's searchsorted) */
-			cand[t] = n - 1;
-			for (int64_t i = 0; i < n; i++)
+			for (int64_t i = 0; i < n && next < trials; i++)
 			{
 				cum += closest[i];
-				if (cum >= r)
-				{
-					cand[t] = i;
-					break;
-				}
+				while (next < trials && cum >= r[ord[next]])
+					cand[ord[next++]] = i;
 			}
-			cx = m->x + cand[t] * d;
+		}
+		for (int t = 0; t < trials; t++)
+		{
+			const double *cx = m->x + cand[t] * d;
+
 			for (int a = 0; a < c; a++)
 				quarter[t * k + a] = p->plain ? -1.0 :
 					0.25 * SqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
@@ -353,12 +369,13 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 		{
 			double		bound = w->half[a] > w->lower[i] ? w->half[a] : w->lower[i];
 
+			/* strictly nearer: a tie must go to the lower center, as in plain Lloyd */
 			bound *= US_KMEANS_MARGIN;
-			if (w->upper[i] <= bound)
+			if (w->upper[i] < bound)
 				goto assigned;
 			/* tighten the upper bound */
 			w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
-			if (w->upper[i] <= bound)
+			if (w->upper[i] < bound)
 				goto assigned;
 		}
 		/* all distances: nearest and second nearest */
@@ -404,9 +421,13 @@ assigned:
 /*
  * Give each empty cluster the row farthest from its center, as scikit-learn's
  * _relocate_empty_clusters_dense does: the row's values move from its cluster's sum
- * to the empty cluster's, its label stays.
+ * to the empty cluster's, its label stays.  Nothing moves when every row sits on its
+ * center: scikit-learn tests for distances of exactly 0, here distances at the
+ * rounding level of a mean (below (1000 eps)^2 times the largest squared norm) count
+ * as 0, so duplicated rows do not make clusters hop between copies of one point.
+ * Returns whether a row moved.
  */
-static void
+static bool
 KmeansRelocate(KmeansWork *w)
 {
 	const UsCore *core = w->core;
@@ -417,22 +438,30 @@ KmeansRelocate(KmeansWork *w)
 	int			nempty = 0;
 	int64_t    *far;
 	double		maxd = 0.0;
+	double		maxnorm = 0.0;
 
 	for (int c = 0; c < k; c++)
 		if (w->counts[c] == 0)
 			nempty++;
 	if (nempty == 0)
-		return;
+		return false;
 
 	for (int64_t i = 0; i < n; i++)
 	{
+		const double *x = m->x + i * d;
+		double		norm = 0.0;
+
 		CheckEvery(core, i);
-		w->dist[i] = SqDist(m->x + i * d, w->centers + (size_t) w->labels[i] * d, d);
+		w->dist[i] = SqDist(x, w->centers + (size_t) w->labels[i] * d, d);
 		if (w->dist[i] > maxd)
 			maxd = w->dist[i];
+		for (int j = 0; j < d; j++)
+			norm += x[j] * x[j];
+		if (norm > maxnorm)
+			maxnorm = norm;
 	}
-	if (maxd == 0.0)
-		return;
+	if (maxd <= (1000.0 * DBL_EPSILON) * (1000.0 * DBL_EPSILON) * maxnorm)
+		return false;
 
 	/* the nempty farthest rows, by decreasing distance, ties to the lower row */
 	far = UsAlloc(core, sizeof(int64_t) * nempty);
@@ -476,6 +505,7 @@ KmeansRelocate(KmeansWork *w)
 		w->counts[old]--;
 	}
 	UsFree(core, far);
+	return true;
 }
 
 /*
@@ -580,15 +610,17 @@ KmeansSingle(KmeansWork *w, int run, bool *converged, double *inertia)
 	for (it = 0; it < max_iter; it++)
 	{
 		int64_t		changed;
+		bool		relocated;
 		double		shift;
 
 		changed = KmeansAssign(w, it == 0 || w->params->plain, true);
-		KmeansRelocate(w);
+		relocated = KmeansRelocate(w);
 		shift = KmeansUpdate(w);
 		if (w->params->verbose)
 			Progress(w, "k-means run %d, iteration %d: inertia %.17g", run + 1, it + 1,
 					 KmeansInertia(w));
-		if (changed == 0)
+		/* a relocation moved centers away from unchanged labels: not converged */
+		if (changed == 0 && !relocated)
 		{
 			strict = true;
 			done = true;
@@ -778,4 +810,86 @@ UsKmeansNearest(const double *centers, int k, int d, const double *x, double *sq
 	if (sqdist)
 		*sqdist = bestd;
 	return best;
+}
+
+/*
+ * Minimum-cost one-to-one assignment of n rows to n columns (Hungarian algorithm,
+ * Kuhn 1955 / Munkres 1957, in the O(n^3) form with potentials).  cost is n x n,
+ * row-major; assign[i] receives the column of row i.
+ */
+void
+UsMinCostAssignment(const UsCore *core, const double *cost, int n, int *assign)
+{
+	double	   *u = UsAlloc(core, sizeof(double) * (n + 1));
+	double	   *v = UsAlloc(core, sizeof(double) * (n + 1));
+	double	   *minv = UsAlloc(core, sizeof(double) * (n + 1));
+	int		   *p = UsAlloc(core, sizeof(int) * (n + 1));	/* column -> row (1-based) */
+	int		   *way = UsAlloc(core, sizeof(int) * (n + 1));
+	bool	   *used = UsAlloc(core, sizeof(bool) * (n + 1));
+
+	for (int i = 1; i <= n; i++)
+	{
+		int			j0 = 0;
+
+		UsCheck(core);
+		p[0] = i;
+		for (int j = 0; j <= n; j++)
+		{
+			minv[j] = HUGE_VAL;
+			used[j] = false;
+		}
+		do
+		{
+			int			i0 = p[j0];
+			int			j1 = 0;
+			double		delta = HUGE_VAL;
+
+			used[j0] = true;
+			for (int j = 1; j <= n; j++)
+			{
+				if (used[j])
+					continue;
+				{
+					double		cur = cost[(size_t) (i0 - 1) * n + (j - 1)] - u[i0] - v[j];
+
+					if (cur < minv[j])
+					{
+						minv[j] = cur;
+						way[j] = j0;
+					}
+					if (minv[j] < delta)
+					{
+						delta = minv[j];
+						j1 = j;
+					}
+				}
+			}
+			for (int j = 0; j <= n; j++)
+			{
+				if (used[j])
+				{
+					u[p[j]] += delta;
+					v[j] -= delta;
+				}
+				else
+					minv[j] -= delta;
+			}
+			j0 = j1;
+		} while (p[j0] != 0);
+		do
+		{
+			int			j1 = way[j0];
+
+			p[j0] = p[j1];
+			j0 = j1;
+		} while (j0 != 0);
+	}
+	for (int j = 1; j <= n; j++)
+		assign[p[j] - 1] = j - 1;
+	UsFree(core, u);
+	UsFree(core, v);
+	UsFree(core, minv);
+	UsFree(core, p);
+	UsFree(core, way);
+	UsFree(core, used);
 }

@@ -186,6 +186,9 @@ typedef struct UsKmeansResult
 extern void UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
 					 UsKmeansResult *result);
 
+/* Minimum-cost one-to-one assignment (Hungarian): cost n x n, assign[row] = column */
+extern void UsMinCostAssignment(const UsCore *core, const double *cost, int n, int *assign);
+
 /* Nearest of k centers to x, ties to the lower number; *sqdist if not NULL */
 extern int	UsKmeansNearest(const double *centers, int k, int d, const double *x,
 							double *sqdist);

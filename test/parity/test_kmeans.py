@@ -133,8 +133,47 @@ def main():
             sizes = np.bincount(ours, minlength=k)
             check(len(set(ours.tolist())) == k and all(sizes[:-1] >= sizes[1:]),
                   "%s: k-means++ labels 0..k-1 by decreasing size" % tag, "(sizes %s)" % sizes)
+    table_form(cur)
     cur.execute("DROP TABLE IF EXISTS kmeans_parity")
     conn.close()
+
+
+def table_form(cur):
+    """The table form: labels written, inertia and silhouette of the summary row."""
+    from sklearn.metrics import silhouette_score
+    X0, _ = make_blobs(n_samples=[700, 300, 150], n_features=3, cluster_std=[1.0, 1.5, 0.7],
+                       random_state=11)
+    cur.execute("DROP TABLE IF EXISTS kmeans_parity_t")
+    cur.execute("CREATE TABLE kmeans_parity_t (id int PRIMARY KEY, c0 float8, c1 float8, c2 float8)")
+    buf = io.StringIO()
+    for i, row in enumerate(X0):
+        buf.write("%d\t%s\n" % (i, "\t".join(repr(float(v)) for v in row)))
+    buf.seek(0)
+    cur.copy_from(buf, "kmeans_parity_t", columns=("id", "c0", "c1", "c2"))
+    cur.execute("SELECT c0, c1, c2 FROM kmeans_parity_t ORDER BY id")
+    X = np.array(cur.fetchall(), dtype=np.float64)
+    init = X[[5, 800, 1100]]
+    init_sql = "{%s}" % ",".join("{%s}" % ",".join(repr(float(v)) for v in c) for c in init)
+    cur.execute("SELECT inertia, silhouette, silhouette_sampled, iterations FROM userseg_kmeans("
+                "'kmeans_parity_t', ARRAY['c0', 'c1', 'c2'], 3, label_column => 'seg',"
+                " init => %s::float8[])", (init_sql,))
+    inertia, sil, sampled, iters = cur.fetchone()
+    cur.execute("SELECT seg FROM kmeans_parity_t ORDER BY id")
+    ours = np.array([r[0] for r in cur.fetchall()])
+    sc = StandardScaler().fit(X)
+    Xs = sc.transform(X)
+    ref = KMeans(n_clusters=3, init=sc.transform(init), n_init=1, algorithm="lloyd").fit(Xs)
+    check(same_partition(ours, ref.labels_), "table form: same labels from given centers")
+    rel = abs(inertia - ref.inertia_) / ref.inertia_
+    check(rel <= 1e-9, "table form: inertia within 1e-9",
+          "(userseg %.17g, scikit-learn %.17g)" % (inertia, ref.inertia_))
+    ref_sil = silhouette_score(Xs, ref.labels_)
+    check(not sampled and abs(sil - ref_sil) <= 1e-9 * abs(ref_sil),
+          "table form: exact silhouette within 1e-9",
+          "(userseg %r sampled %r, scikit-learn %.17g)" % (sil, sampled, ref_sil))
+    check(iters == ref.n_iter_, "table form: iterations",
+          "(userseg %d, scikit-learn %d)" % (iters, ref.n_iter_))
+    cur.execute("DROP TABLE kmeans_parity_t")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(24);
+SELECT plan(50);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -24,12 +24,11 @@ SELECT isnt_strict('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
     'NULL features give a NULL label, not a skipped call');
 
--- every K-Means function has a comment and a parallel label of PARALLEL SAFE
+-- the window forms are PARALLEL SAFE; the table form writes: PARALLEL UNSAFE
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
-    WHERE p.proname LIKE 'userseg\_kmeans%' AND (obj_description(p.oid, 'pg_proc') IS NULL
-          OR p.proparallel <> 's')$$,
-    'every K-Means function has a comment and is PARALLEL SAFE');
+    WHERE p.proname = 'userseg_kmeans' AND p.prokind = 'w' AND p.proparallel <> 's'$$,
+    'the window forms of K-Means are PARALLEL SAFE');
 
 CREATE TEMP TABLE kc AS
 SELECT g AS id, ARRAY[(g % 2) * 10 + sin(g), cos(g)]::float8[] AS f FROM generate_series(1, 40) g;
@@ -73,6 +72,76 @@ SELECT throws_ok($$SELECT userseg_kmeans(CASE WHEN id = 5 THEN ARRAY[1] ELSE f E
     '22000', NULL, 'ragged features');
 SELECT throws_ok($$SELECT userseg_kmeans(CASE WHEN id = 5 THEN ARRAY[1, 'Infinity'::float8] ELSE f END, 2)
     OVER () FROM kc$$, '22000', NULL, 'Infinity in features');
+
+-- table form
+SELECT has_function('userseg_kmeans',
+    ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
+          'double precision', 'double precision[]', 'text'], 'table form exists');
+SELECT volatility_is('userseg_kmeans',
+    ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
+          'double precision', 'double precision[]', 'text'], 'volatile', 'the table form writes');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text)'::regprocedure),
+    'u', 'the table form is PARALLEL UNSAFE');
+SELECT volatility_is('userseg_predict', ARRAY['text', 'double precision[]'], 'stable',
+    'userseg_predict reads the models table');
+SELECT has_table('userseg_models', 'the models table exists');
+SELECT ok((SELECT 'userseg_models'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'userseg'),
+    'the models table is kept by pg_dump');
+
+CREATE TEMP TABLE ku (id int, a float8, b float8);
+INSERT INTO ku SELECT g, (g % 3) * 10 + sin(g), (g % 3) * 5 + cos(g) FROM generate_series(1, 90) g;
+SELECT results_eq($$SELECT model, k, rows_used, rows_skipped, silhouette_sampled
+    FROM userseg_kmeans('ku', ARRAY['a', 'b'], 3, label_column => 'seg', model => 'kc_m', seed => 5)$$,
+    $$VALUES ('kc_m'::text, 3, 90::bigint, 0::bigint, false)$$, 'summary row');
+SELECT is((SELECT count(DISTINCT (id % 3, seg)) FROM ku), 3::bigint,
+    'labels written: one label per group');
+SELECT is((SELECT count(*) FROM ku WHERE seg = userseg_predict('kc_m', ARRAY[a, b])), 90::bigint,
+    'predict gives each row its own label');
+-- grow the cluster numbered 2 to the largest: by size alone it would become number 0
+CREATE TEMP TABLE ku_before AS SELECT id, seg FROM ku;
+INSERT INTO ku SELECT 1000 + id, a + 0.01, b - 0.01 FROM ku WHERE seg = 2;
+INSERT INTO ku SELECT 2000 + id, a - 0.01, b + 0.01 FROM ku WHERE seg = 2 AND id < 1000;
+SELECT lives_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, label_column => 'seg',
+    model => 'kc_m', seed => 77)$$, 'refit under the same name');
+SELECT is((SELECT count(*) FROM ku JOIN ku_before USING (id) WHERE ku.seg <> ku_before.seg), 0::bigint,
+    'refit keeps each cluster''s number although sizes changed');
+SELECT is((SELECT DISTINCT seg FROM ku WHERE id > 1000), 2, 'the grown cluster keeps number 2');
+SELECT lives_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, label_column => 'seg_free', seed => 77)$$,
+    'a fit without a model');
+SELECT is((SELECT DISTINCT seg_free FROM ku WHERE id > 1000), 0,
+    'without the model the grown cluster is number 0');
+
+-- errors leave the table unchanged
+CREATE TEMP TABLE ku_snap AS SELECT id, seg FROM ku;
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 0, label_column => 'seg')$$,
+    '22023', 'k must be at least 1', 'table form: k < 1');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 1000, label_column => 'seg')$$,
+    '22023', 'k is greater than the number of rows', 'table form: k > rows');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, n_init => 0)$$,
+    '22023', 'n_init must be at least 1', 'table form: n_init < 1');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, max_iter => 0)$$,
+    '22023', 'max_iter must be at least 1', 'table form: max_iter < 1');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, tol => -1)$$,
+    '22023', 'tol must be a finite number of at least 0', 'table form: tol < 0');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, scale => 'x')$$,
+    '22023', 'unknown scaling method "x"', 'table form: unknown scale');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, init => ARRAY[[1, 2]]::float8[])$$,
+    '22023', 'init must be a 3 x 2 array', 'table form: init of the wrong shape');
+ALTER TABLE ku ADD COLUMN tlab text;
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, label_column => 'tlab')$$,
+    '42804', NULL, 'a label column of another type');
+SELECT throws_ok($$SELECT userseg_predict('kc_nope', ARRAY[1, 2]::float8[])$$,
+    '42704', 'unknown model "kc_nope"', 'predict: unknown model');
+SELECT throws_ok($$SELECT userseg_predict('kc_m', ARRAY[1, 2, 3]::float8[])$$,
+    '22023', 'features has 3 elements where the model has 2', 'predict: wrong feature count');
+CREATE ROLE kc_reader;
+GRANT SELECT ON ku TO kc_reader;
+SET LOCAL ROLE kc_reader;
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, label_column => 'seg')$$,
+    '42501', NULL, 'label column of a table the caller may not update');
+RESET ROLE;
+SELECT is((SELECT count(*) FROM ku JOIN ku_snap USING (id) WHERE ku.seg IS DISTINCT FROM ku_snap.seg),
+    0::bigint, 'the table is unchanged after the errors');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -57,6 +57,12 @@ FROM (SELECT userseg_kmeans(f, 10, 3) OVER () AS lab FROM km_pts WHERE id <= 10)
 -- fewer distinct points than k: a NOTICE, labels 0 only
 SELECT userseg_kmeans(ARRAY[1.0, 2.0]::float8[], 2) OVER () FROM generate_series(1, 3);
 
+-- k = rows with only 3 distinct points: 3 clusters, converged, a NOTICE
+SELECT lab, count(*)
+FROM (SELECT userseg_kmeans(ARRAY[(g % 3) * 0.1, 0.3]::float8[], 12, 4, scale => 'none')
+        OVER (ORDER BY g) AS lab FROM generate_series(1, 12) g) s
+GROUP BY lab ORDER BY lab;
+
 -- max_iter reached: a WARNING, labels still returned
 SELECT count(lab) FROM (SELECT userseg_kmeans(f, 5, 2, 1, 1) OVER () AS lab FROM km_pts) s;
 

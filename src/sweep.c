@@ -1,0 +1,536 @@
+/*-------------------------------------------------------------------------
+ *
+ * sweep.c
+ *	  SQL surface of choosing k: userseg_kmeans_sweep(source, features, k_min,
+ *	  k_max, ...), one row of scores per k, the best k by silhouette and the
+ *	  elbow of the inertia curve; and the reading, fitting and scoring it shares
+ *	  with userseg_compare (compare.c).
+ *
+ * The relation is read once through SPI (UsReadRelation) into an n x d matrix,
+ * scaled once in place, and K-Means runs for each k in a memory context of its
+ * own, reset after the k is scored: memory is the matrix plus one fit (40 n bytes)
+ * plus the silhouette's work on at most sample_size rows, each checked against
+ * userseg.memory_limit before it is allocated.  Each k's K-Means is seeded from
+ * the seed exactly as the window form seeds it, so the labels behind a row of the
+ * sweep are those of userseg_kmeans(ARRAY[...], k, seed, ...) OVER () over the
+ * same rows in the same order.
+ *
+ * Scores.  Inertia is K-Means' own (squared distances to its centers, as
+ * scikit-learn's inertia_).  Silhouette, Calinski-Harabasz and Davies-Bouldin are
+ * the metrics core's (scikit-learn's semantics) on the scaled matrix.  The
+ * silhouette is exact when there are at most sample_size rows; above that it is
+ * the silhouette of sample_size rows drawn without replacement (partial
+ * Fisher-Yates with a local pg_prng_state seeded from seed; the same rows for
+ * every k), and a NOTICE says so.  k = 1 has an inertia and no other score.
+ *
+ * Elbow.  The inertia curve is normalized to the unit square (k from k_min to
+ * k_max onto [0, 1], inertia from its smallest to its largest onto [0, 1]); the
+ * elbow is the interior k farthest below the chord from the first point to the
+ * last (the "knee" of the kneedle method, V. Satopaa et al., "Finding a 'kneedle'
+ * in a haystack", ICDCS workshops 2011, without its threshold).  Ties go to the
+ * smaller k; with fewer than three k, a flat curve or no point below the chord
+ * there is no elbow.
+ *
+ * Interrupts are checked by the core inside every pass over the rows.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "ussweep.h"
+
+#include <math.h>
+
+#include "common/pg_prng.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+
+#include "kmeans_options.h"
+
+PG_FUNCTION_INFO_V1(userseg_kmeans_sweep);
+
+#define SWEEP_COLS 7
+
+/* Below the chord by at least this much (normalized units) to be an elbow */
+#define SWEEP_ELBOW_MIN_GAP 1e-9
+
+/*
+ * Set up a materialized set result; returns the tuple store and its descriptor
+ */
+Tuplestorestate *
+SweepMaterialize(FunctionCallInfo fcinfo, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	Tuplestorestate *store;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type, please report a bug");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcxt);
+	*desc = tupdesc;
+	return store;
+}
+
+void
+SweepArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+}
+
+void
+SweepCheckSampleSize(int sample_size)
+{
+	if (sample_size < 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_size must be at least 2"),
+				 errdetail("sample_size is %d.", sample_size),
+				 errhint("Valid sample sizes are 2 or more; a size of at least the number of rows gives the exact silhouette.")));
+}
+
+UsRelData *
+SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls, UsScaleMethod scale,
+				UsMatrix *m)
+{
+	UsRelData  *rel = UsReadRelation(relid, features, nulls, false);
+	UsCore		core;
+	double	   *center;
+	double	   *factor;
+
+	if (rel->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no rows to cluster in %s", rel->relname),
+				 errdetail(INT64_FORMAT " rows were read and " INT64_FORMAT " left out for NULL features.",
+						   rel->nrows, rel->nskipped)));
+	if (rel->d == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no feature columns to cluster in %s", rel->relname),
+				 errdetail("Every feature is a categorical column without a non-NULL value.")));
+
+	m->n = rel->n;
+	m->d = rel->d;
+	m->x = rel->x;
+	center = palloc0(sizeof(double) * m->d);
+	factor = palloc0(sizeof(double) * m->d);
+	UsCoreContextInit(&core);
+	UsScaleFit(&core, m, scale, center, factor);
+	UsScaleApply(m, center, factor);
+	pfree(center);
+	pfree(factor);
+	return rel;
+}
+
+void
+SweepKmeans(const UsMatrix *m, int k, int seed, int n_init, int max_iter, double tol,
+			UsKmeansResult *result)
+{
+	UsCore		core;
+	UsKmeansParams params;
+	pg_prng_state rng;
+
+	UsKmeansCheckRows(m->n, k);
+	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row */
+	UsCheckMemory(UsMatrixBytes(m->n, m->d) + UsMatrixBytes(m->n, 5), "k-means on this data");
+
+	UsCoreContextInit(&core);
+	UsKmeansSeed(&rng, seed);
+	memset(&params, 0, sizeof(params));
+	params.k = k;
+	params.n_init = n_init;
+	params.max_iter = max_iter;
+	params.tol = tol;
+	params.init = NULL;
+	params.uniform = UsKmeansUniform;
+	params.rng_arg = &rng;
+	params.verbose = userseg_progress;
+	params.plain = false;
+	UsKmeans(&core, m, &params, result);
+}
+
+static int
+SweepCompareInt64(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Silhouette of sample_size of the rows of m (labels 0..k-1), drawn with a
+ * generator seeded from seed; NaN if the sample holds fewer than 2 clusters or
+ * only clusters of one row each
+ */
+static double
+SweepSampledSilhouette(const UsCore *core, const UsMatrix *m, const int32 *labels, int k,
+					   int sample_size, int seed)
+{
+	int64		n = m->n;
+	int64		s = sample_size;
+	int			d = m->d;
+	int64	   *idx;
+	int32	   *map;
+	int32	   *sl;
+	UsMatrix	sm;
+	int			ks = 0;
+	pg_prng_state prng;
+
+	idx = UsAllocChecked(sizeof(int64) * (Size) n, "the silhouette sample");
+	for (int64 i = 0; i < n; i++)
+		idx[i] = i;
+	pg_prng_seed(&prng, (uint64) (int64) seed);
+	for (int64 i = 0; i < s; i++)
+	{
+		int64		j = (int64) pg_prng_uint64_range(&prng, (uint64) i, (uint64) (n - 1));
+		int64		t = idx[i];
+
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+	qsort(idx, (size_t) s, sizeof(int64), SweepCompareInt64);
+
+	sm.n = s;
+	sm.d = d;
+	sm.x = UsAllocMatrix(s, d, "the silhouette sample");
+	sl = UsAllocChecked(sizeof(int32) * (Size) s, "the silhouette sample");
+	map = palloc(sizeof(int32) * k);
+	for (int c = 0; c < k; c++)
+		map[c] = -1;
+	/* renumber the clusters present in the sample 0..ks-1 by their original number */
+	for (int64 r = 0; r < s; r++)
+		map[labels[idx[r]]] = 0;
+	for (int c = 0; c < k; c++)
+		if (map[c] == 0)
+			map[c] = ks++;
+		else
+			map[c] = -1;
+	for (int64 r = 0; r < s; r++)
+	{
+		memcpy(sm.x + r * d, m->x + idx[r] * d, sizeof(double) * d);
+		sl[r] = map[labels[idx[r]]];
+	}
+	pfree(idx);
+	pfree(map);
+	if (ks < 2 || ks >= s)
+		return NAN;
+	UsCheckMemory(UsMatrixBytes(s, d) + UsSilhouetteWorkBytes(s, d, ks), "the silhouette sample");
+	return UsSilhouette(core, &sm, sl, ks, NULL);
+}
+
+void
+SweepScore(const UsMatrix *m, const int32 *labels, int sample_size, int seed,
+		   SweepScores *out)
+{
+	UsCore		core;
+	int64		n = m->n;
+	int			d = m->d;
+	int32		maxlab = -1;
+	int32	   *map;
+	int			c = 0;
+	int64		nn;
+	UsMatrix	mm;
+	const int32 *ll;
+
+	memset(out, 0, sizeof(*out));
+	out->silhouette = NAN;
+	out->calinski_harabasz = NAN;
+	out->davies_bouldin = NAN;
+	out->inertia = NAN;
+
+	for (int64 i = 0; i < n; i++)
+	{
+		if (labels[i] == -1)
+			out->noise++;
+		else if (labels[i] < 0)
+			elog(ERROR, "label %d is neither a cluster nor noise, please report a bug",
+				 labels[i]);
+		else if (labels[i] > maxlab)
+			maxlab = labels[i];
+	}
+	nn = n - out->noise;
+	if (nn == 0)
+		return;
+
+	/* the clusters present, renumbered 0..c-1 in the order of their numbers */
+	map = palloc0(sizeof(int32) * ((Size) maxlab + 1));
+	for (int64 i = 0; i < n; i++)
+		if (labels[i] >= 0)
+			map[labels[i]] = 1;
+	for (int32 l = 0; l <= maxlab; l++)
+		map[l] = map[l] ? c++ : -1;
+	out->n_clusters = c;
+
+	if (out->noise == 0 && c == maxlab + 1)
+	{
+		mm = *m;
+		ll = labels;
+	}
+	else
+	{
+		int32	   *cl = UsAllocChecked(sizeof(int32) * (Size) nn, "the rows to score");
+		int64		r = 0;
+
+		mm.n = nn;
+		mm.d = d;
+		mm.x = UsAllocMatrix(nn, d, "the rows to score");
+		for (int64 i = 0; i < n; i++)
+		{
+			if (labels[i] < 0)
+				continue;
+			memcpy(mm.x + r * d, m->x + i * d, sizeof(double) * d);
+			cl[r++] = map[labels[i]];
+		}
+		ll = cl;
+	}
+	pfree(map);
+
+	UsCoreContextInit(&core);
+	out->inertia = UsInertia(&core, &mm, ll, c);
+	if (c < 2 || c >= nn)
+		return;
+	out->scored = true;
+	out->calinski_harabasz = UsCalinskiHarabasz(&core, &mm, ll, c);
+	out->davies_bouldin = UsDaviesBouldin(&core, &mm, ll, c);
+	if (nn <= sample_size)
+	{
+		UsCheckMemory(UsMatrixBytes(nn, d) + UsSilhouetteWorkBytes(nn, d, c),
+					  "the silhouette of this data");
+		out->silhouette = UsSilhouette(&core, &mm, ll, c, NULL);
+	}
+	else
+	{
+		out->sampled = true;
+		out->sample_rows = sample_size;
+		out->silhouette = SweepSampledSilhouette(&core, &mm, ll, c, sample_size, seed);
+	}
+}
+
+/*
+ * Index of the elbow of the inertia curve (see the head of this file), or -1
+ */
+static int
+SweepElbow(const int *ks, const double *inertia, int count)
+{
+	double		lo = HUGE_VAL;
+	double		hi = -HUGE_VAL;
+	double		y0;
+	double		yl;
+	double		best_gap = SWEEP_ELBOW_MIN_GAP;
+	int			best = -1;
+
+	if (count < 3)
+		return -1;
+	for (int i = 0; i < count; i++)
+	{
+		lo = Min(lo, inertia[i]);
+		hi = Max(hi, inertia[i]);
+	}
+	if (!(hi > lo))
+		return -1;
+	y0 = (inertia[0] - lo) / (hi - lo);
+	yl = (inertia[count - 1] - lo) / (hi - lo);
+	for (int i = 1; i < count - 1; i++)
+	{
+		double		x = (double) (ks[i] - ks[0]) / (double) (ks[count - 1] - ks[0]);
+		double		y = (inertia[i] - lo) / (hi - lo);
+		double		gap = y0 + (yl - y0) * x - y;
+
+		if (gap > best_gap)
+		{
+			best_gap = gap;
+			best = i;
+		}
+	}
+	return best;
+}
+
+static inline Datum
+SweepFloat(double v, bool *isnull)
+{
+	*isnull = isnan(v);
+	return Float8GetDatum(v);
+}
+
+/*
+ * userseg_kmeans_sweep(source, features, k_min, k_max, seed, n_init, max_iter, tol,
+ *						scale, nulls, sample_size)
+ *	 RETURNS TABLE(k, inertia, silhouette, calinski_harabasz, davies_bouldin, best, elbow)
+ */
+Datum
+userseg_kmeans_sweep(PG_FUNCTION_ARGS)
+{
+	static const char *const names[] = {"source", "features", "k_min", "k_max", "seed",
+		"n_init", "max_iter", "tol", "scale", "nulls", "sample_size"};
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	MemoryContext runcxt;
+	MemoryContext kcxt;
+	MemoryContext oldcxt;
+	int			k_min;
+	int			k_max;
+	int			seed;
+	int			n_init;
+	int			max_iter;
+	double		tol;
+	UsScaleMethod scale;
+	UsNullPolicy nulls;
+	int			sample_size;
+	UsMatrix	m;
+	int			count;
+	int		   *ks;
+	SweepScores *scores;
+	int			best = -1;
+	int			elbow;
+	bool		sampled = false;
+	StringInfoData not_converged;
+
+	for (int a = 0; a < (int) lengthof(names); a++)
+		SweepArgNotNull(fcinfo, a, names[a]);
+	k_min = PG_GETARG_INT32(2);
+	k_max = PG_GETARG_INT32(3);
+	seed = PG_GETARG_INT32(4);
+	n_init = PG_GETARG_INT32(5);
+	max_iter = PG_GETARG_INT32(6);
+	tol = PG_GETARG_FLOAT8(7);
+	scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(8)));
+	nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(9)));
+	sample_size = PG_GETARG_INT32(10);
+
+	if (k_min < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k_min must be at least 1"),
+				 errdetail("k_min is %d.", k_min),
+				 errhint("Sweep k from 1 or 2 up to the largest number of clusters worth trying.")));
+	if (k_min > k_max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k_min must not be greater than k_max"),
+				 errdetail("k_min is %d and k_max is %d.", k_min, k_max),
+				 errhint("Give a range such as k_min => 2, k_max => 10.")));
+	UsKmeansCheckNInit(n_init);
+	UsKmeansCheckMaxIter(max_iter);
+	UsKmeansCheckTol(tol);
+	SweepCheckSampleSize(sample_size);
+
+	store = SweepMaterialize(fcinfo, &desc);
+	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg k sweep",
+								   ALLOCSET_DEFAULT_SIZES);
+	oldcxt = MemoryContextSwitchTo(runcxt);
+
+	(void) SweepReadScaled(PG_GETARG_OID(0), PG_GETARG_ARRAYTYPE_P(1), nulls, scale, &m);
+	if (k_max > m.n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k_max is greater than the number of rows"),
+				 errdetail("There are " INT64_FORMAT " rows with features and k_max is %d.",
+						   m.n, k_max),
+				 errhint("Use a k_max of at most the number of rows.")));
+
+	count = k_max - k_min + 1;
+	ks = palloc(sizeof(int) * count);
+	scores = palloc0(sizeof(SweepScores) * count);
+	initStringInfo(&not_converged);
+
+	kcxt = AllocSetContextCreate(runcxt, "userseg k sweep run", ALLOCSET_DEFAULT_SIZES);
+	for (int i = 0; i < count; i++)
+	{
+		int			k = k_min + i;
+		UsKmeansResult result;
+
+		CHECK_FOR_INTERRUPTS();
+		ks[i] = k;
+		MemoryContextSwitchTo(kcxt);
+		SweepKmeans(&m, k, seed, n_init, max_iter, tol, &result);
+		if (!result.converged)
+			appendStringInfo(&not_converged, "%s%d", not_converged.len > 0 ? ", " : "", k);
+		if (result.nonempty < k)
+			ereport(NOTICE,
+					(errmsg("k-means found %d distinct clusters, fewer than k = %d",
+							result.nonempty, k),
+					 errdetail("There are fewer distinct rows than clusters; the scores are those of the %d clusters found.",
+							   result.nonempty)));
+		SweepScore(&m, result.labels, sample_size, seed, &scores[i]);
+		/* the inertia of K-Means itself: to its centers, as scikit-learn's inertia_ */
+		scores[i].inertia = result.inertia;
+		sampled |= scores[i].sampled;
+		if (userseg_progress)
+			ereport(NOTICE,
+					(errmsg_internal("k-means sweep: k = %d, inertia %.17g, iterations %d",
+									 k, result.inertia, result.iterations)));
+		MemoryContextSwitchTo(runcxt);
+		MemoryContextReset(kcxt);
+	}
+
+	for (int i = 0; i < count; i++)
+		if (!isnan(scores[i].silhouette) &&
+			(best < 0 || scores[i].silhouette > scores[best].silhouette))
+			best = i;
+	{
+		double	   *inertia = palloc(sizeof(double) * count);
+
+		for (int i = 0; i < count; i++)
+			inertia[i] = scores[i].inertia;
+		elbow = SweepElbow(ks, inertia, count);
+	}
+
+	if (not_converged.len > 0)
+		ereport(WARNING,
+				(errmsg("k-means did not converge within max_iter = %d iterations for k = %s",
+						max_iter, not_converged.data),
+				 errdetail("The best run of each of these k stopped at max_iter; its scores are returned."),
+				 errhint("Raise max_iter, or raise tol.")));
+	if (sampled)
+		ereport(NOTICE,
+				(errmsg("silhouette computed on a sample of %d of " INT64_FORMAT " rows",
+						sample_size, m.n),
+				 errdetail("The same rows, drawn with a generator seeded from seed, for every k."),
+				 errhint("Set sample_size to at least the number of rows for the exact silhouette.")));
+	if (elbow >= 0)
+		ereport(NOTICE,
+				(errmsg("the inertia curve bends at k = %d", ks[elbow]),
+				 errdetail("The elbow is the k farthest below the chord from k = %d to k = %d of the inertia curve scaled to the unit square.",
+						   ks[0], ks[count - 1])));
+	else
+		ereport(NOTICE,
+				(errmsg("no bend found in the inertia curve from k = %d to k = %d",
+						ks[0], ks[count - 1]),
+				 errdetail("An elbow needs at least three values of k and a point below the chord from the first to the last.")));
+
+	for (int i = 0; i < count; i++)
+	{
+		Datum		values[SWEEP_COLS];
+		bool		isnull[SWEEP_COLS];
+
+		memset(isnull, 0, sizeof(isnull));
+		values[0] = Int32GetDatum(ks[i]);
+		values[1] = SweepFloat(scores[i].inertia, &isnull[1]);
+		values[2] = SweepFloat(scores[i].silhouette, &isnull[2]);
+		values[3] = SweepFloat(scores[i].calinski_harabasz, &isnull[3]);
+		values[4] = SweepFloat(scores[i].davies_bouldin, &isnull[4]);
+		values[5] = BoolGetDatum(i == best);
+		values[6] = BoolGetDatum(i == elbow);
+		tuplestore_putvalues(store, desc, values, isnull);
+	}
+
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(runcxt);
+	return (Datum) 0;
+}
