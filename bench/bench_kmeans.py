@@ -366,6 +366,7 @@ def part_c(args):
         f"Python: fetch {f_n:.2f} s, StandardScaler + KMeans {k_n:.2f} s, "
         f"CREATE TABLE + COPY + commit {w_n:.2f} s", (c_ctas, c_pyn), f_ctas)
     cur.execute("DROP TABLE IF EXISTS bench_users_labels")
+    cur.execute("DROP TABLE IF EXISTS bench_users")
     conn.close()
 
 
@@ -413,6 +414,12 @@ def part_d(args):
     cur.execute(f"CREATE TABLE bench_kmeans_mem AS SELECT g AS id, ARRAY[{elems}]::float8[] AS f "
                 f"FROM generate_series(1, {int(n)}) g")
     cur.execute("VACUUM ANALYZE bench_kmeans_mem")
+    # the same rows as d plain float8 columns, for the table form (which reads columns)
+    cur.execute("DROP TABLE IF EXISTS bench_kmeans_mem_cols")
+    cur.execute("CREATE TABLE bench_kmeans_mem_cols AS SELECT id, "
+                + ", ".join(f"f[{j + 1}] AS c{j + 1}" for j in range(d))
+                + " FROM bench_kmeans_mem")
+    cur.execute("VACUUM ANALYZE bench_kmeans_mem_cols")
     cur.execute("SELECT pg_relation_size('bench_kmeans_mem'), "
                 "current_setting('shared_buffers'), current_setting('work_mem')")
     relsize, sb, wm = cur.fetchone()
@@ -431,12 +438,15 @@ def part_d(args):
     if has_table_form(cur):
         conn.close()
         private, anon, secs, shmem = peak_memory(
-            "SELECT * FROM userseg_kmeans('bench_kmeans_mem', ARRAY['f'], %s, "
-            "n_init => %s, scale => 'none')", (k, args.mem_n_init))
-        ROWS.append(("d", f"peak backend memory, table form, n={n:,} d={d} k={k}",
+            "SELECT * FROM userseg_kmeans('bench_kmeans_mem_cols', %s, %s, "
+            "n_init => %s, scale => 'none')",
+            ([f"c{j + 1}" for j in range(d)], k, args.mem_n_init))
+        ROWS.append(("d", f"peak backend memory, table form (no label column), n={n:,} d={d} "
+                          f"k={k} n_init={args.mem_n_init}",
                      private / 1e6, raw / 1e6, private / raw, 2.0,
                      "yes" if private <= 2 * raw else "no",
-                     f"sampled RssAnon peak {anon / 1e6:.0f} MB; query {secs:.1f} s", None, None))
+                     f"sampled RssAnon peak {anon / 1e6:.0f} MB; RssShmem after "
+                     f"{shmem / 1e6:.0f} MB; query {secs:.1f} s", None, None))
     else:
         conn.close()
         ROWS.append(("d", "peak backend memory, table form", float("nan"), raw / 1e6,
