@@ -44,14 +44,7 @@ REL = 1e-9
 FLOOR = 1e-3
 EPS = np.finfo(np.float64).eps
 
-failures = 0
-
-
-def report(ok, msg):
-    global failures
-    print(("ok - " if ok else "not ok - ") + msg)
-    if not ok:
-        failures += 1
+from tap import check as report
 
 
 def cmp_columns(a, b, what):
