@@ -31,7 +31,6 @@ rational arithmetic: center within one ulp, scale within 1e-13 relative.
 """
 from fractions import Fraction
 import math
-import os
 import sys
 
 import numpy as np
