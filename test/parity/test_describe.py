@@ -27,16 +27,7 @@ CATEGORICAL = [("platform", "text"), ("code", "varchar(8)"), ("mood", "userseg_p
 PLATFORMS = ["Instagram", "twitter", "Facebook", "LinkedIn", "Ärger", "zeta", "Zeta", "日本"]
 MOODS = ["sad", "happy", "Angry", "neutral"]
 
-failures = 0
-
-
-def report(ok, what, detail=""):
-    global failures
-    if ok:
-        print(f"ok - {what}")
-    else:
-        failures += 1
-        print(f"not ok - {what}: {detail}")
+from tap import check as report
 
 
 def close(a, b):

@@ -22,16 +22,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
-failures = 0
-
-
-def check(ok, name, detail=""):
-    global failures
-    if ok:
-        print("ok - %s" % name)
-    else:
-        failures += 1
-        print("not ok - %s %s" % (name, detail))
+from tap import check
 
 
 def datasets():

@@ -14,20 +14,7 @@ from sklearn.datasets import make_blobs
 from sklearn import metrics
 
 REL = 1e-9
-failures = 0
-
-
-def check(ok, what, detail=""):
-    global failures
-    if ok:
-        print(f"ok - {what}")
-    else:
-        failures += 1
-        print(f"not ok - {what} {detail}")
-
-
-def rel_diff(a, b, floor=1e-300):
-    return abs(a - b) / max(abs(b), floor)
+from tap import check, rel_diff
 
 
 def load(cur, name, X, y):

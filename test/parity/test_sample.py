@@ -33,8 +33,7 @@ NUMERIC = ["age", "daily_usage_minutes", "posts_per_day", "likes_received_per_da
            "comments_received_per_day", "messages_sent_per_day"]
 
 
-def check(ok, what, detail=""):
-    print(("ok - " if ok else "not ok - ") + what + (f" ({detail})" if detail else ""))
+from tap import check
 
 
 def main():

@@ -40,16 +40,7 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.preprocessing import StandardScaler
 
 REL = 1e-9
-failures = 0
-
-
-def check(ok, name, detail=""):
-    global failures
-    if ok:
-        print("ok - %s" % name)
-    else:
-        failures += 1
-        print("not ok - %s %s" % (name, detail))
+from tap import check
 
 
 def rel_diff(a, b):
