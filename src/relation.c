@@ -983,3 +983,22 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 
 	return updated;
 }
+
+/*
+ * Raise 22000 when a relation read leaves no rows or no encoded columns to cluster
+ */
+void
+UsCheckRowsToCluster(const UsRelData *rel)
+{
+	if (rel->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no rows to cluster in %s", rel->relname),
+				 errdetail(INT64_FORMAT " rows were read and " INT64_FORMAT " left out for NULL features.",
+						   rel->nrows, rel->nskipped)));
+	if (rel->d == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no feature columns to cluster in %s", rel->relname),
+				 errdetail("Every feature is a categorical column without a non-NULL value.")));
+}

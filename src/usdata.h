@@ -27,6 +27,7 @@
 #include "access/attnum.h"
 #include "storage/itemptr.h"
 #include "utils/array.h"
+#include "utils/tuplestore.h"
 #include "windowapi.h"
 
 /* ---- datalayer.c: options, memory budget, arrays ---- */
@@ -69,6 +70,14 @@ extern void UsVectorToDoubles(ArrayType *a, int d, double *out, const char *what
 extern bool UsVectorToDoublesOrNull(ArrayType *a, int d, double *out, const char *what);
 
 extern ArrayType *UsDoublesToArray(const double *x, int d);
+
+/*
+ * Set up the materialized result of a set-returning function declared RETURNS
+ * TABLE (or with OUT parameters): a tuple store and a copy of the row descriptor in
+ * the query's memory, returned through *desc.  0A000 when the caller cannot take a
+ * materialized set.
+ */
+extern Tuplestorestate *UsMaterializeResult(FunctionCallInfo fcinfo, TupleDesc *desc);
 
 /* ---- datalayer.c: window partitions ---- */
 
@@ -233,5 +242,11 @@ extern UsRelData *UsReadRelationForLabels(Oid relid, ArrayType *features,
  */
 extern int64 UsWriteLabels(const UsRelData *rel, const char *label_column,
 						   const int32 *labels);
+
+/*
+ * 22000 when a read left no rows (all skipped, or an empty relation) or no encoded
+ * columns (every feature categorical and all NULL): for callers that cluster
+ */
+extern void UsCheckRowsToCluster(const UsRelData *rel);
 
 #endif							/* USDATA_H */
