@@ -356,8 +356,9 @@ KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *prev
 
 /*
  * userseg_kmeans_fit(source, features, k, label_column, scale, nulls, seed, n_init,
- * max_iter, tol, init, previous): the table form's work; the SQL wrapper keeps the
- * models table
+ * max_iter, tol, init, previous, id_column): the table form's work; the SQL wrapper
+ * keeps the models table.  With id_column the rows are read in its order, so the
+ * labels do not depend on the table's physical order.
  */
 Datum
 userseg_kmeans_fit(PG_FUNCTION_ARGS)
@@ -366,6 +367,7 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	ArrayType  *features;
 	KmeansOptions opt;
 	char	   *label_column = NULL;
+	char	   *id_column = NULL;
 	UsNullPolicy nulls;
 	UsRelData  *rel;
 	UsMatrix	m;
@@ -403,6 +405,8 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	opt.k = PG_GETARG_INT32(2);
 	if (!PG_ARGISNULL(3))
 		label_column = NameStr(*PG_GETARG_NAME(3));
+	if (!PG_ARGISNULL(12))
+		id_column = NameStr(*PG_GETARG_NAME(12));
 	opt.scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(4)));
 	nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(5)));
 	opt.seed = PG_GETARG_INT32(6);
@@ -418,7 +422,9 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 								   ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	if (label_column)
+	if (id_column)
+		rel = UsReadRelationOrdered(relid, features, nulls, id_column, label_column);
+	else if (label_column)
 		rel = UsReadRelationForLabels(relid, features, nulls, label_column);
 	else
 		rel = UsReadRelation(relid, features, nulls, false);
