@@ -331,7 +331,7 @@ COMMENT ON FUNCTION userseg_silhouette_sample(float8[], int) IS
 
 -- Window form: each window partition is clustered on its own, once, when its first
 -- row is asked for.  Labels depend only on the partition's rows (in their window
--- order) and the arguments, as row_number() depends only on its partition: IMMUTABLE,
+-- order: ORDER BY a unique key in OVER fixes it) and the arguments, as row_number() depends only on its partition: IMMUTABLE,
 -- like the built-in window functions.  PARALLEL SAFE: window functions run above any
 -- Gather, on rows the node has already collected.  Not STRICT: a row with NULL
 -- features gets a NULL label and the other rows are still clustered.
@@ -343,7 +343,7 @@ AS 'MODULE_PATHNAME', 'userseg_kmeans'
 LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION userseg_kmeans(float8[], int, int, int, int, float8, text) IS
-'K-Means label (0 = largest cluster) of each row of the window partition: k-means++ seeding, n_init runs, scikit-learn semantics';
+'K-Means label (0 = largest cluster) of each row of the window partition: k-means++ seeding, n_init runs, scikit-learn semantics; ORDER BY a unique key in OVER fixes the row order the labels depend on';
 
 -- From given initial centers: init is a k x d array in the features' own units
 -- (scaled with the partition's scaler like the features); one run, no seeding.
@@ -396,11 +396,12 @@ CREATE TYPE userseg_kmeans_summary AS (
 COMMENT ON TYPE userseg_kmeans_summary IS
 'Summary row of the table form of userseg_kmeans';
 
--- The work of the table form: reads the relation, fits, writes the label column.
--- VOLATILE PARALLEL UNSAFE: it may write the source table.
+-- The work of the table form: reads the relation (in id_column's order when given),
+-- fits, writes the label column.  VOLATILE PARALLEL UNSAFE: it may write the source
+-- table.
 CREATE FUNCTION userseg_kmeans_fit(source regclass, features text[], k int,
     label_column name, scale text, nulls text, seed int, n_init int, max_iter int,
-    tol float8, init float8[], previous float8[],
+    tol float8, init float8[], previous float8[], id_column name,
     OUT k int, OUT rows_used bigint, OUT rows_skipped bigint, OUT iterations int,
     OUT inertia float8, OUT silhouette float8, OUT silhouette_sampled boolean,
     OUT elapsed_ms float8, OUT columns text[], OUT scale_center float8[],
@@ -409,13 +410,14 @@ CREATE FUNCTION userseg_kmeans_fit(source regclass, features text[], k int,
 AS 'MODULE_PATHNAME', 'userseg_kmeans_fit'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION userseg_kmeans_fit(regclass, text[], int, name, text, text, int, int, int, float8, float8[], float8[]) IS
+COMMENT ON FUNCTION userseg_kmeans_fit(regclass, text[], int, name, text, text, int, int, int, float8, float8[], float8[], name) IS
 'internal: the fit behind the table form of userseg_kmeans';
 
 CREATE FUNCTION userseg_kmeans(source regclass, features text[], k int,
     label_column name DEFAULT NULL, scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
     seed int DEFAULT 0, n_init int DEFAULT 10, max_iter int DEFAULT 300,
-    tol float8 DEFAULT 1e-4, init float8[] DEFAULT NULL, model text DEFAULT NULL)
+    tol float8 DEFAULT 1e-4, init float8[] DEFAULT NULL, model text DEFAULT NULL,
+    id_column name DEFAULT NULL)
 RETURNS @extschema@.userseg_kmeans_summary
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 AS $$
@@ -437,7 +439,7 @@ BEGIN
         userseg_kmeans.features, userseg_kmeans.k, userseg_kmeans.label_column,
         userseg_kmeans.scale, userseg_kmeans.nulls, userseg_kmeans.seed,
         userseg_kmeans.n_init, userseg_kmeans.max_iter, userseg_kmeans.tol,
-        userseg_kmeans.init, prev);
+        userseg_kmeans.init, prev, userseg_kmeans.id_column);
     IF userseg_kmeans.model IS NOT NULL THEN
         INSERT INTO @extschema@.userseg_models AS m (name, algorithm, features, columns,
             scaler, scale_center, scale_scale, parameters, centroids, centroids_original,
@@ -447,7 +449,8 @@ BEGIN
             pg_catalog.jsonb_build_object('k', r.k, 'seed', userseg_kmeans.seed,
                 'n_init', userseg_kmeans.n_init, 'max_iter', userseg_kmeans.max_iter,
                 'tol', userseg_kmeans.tol, 'nulls', userseg_kmeans.nulls,
-                'source', userseg_kmeans.source::text, 'iterations', r.iterations,
+                'source', userseg_kmeans.source::text, 'id_column', userseg_kmeans.id_column,
+                'iterations', r.iterations,
                 'converged', r.converged),
             r.centroids, r.centroids_original, r.sizes, r.inertia, r.silhouette,
             r.silhouette_sampled, r.rows_used, pg_catalog.now())
@@ -466,8 +469,8 @@ BEGIN
 END
 $$;
 
-COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text) IS
-'K-Means on columns of a table: optional label column written in the same transaction, optional saved model with stable cluster numbers; one summary row';
+COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name) IS
+'K-Means on columns of a table: rows in the order of an optional unique id column, optional label column written in the same transaction, optional saved model with stable cluster numbers; one summary row';
 
 -- The nearest scaled centroid to a scaled row: behind userseg_predict.
 CREATE FUNCTION userseg_kmeans_nearest(features float8[], centroids float8[],

@@ -72,8 +72,8 @@ CompareKmeans(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 	UsKmeansResult result;
 	StringInfoData note;
 
-	SweepKmeans(m, args->k, args->seed, COMPARE_KMEANS_N_INIT, COMPARE_KMEANS_MAX_ITER,
-				COMPARE_KMEANS_TOL, &result);
+	UsKmeansRun(m, args->k, args->seed, COMPARE_KMEANS_N_INIT, COMPARE_KMEANS_MAX_ITER,
+				COMPARE_KMEANS_TOL, NULL, &result);
 	fit->labels = result.labels;
 	fit->inertia = result.inertia;
 
@@ -140,7 +140,7 @@ userseg_compare(PG_FUNCTION_ARGS)
 	UsKmeansCheckK(args.k);
 	SweepCheckSampleSize(sample_size);
 
-	store = SweepMaterialize(fcinfo, &desc);
+	store = UsMaterializeResult(fcinfo, &desc);
 	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg compare",
 								   ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(runcxt);

@@ -2,7 +2,7 @@
  *
  * datalayer.c
  *	  Input and output: option names, the memory budget, feature vectors and
- *	  window partitions turned into contiguous matrices.
+ *	  window partitions turned into contiguous matrices; materialized set results.
  *
  * Relations read through SPI are in relation.c.
  *
@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "common/int.h"
 #include "utils/builtins.h"
@@ -334,4 +335,34 @@ UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
 	MemoryContextSwitchTo(oldcxt);
 	slot->data = w;
 	return w;
+}
+
+/*
+ * Set up a materialized set result; returns the tuple store and its descriptor
+ */
+Tuplestorestate *
+UsMaterializeResult(FunctionCallInfo fcinfo, TupleDesc *desc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext oldcxt;
+	Tuplestorestate *store;
+	TupleDesc	tupdesc;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
+		(rsinfo->allowedModes & SFRM_Materialize) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type, please report a bug");
+
+	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	tupdesc = CreateTupleDescCopy(tupdesc);
+	store = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = tupdesc;
+	MemoryContextSwitchTo(oldcxt);
+	*desc = tupdesc;
+	return store;
 }

@@ -26,36 +26,6 @@ PG_FUNCTION_INFO_V1(userseg_describe);
 #define DESCRIBE_COLS 9
 
 /*
- * Set up a materialized set result; returns the tuple store and its descriptor
- */
-static Tuplestorestate *
-InitMaterializedResult(FunctionCallInfo fcinfo, TupleDesc *desc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcxt;
-	Tuplestorestate *store;
-	TupleDesc	tupdesc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type, please report a bug");
-
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(oldcxt);
-	*desc = tupdesc;
-	return store;
-}
-
-/*
  * Count, mean, sample standard deviation, min and max of column j, NaN left out
  */
 static void
@@ -123,7 +93,7 @@ userseg_describe(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source must not be NULL")));
 
-	store = InitMaterializedResult(fcinfo, &desc);
+	store = UsMaterializeResult(fcinfo, &desc);
 	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg describe",
 								   ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(runcxt);

@@ -2,16 +2,19 @@
  *
  * kmeans.c
  *	  SQL surface of K-Means: the window form userseg_kmeans(features, k, ...)
- *	  OVER (...), which clusters each window partition on its own.
+ *	  OVER (...), which clusters each window partition on its own; the fit behind
+ *	  the table form (userseg_kmeans_fit); the nearest centroid behind predict.
  *
- * The partition is read once into a matrix (UsWinReadPartition), scaled in place,
- * clustered by the core (kmeans_core.c) in a memory context of its own, and the
- * labels are kept for the partition; the matrix is freed as soon as the labels are
- * known.  Rows whose features are NULL get a NULL label.
+ * Window form: the partition is read once into a matrix (UsWinReadPartition), scaled
+ * in place, clustered by the core (kmeans_core.c) in a memory context of its own, and
+ * the labels are kept for the partition; the matrix is freed as soon as the labels
+ * are known.  Rows whose features are NULL get a NULL label.  Every entry point
+ * checks its options and seeds K-Means through kmeans_options.h, so the same seed,
+ * data and row order give the same labels in every form.
  *
  *-------------------------------------------------------------------------
  */
-#include "usdata.h"
+#include "ussweep.h"
 
 #include <math.h>
 
@@ -23,12 +26,17 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "kmeans_options.h"
+
 PG_FUNCTION_INFO_V1(userseg_kmeans);
 PG_FUNCTION_INFO_V1(userseg_kmeans_init);
 PG_FUNCTION_INFO_V1(userseg_kmeans_fit);
 PG_FUNCTION_INFO_V1(userseg_kmeans_nearest);
 
-/* The table form's silhouette is exact up to this many rows, sampled above */
+/*
+ * The table form's silhouette is exact up to this many rows, sampled above (on the
+ * rows the sweep's sampler draws with the seed: SweepScore)
+ */
 #define KMEANS_SILHOUETTE_ROWS 10000
 
 /* Options of one fit */
@@ -49,65 +57,30 @@ typedef struct KmeansWinState
 	int32	   *labels;			/* one per matrix row */
 } KmeansWinState;
 
-static inline void
-CheckK(int k)
+/* A k x d float8[][] argument, or NULL when its shape is not k x d */
+static const double *
+Arg2D(ArrayType *a, int k, int d, const char *what, bool strict)
 {
-	if (k < 1)
+	if (ARR_NDIM(a) != 2 || ARR_DIMS(a)[0] != k || ARR_DIMS(a)[1] != d)
+	{
+		if (!strict)
+			return NULL;
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k must be at least 1"),
-				 errdetail("k is %d.", k),
-				 errhint("Give the number of clusters wanted, 1 or more.")));
-}
-
-static inline void
-CheckNInit(int n_init)
-{
-	if (n_init < 1)
+				 errmsg("%s must be a %d x %d array", what, k, d),
+				 errdetail("There is one row per cluster (k = %d) and one column per encoded feature (%d).",
+						   k, d)));
+	}
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("n_init must be at least 1"),
-				 errdetail("n_init is %d.", n_init),
-				 errhint("n_init is the number of runs from different seeds; 10 is usual.")));
-}
-
-static inline void
-CheckMaxIter(int max_iter)
-{
-	if (max_iter < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_iter must be at least 1"),
-				 errdetail("max_iter is %d.", max_iter),
-				 errhint("max_iter bounds the iterations of one run; 300 is usual.")));
-}
-
-static inline void
-CheckTol(double tol)
-{
-	if (!(tol >= 0.0) || isinf(tol))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("tol must be a finite number of at least 0"),
-				 errdetail("tol is %g.", tol),
-				 errhint("tol is relative to the mean variance of the columns; 1e-4 is usual.")));
-}
-
-static inline void
-CheckRows(int64 n, int k)
-{
-	if (n < k)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k is greater than the number of rows"),
-				 errdetail("There are " INT64_FORMAT " rows with features and k is %d.", n, k),
-				 errhint("Use a k of at most the number of rows.")));
-}
-
-static double
-KmeansUniform(void *arg)
-{
-	return pg_prng_double((pg_prng_state *) arg);
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not contain NULL elements", what)));
+	for (int i = 0; i < k * d; i++)
+		if (!isfinite(((const double *) ARR_DATA_PTR(a))[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("%s must not contain NaN or Infinity", what)));
+	return (const double *) ARR_DATA_PTR(a);
 }
 
 /*
@@ -116,9 +89,9 @@ KmeansUniform(void *arg)
 static double *
 KmeansInitCenters(ArrayType *a, int *k)
 {
-	int			nitems;
-	double	   *out;
 	const double *src;
+	double	   *out;
+	int			nitems;
 
 	if (ARR_NDIM(a) != 2)
 		ereport(ERROR,
@@ -126,17 +99,8 @@ KmeansInitCenters(ArrayType *a, int *k)
 				 errmsg("init must be a two-dimensional array of k rows of centers"),
 				 errdetail("An array of %d dimensions was given.", ARR_NDIM(a)),
 				 errhint("Give init as ARRAY[[x1, y1], [x2, y2], ...].")));
-	if (ARR_HASNULL(a) && array_contains_nulls(a))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("init must not contain NULL elements")));
+	src = Arg2D(a, ARR_DIMS(a)[0], ARR_DIMS(a)[1], "init", true);
 	nitems = ARR_DIMS(a)[0] * ARR_DIMS(a)[1];
-	src = (const double *) ARR_DATA_PTR(a);
-	for (int i = 0; i < nitems; i++)
-		if (!isfinite(src[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("init must not contain NaN or Infinity")));
 	out = palloc(sizeof(double) * Max(nitems, 1));
 	memcpy(out, src, sizeof(double) * nitems);
 	*k = ARR_DIMS(a)[0];
@@ -153,22 +117,16 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result,
 		  double **center_out, double **scale_out)
 {
 	UsCore		core;
-	UsKmeansParams params;
-	pg_prng_state rng;
 	double	   *center = palloc0(sizeof(double) * m->d);
 	double	   *scale = palloc0(sizeof(double) * m->d);
 	double	   *init = NULL;
-	Size		work;
 	instr_time	start;
 	instr_time	elapsed;
 
 	INSTR_TIME_SET_CURRENT(start);
 
-	CheckRows(m->n, opt->k);
-	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row */
-	work = UsMatrixBytes(m->n, 5);
-	UsCheckMemory(UsMatrixBytes(m->n, m->d) + work, "k-means on this data");
-
+	/* k > rows before any work (UsKmeansRun checks it again, with the memory) */
+	UsKmeansCheckRows(m->n, opt->k);
 	UsCoreContextInit(&core);
 	UsScaleFit(&core, m, opt->scale, center, scale);
 	UsScaleApply(m, center, scale);
@@ -184,19 +142,7 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result,
 		UsScaleApply(&im, center, scale);
 	}
 
-	pg_prng_seed(&rng, (uint64) (int64) opt->seed);
-	memset(&params, 0, sizeof(params));
-	params.k = opt->k;
-	params.n_init = opt->n_init;
-	params.max_iter = opt->max_iter;
-	params.tol = opt->tol;
-	params.init = init;
-	params.uniform = KmeansUniform;
-	params.rng_arg = &rng;
-	params.verbose = userseg_progress;
-	params.plain = false;
-
-	UsKmeans(&core, m, &params, result);
+	UsKmeansRun(m, opt->k, opt->seed, opt->n_init, opt->max_iter, opt->tol, init, result);
 
 	if (!result->converged)
 		ereport(WARNING,
@@ -281,10 +227,10 @@ KmeansWindow(FunctionCallInfo fcinfo, void (*get_options) (WindowObject, KmeansO
 						 errdetail("Each row of init is a center with one element per feature.")));
 			opt->k = k;
 		}
-		CheckK(opt->k);
-		CheckNInit(opt->n_init);
-		CheckMaxIter(opt->max_iter);
-		CheckTol(opt->tol);
+		UsKmeansCheckK(opt->k);
+		UsKmeansCheckNInit(opt->n_init);
+		UsKmeansCheckMaxIter(opt->max_iter);
+		UsKmeansCheckTol(opt->tol);
 
 		if (w->m.n > 0)
 		{
@@ -364,32 +310,6 @@ Doubles2D(const double *x, int k, int d)
 							  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-/* A k x d float8[][] argument, or NULL when its shape is not k x d */
-static const double *
-Arg2D(ArrayType *a, int k, int d, const char *what, bool strict)
-{
-	if (ARR_NDIM(a) != 2 || ARR_DIMS(a)[0] != k || ARR_DIMS(a)[1] != d)
-	{
-		if (!strict)
-			return NULL;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a %d x %d array", what, k, d),
-				 errdetail("There is one row per cluster (k = %d) and one column per encoded feature (%d).",
-						   k, d)));
-	}
-	if (ARR_HASNULL(a) && array_contains_nulls(a))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not contain NULL elements", what)));
-	for (int i = 0; i < k * d; i++)
-		if (!isfinite(((const double *) ARR_DATA_PTR(a))[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("%s must not contain NaN or Infinity", what)));
-	return (const double *) ARR_DATA_PTR(a);
-}
-
 /*
  * Renumber clusters to match previous centers (k x d, original units) one to one,
  * at the least total squared distance in the scaled space
@@ -435,70 +355,10 @@ KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *prev
 }
 
 /*
- * Silhouette of the labels in the scaled space: exact up to KMEANS_SILHOUETTE_ROWS
- * rows, else on that many rows drawn with the seed.  NULL (false) when fewer than 2
- * clusters or no more rows than clusters.
- */
-static bool
-KmeansSilhouette(const UsMatrix *m, const int32 *labels, int k, int seed,
-				 double *score, bool *sampled)
-{
-	UsCore		core;
-	UsMatrix	s;
-	int32	   *sl;
-	int		   *map = palloc(sizeof(int) * k);
-	int			ks = 0;
-
-	*sampled = m->n > KMEANS_SILHOUETTE_ROWS;
-	if (*sampled)
-	{
-		pg_prng_state rng;
-		int64	   *idx = palloc(sizeof(int64) * m->n);
-
-		pg_prng_seed(&rng, (uint64) (int64) seed);
-		for (int64 i = 0; i < m->n; i++)
-			idx[i] = i;
-		s.n = KMEANS_SILHOUETTE_ROWS;
-		s.d = m->d;
-		s.x = palloc(sizeof(double) * s.n * s.d);
-		sl = palloc(sizeof(int32) * s.n);
-		for (int64 i = 0; i < s.n; i++)
-		{
-			int64		j = i + (int64) pg_prng_uint64_range(&rng, 0, (uint64) (m->n - 1 - i));
-			int64		t = idx[i];
-
-			idx[i] = idx[j];
-			idx[j] = t;
-			memcpy(s.x + i * s.d, m->x + idx[i] * m->d, sizeof(double) * m->d);
-			sl[i] = labels[idx[i]];
-		}
-	}
-	else
-	{
-		s = *m;
-		sl = palloc(sizeof(int32) * Max(s.n, 1));
-		memcpy(sl, labels, sizeof(int32) * s.n);
-	}
-	for (int c = 0; c < k; c++)
-		map[c] = -1;
-	for (int64 i = 0; i < s.n; i++)
-	{
-		if (map[sl[i]] < 0)
-			map[sl[i]] = ks++;
-		sl[i] = map[sl[i]];
-	}
-	if (ks < 2 || s.n <= ks)
-		return false;
-	UsCheckMemory(UsSilhouetteWorkBytes(s.n, s.d, ks), "the silhouette");
-	UsCoreContextInit(&core);
-	*score = UsSilhouette(&core, &s, sl, ks, NULL);
-	return true;
-}
-
-/*
  * userseg_kmeans_fit(source, features, k, label_column, scale, nulls, seed, n_init,
- * max_iter, tol, init, previous): the table form's work; the SQL wrapper keeps the
- * models table
+ * max_iter, tol, init, previous, id_column): the table form's work; the SQL wrapper
+ * keeps the models table.  With id_column the rows are read in its order, so the
+ * labels do not depend on the table's physical order.
  */
 Datum
 userseg_kmeans_fit(PG_FUNCTION_ARGS)
@@ -507,6 +367,7 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	ArrayType  *features;
 	KmeansOptions opt;
 	char	   *label_column = NULL;
+	char	   *id_column = NULL;
 	UsNullPolicy nulls;
 	UsRelData  *rel;
 	UsMatrix	m;
@@ -514,8 +375,7 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	double	   *center;
 	double	   *scale;
 	double	   *orig;
-	double		sil = 0.0;
-	bool		sil_sampled = false;
+	SweepScores scores;
 	bool		has_sil;
 	TupleDesc	tupdesc;
 	Datum		values[15];
@@ -545,31 +405,30 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	opt.k = PG_GETARG_INT32(2);
 	if (!PG_ARGISNULL(3))
 		label_column = NameStr(*PG_GETARG_NAME(3));
+	if (!PG_ARGISNULL(12))
+		id_column = NameStr(*PG_GETARG_NAME(12));
 	opt.scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(4)));
 	nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(5)));
 	opt.seed = PG_GETARG_INT32(6);
 	opt.n_init = PG_GETARG_INT32(7);
 	opt.max_iter = PG_GETARG_INT32(8);
 	opt.tol = PG_GETARG_FLOAT8(9);
-	CheckK(opt.k);
-	CheckNInit(opt.n_init);
-	CheckMaxIter(opt.max_iter);
-	CheckTol(opt.tol);
+	UsKmeansCheckK(opt.k);
+	UsKmeansCheckNInit(opt.n_init);
+	UsKmeansCheckMaxIter(opt.max_iter);
+	UsKmeansCheckTol(opt.tol);
 
 	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg k-means",
 								   ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	if (label_column)
+	if (id_column)
+		rel = UsReadRelationOrdered(relid, features, nulls, id_column, label_column);
+	else if (label_column)
 		rel = UsReadRelationForLabels(relid, features, nulls, label_column);
 	else
 		rel = UsReadRelation(relid, features, nulls, false);
-	if (rel->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("no rows to cluster in %s", rel->relname),
-				 errdetail(INT64_FORMAT " rows were read and " INT64_FORMAT " skipped for NULLs.",
-						   rel->nrows, rel->nskipped)));
+	UsCheckRowsToCluster(rel);
 	if (!PG_ARGISNULL(10))
 		opt.init = Arg2D(PG_GETARG_ARRAYTYPE_P(10), opt.k, rel->d, "init", true);
 	m.n = rel->n;
@@ -589,7 +448,8 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	if (label_column)
 		(void) UsWriteLabels(rel, label_column, result.labels);
 
-	has_sil = KmeansSilhouette(&m, result.labels, opt.k, opt.seed, &sil, &sil_sampled);
+	SweepScore(&m, result.labels, KMEANS_SILHOUETTE_ROWS, opt.seed, &scores);
+	has_sil = !isnan(scores.silhouette);
 
 	/* centers in original units */
 	orig = palloc(sizeof(double) * opt.k * m.d);
@@ -619,9 +479,9 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum(rel->nskipped);
 	values[3] = Int32GetDatum(result.iterations);
 	values[4] = Float8GetDatum(result.inertia);
-	values[5] = Float8GetDatum(sil);
+	values[5] = Float8GetDatum(scores.silhouette);
 	isnull[5] = !has_sil;
-	values[6] = BoolGetDatum(sil_sampled);
+	values[6] = BoolGetDatum(scores.sampled);
 	values[7] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
 	values[8] = PointerGetDatum(construct_array(colnames, m.d, TEXTOID, -1, false,
 												TYPALIGN_INT));

@@ -8,14 +8,15 @@
  * same SQLSTATE (22023) and hints, and seed K-Means the same way: a local
  * pg_prng_state seeded from the seed argument as (uint64) (int64) seed, drawn by
  * UsKmeansUniform.  The same seed, data and row order then give the same labels
- * in the window form, the sweep and the comparison.
+ * in the window form, the table form, the sweep and the comparison, which all fit
+ * through UsKmeansRun.
  *
  *-------------------------------------------------------------------------
  */
 #ifndef KMEANS_OPTIONS_H
 #define KMEANS_OPTIONS_H
 
-#include "userseg.h"
+#include "usdata.h"
 
 #include <math.h>
 
@@ -88,6 +89,39 @@ static inline void
 UsKmeansSeed(pg_prng_state *rng, int seed)
 {
 	pg_prng_seed(rng, (uint64) (int64) seed);
+}
+
+/*
+ * Fit K-Means on an already scaled matrix: check the memory budget, seed from the
+ * seed argument, run the core.  init (k x d, scaled) or NULL for k-means++.
+ * Allocates in the current memory context; reports nothing (callers say what a
+ * run that did not converge means for them).
+ */
+static inline void
+UsKmeansRun(const UsMatrix *m, int k, int seed, int n_init, int max_iter, double tol,
+			const double *init, UsKmeansResult *result)
+{
+	UsCore		core;
+	UsKmeansParams params;
+	pg_prng_state rng;
+
+	UsKmeansCheckRows(m->n, k);
+	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row */
+	UsCheckMemory(UsMatrixBytes(m->n, m->d) + UsMatrixBytes(m->n, 5), "k-means on this data");
+
+	UsCoreContextInit(&core);
+	UsKmeansSeed(&rng, seed);
+	memset(&params, 0, sizeof(params));
+	params.k = k;
+	params.n_init = n_init;
+	params.max_iter = max_iter;
+	params.tol = tol;
+	params.init = init;
+	params.uniform = UsKmeansUniform;
+	params.rng_arg = &rng;
+	params.verbose = userseg_progress;
+	params.plain = false;
+	UsKmeans(&core, m, &params, result);
 }
 
 #endif							/* KMEANS_OPTIONS_H */

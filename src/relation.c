@@ -12,9 +12,11 @@
  *	   through a cursor in batches: the encoded columns, and the most frequent value
  *	   for imputation;
  *	3. a NO SCROLL cursor over the features (numeric ones cast to float8, categorical
- *	   ones to text, plus tableoid and ctid when row identities are asked for),
- *	   fetched US_FETCH_ROWS rows at a time, each batch decoded straight into the
- *	   matrix and freed, with an interrupt check per batch.
+ *	   ones to text, plus tableoid and ctid when row identities are asked for, plus
+ *	   the id column of an ordered read, sorted by it), fetched US_FETCH_ROWS rows
+ *	   at a time, each batch decoded straight into the matrix and freed, with an
+ *	   interrupt check per batch; ids are checked for NULLs and duplicates as they
+ *	   come (sorted, a duplicate follows its twin).
  * Memory: the n x d matrix, the categories, and one batch.  Time: three scans (one
  * more per one-hot feature) plus O(n d log c) for the category look-ups.
  *
@@ -34,6 +36,7 @@
 #include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
@@ -41,9 +44,11 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 /* pg_class_ownercheck became object_ownercheck in PostgreSQL 16 */
 #if PG_VERSION_NUM >= 160000
@@ -296,6 +301,62 @@ CheckLabelColumn(UsRelData *rel, const char *label_column)
 						label_column, format_type_be(typid)),
 				 errhint("Use a smallint, integer or bigint column, or a name that does not exist yet "
 						 "to have an integer column added.")));
+}
+
+/*
+ * Resolve the id column of an ordered read: exists, readable, sortable, not the label
+ */
+static void
+ResolveIdColumn(UsRelData *rel, const char *id_column, const char *label_column,
+				bool table_select)
+{
+	AttrNumber	attnum;
+	Oid			typid;
+	TypeCacheEntry *tce;
+
+	if (id_column[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the id column name must not be empty")));
+	attnum = get_attnum(rel->relid, id_column);
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("id column \"%s\" of relation \"%s\" does not exist",
+						id_column, get_rel_name(rel->relid)),
+				 errhint("Column names are matched exactly as written, case included.")));
+	if (attnum < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("id column \"%s\" of relation \"%s\" is a system column",
+						id_column, get_rel_name(rel->relid)),
+				 errdetail("System columns change when rows are updated; they cannot order the rows."),
+				 errhint("Name a key column of the table, such as its primary key.")));
+	if (label_column && strcmp(id_column, label_column) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("id column \"%s\" is also the label column", id_column),
+				 errhint("Write the labels into another column.")));
+	if (!table_select &&
+		pg_attribute_aclcheck(rel->relid, attnum, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for table %s", get_rel_name(rel->relid)),
+				 errdetail("Ordering the rows needs SELECT on the table or on column \"%s\".",
+						   id_column)));
+	typid = get_atttype(rel->relid, attnum);
+	tce = lookup_type_cache(getBaseType(typid), TYPECACHE_CMP_PROC_FINFO);
+	if (!OidIsValid(tce->cmp_proc))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("id column \"%s\" has type %s, which cannot be sorted",
+						id_column, format_type_be(typid)),
+				 errhint("Use a column of a type with a default btree operator class, "
+						 "such as integer, bigint, text or uuid: the table's key.")));
+	rel->id_column = pstrdup(id_column);
+	rel->id_attnum = attnum;
+	rel->id_typid = typid;
+	rel->id_collation = type_is_collatable(typid) ? C_COLLATION_OID : InvalidOid;
 }
 
 /*
@@ -561,6 +622,88 @@ CheckNoNulls(const UsRelData *rel, int f)
 				 errhint("Use nulls => 'skip' or nulls => 'impute', or fill the column.")));
 }
 
+/* The uniqueness check of an ordered read: each id against the one before */
+typedef struct IdCheck
+{
+	const UsRelData *rel;
+	FmgrInfo   *cmp;			/* the type's btree comparison */
+	int16		typlen;
+	bool		typbyval;
+	bool		have_prev;
+	Datum		prev;			/* the previous row's id */
+	bool		kept;			/* prev is a copy in keepcxt */
+	MemoryContext keepcxt;		/* holds prev across batches */
+} IdCheck;
+
+static void
+IdCheckInit(IdCheck *idc, const UsRelData *rel)
+{
+	TypeCacheEntry *tce = lookup_type_cache(getBaseType(rel->id_typid),
+											TYPECACHE_CMP_PROC_FINFO);
+
+	memset(idc, 0, sizeof(*idc));
+	idc->rel = rel;
+	idc->cmp = &tce->cmp_proc_finfo;
+	get_typlenbyval(rel->id_typid, &idc->typlen, &idc->typbyval);
+	idc->keepcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg id column",
+										 ALLOCSET_SMALL_SIZES);
+}
+
+/*
+ * Check the id of the next row (rows come sorted): 22004 for NULL, 23505 when equal
+ * to the previous one
+ */
+static void
+IdCheckNext(IdCheck *idc, HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		v = SPI_getbinval(tup, desc, col, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("id column \"%s\" contains NULL", idc->rel->id_column),
+				 errdetail("Rows are read in the order of the id column; each needs an id."),
+				 errhint("Name a column without NULLs, such as the table's primary key.")));
+	if (idc->have_prev &&
+		DatumGetInt32(FunctionCall2Coll(idc->cmp, idc->rel->id_collation, idc->prev, v)) == 0)
+	{
+		Oid			typoutput;
+		bool		varlena;
+
+		getTypeOutputInfo(idc->rel->id_typid, &typoutput, &varlena);
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("id column \"%s\" is not unique", idc->rel->id_column),
+				 errdetail("Key (%s)=(%s) is duplicated.", idc->rel->id_column,
+						   OidOutputFunctionCall(typoutput, v)),
+				 errhint("Rows are read in the order of the id column, which must identify each row; "
+						 "name a unique column, such as the table's primary key.")));
+	}
+	if (idc->kept)
+		pfree(DatumGetPointer(idc->prev));
+	idc->kept = false;
+	idc->prev = v;
+	idc->have_prev = true;
+}
+
+/* Copy the previous id out of the batch about to be freed */
+static void
+IdCheckKeep(IdCheck *idc)
+{
+	MemoryContext oldcxt;
+
+	if (!idc->have_prev || idc->typbyval || idc->kept)
+		return;
+	oldcxt = MemoryContextSwitchTo(idc->keepcxt);
+	if (idc->typlen == -1)
+		idc->prev = PointerGetDatum(PG_DETOAST_DATUM_COPY(idc->prev));
+	else
+		idc->prev = datumCopy(idc->prev, false, idc->typlen);
+	MemoryContextSwitchTo(oldcxt);
+	idc->kept = true;
+}
+
 /*
  * Read the rows through a cursor into the matrix
  */
@@ -569,20 +712,32 @@ ReadRows(UsRelData *rel, FeatureRead *fr, UsNullPolicy nulls, bool want_tids)
 {
 	StringInfoData sql;
 	Portal		portal;
-	int			off = want_tids ? 2 : 0;	/* tableoid, ctid come first */
+	bool		has_id = rel->id_column != NULL;
+	int			idcol = (want_tids ? 2 : 0) + 1;	/* after tableoid, ctid */
+	int			off = (want_tids ? 2 : 0) + (has_id ? 1 : 0);	/* before the features */
 	int64		r = 0;
 	int64		s = 0;
 	int			d = rel->d;
 	MemoryContext batchcxt;
 	MemoryContext oldcxt;
+	IdCheck		idc;
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, want_tids ? "SELECT tableoid, ctid" : "SELECT ");
+	if (has_id)
+		appendStringInfo(&sql, "%s%s", want_tids ? ", " : "", quote_identifier(rel->id_column));
 	for (int f = 0; f < rel->nfeatures; f++)
-		appendStringInfo(&sql, "%s(%s)::pg_catalog.%s", (f > 0 || want_tids) ? ", " : "",
+		appendStringInfo(&sql, "%s(%s)::pg_catalog.%s", (f > 0 || off > 0) ? ", " : "",
 						 quote_identifier(rel->features[f].name),
 						 rel->features[f].onehot ? "text" : "float8");
 	appendStringInfo(&sql, " FROM %s", rel->relname);
+	if (has_id)
+	{
+		appendStringInfo(&sql, " ORDER BY %s", quote_identifier(rel->id_column));
+		if (OidIsValid(rel->id_collation))
+			appendStringInfoString(&sql, " COLLATE pg_catalog.\"C\"");
+		IdCheckInit(&idc, rel);
+	}
 
 	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg relation batch",
 									 ALLOCSET_DEFAULT_SIZES);
@@ -602,6 +757,9 @@ ReadRows(UsRelData *rel, FeatureRead *fr, UsNullPolicy nulls, bool want_tids)
 			HeapTuple	tup = SPI_tuptable->vals[i];
 			bool		complete = true;
 			double	   *xr;
+
+			if (has_id)
+				IdCheckNext(&idc, tup, desc, idcol);
 
 			if (nulls == US_NULLS_SKIP)
 				for (int f = 0; f < rel->nfeatures && complete; f++)
@@ -670,10 +828,14 @@ ReadRows(UsRelData *rel, FeatureRead *fr, UsNullPolicy nulls, bool want_tids)
 			r++;
 		}
 		MemoryContextSwitchTo(oldcxt);
+		if (has_id)
+			IdCheckKeep(&idc);	/* the last id outlives its batch */
 		MemoryContextReset(batchcxt);
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
+	if (has_id)
+		MemoryContextDelete(idc.keepcxt);
 	MemoryContextDelete(batchcxt);
 	pfree(sql.data);
 
@@ -741,7 +903,7 @@ NoticeSkipped(const UsRelData *rel)
  */
 static UsRelData *
 ReadRelation(Oid relid, ArrayType *features, UsNullPolicy nulls, bool want_tids,
-			 const char *label_column)
+			 const char *label_column, const char *id_column)
 {
 	MemoryContext resultcxt = CurrentMemoryContext;
 	MemoryContext oldcxt;
@@ -781,6 +943,8 @@ ReadRelation(Oid relid, ArrayType *features, UsNullPolicy nulls, bool want_tids,
 	ResolveFeatures(rel, names, table_select);
 	if (for_labels)
 		CheckLabelColumn(rel, label_column);
+	if (id_column)
+		ResolveIdColumn(rel, id_column, label_column, table_select);
 	fr = palloc0(sizeof(FeatureRead) * nfeatures);
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
@@ -875,7 +1039,7 @@ ReadRelation(Oid relid, ArrayType *features, UsNullPolicy nulls, bool want_tids,
 UsRelData *
 UsReadRelation(Oid relid, ArrayType *features, UsNullPolicy nulls, bool want_tids)
 {
-	return ReadRelation(relid, features, nulls, want_tids, NULL);
+	return ReadRelation(relid, features, nulls, want_tids, NULL, NULL);
 }
 
 /*
@@ -887,7 +1051,18 @@ UsReadRelationForLabels(Oid relid, ArrayType *features, UsNullPolicy nulls,
 {
 	if (label_column == NULL)
 		elog(ERROR, "a label column is needed, please report a bug");
-	return ReadRelation(relid, features, nulls, true, label_column);
+	return ReadRelation(relid, features, nulls, true, label_column, NULL);
+}
+
+/*
+ * Read in the order of an id column, for labels when label_column is not NULL
+ */
+UsRelData *
+UsReadRelationOrdered(Oid relid, ArrayType *features, UsNullPolicy nulls,
+					  const char *id_column, const char *label_column)
+{
+	return ReadRelation(relid, features, nulls, label_column != NULL, label_column,
+						id_column);
 }
 
 /*
@@ -982,4 +1157,23 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 	SPI_finish();				/* frees sql.data too: it lived in SPI's memory */
 
 	return updated;
+}
+
+/*
+ * Raise 22000 when a relation read leaves no rows or no encoded columns to cluster
+ */
+void
+UsCheckRowsToCluster(const UsRelData *rel)
+{
+	if (rel->n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no rows to cluster in %s", rel->relname),
+				 errdetail(INT64_FORMAT " rows were read and " INT64_FORMAT " left out for NULL features.",
+						   rel->nrows, rel->nskipped)));
+	if (rel->d == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no feature columns to cluster in %s", rel->relname),
+				 errdetail("Every feature is a categorical column without a non-NULL value.")));
 }

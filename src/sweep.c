@@ -53,36 +53,6 @@ PG_FUNCTION_INFO_V1(userseg_kmeans_sweep);
 /* Below the chord by at least this much (normalized units) to be an elbow */
 #define SWEEP_ELBOW_MIN_GAP 1e-9
 
-/*
- * Set up a materialized set result; returns the tuple store and its descriptor
- */
-Tuplestorestate *
-SweepMaterialize(FunctionCallInfo fcinfo, TupleDesc *desc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext oldcxt;
-	Tuplestorestate *store;
-	TupleDesc	tupdesc;
-
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type, please report a bug");
-
-	oldcxt = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
-	MemoryContextSwitchTo(oldcxt);
-	*desc = tupdesc;
-	return store;
-}
-
 void
 SweepArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name)
 {
@@ -112,17 +82,7 @@ SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls, UsScaleMetho
 	double	   *center;
 	double	   *factor;
 
-	if (rel->n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("no rows to cluster in %s", rel->relname),
-				 errdetail(INT64_FORMAT " rows were read and " INT64_FORMAT " left out for NULL features.",
-						   rel->nrows, rel->nskipped)));
-	if (rel->d == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("no feature columns to cluster in %s", rel->relname),
-				 errdetail("Every feature is a categorical column without a non-NULL value.")));
+	UsCheckRowsToCluster(rel);
 
 	m->n = rel->n;
 	m->d = rel->d;
@@ -135,33 +95,6 @@ SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls, UsScaleMetho
 	pfree(center);
 	pfree(factor);
 	return rel;
-}
-
-void
-SweepKmeans(const UsMatrix *m, int k, int seed, int n_init, int max_iter, double tol,
-			UsKmeansResult *result)
-{
-	UsCore		core;
-	UsKmeansParams params;
-	pg_prng_state rng;
-
-	UsKmeansCheckRows(m->n, k);
-	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row */
-	UsCheckMemory(UsMatrixBytes(m->n, m->d) + UsMatrixBytes(m->n, 5), "k-means on this data");
-
-	UsCoreContextInit(&core);
-	UsKmeansSeed(&rng, seed);
-	memset(&params, 0, sizeof(params));
-	params.k = k;
-	params.n_init = n_init;
-	params.max_iter = max_iter;
-	params.tol = tol;
-	params.init = NULL;
-	params.uniform = UsKmeansUniform;
-	params.rng_arg = &rng;
-	params.verbose = userseg_progress;
-	params.plain = false;
-	UsKmeans(&core, m, &params, result);
 }
 
 static int
@@ -430,7 +363,7 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 	UsKmeansCheckTol(tol);
 	SweepCheckSampleSize(sample_size);
 
-	store = SweepMaterialize(fcinfo, &desc);
+	store = UsMaterializeResult(fcinfo, &desc);
 	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg k sweep",
 								   ALLOCSET_DEFAULT_SIZES);
 	oldcxt = MemoryContextSwitchTo(runcxt);
@@ -458,7 +391,7 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		ks[i] = k;
 		MemoryContextSwitchTo(kcxt);
-		SweepKmeans(&m, k, seed, n_init, max_iter, tol, &result);
+		UsKmeansRun(&m, k, seed, n_init, max_iter, tol, NULL, &result);
 		if (!result.converged)
 			appendStringInfo(&not_converged, "%s%d", not_converged.len > 0 ? ", " : "", k);
 		if (result.nonempty < k)

@@ -27,6 +27,7 @@
 #include "access/attnum.h"
 #include "storage/itemptr.h"
 #include "utils/array.h"
+#include "utils/tuplestore.h"
 #include "windowapi.h"
 
 /* ---- datalayer.c: options, memory budget, arrays ---- */
@@ -69,6 +70,14 @@ extern void UsVectorToDoubles(ArrayType *a, int d, double *out, const char *what
 extern bool UsVectorToDoublesOrNull(ArrayType *a, int d, double *out, const char *what);
 
 extern ArrayType *UsDoublesToArray(const double *x, int d);
+
+/*
+ * Set up the materialized result of a set-returning function declared RETURNS
+ * TABLE (or with OUT parameters): a tuple store and a copy of the row descriptor in
+ * the query's memory, returned through *desc.  0A000 when the caller cannot take a
+ * materialized set.
+ */
+extern Tuplestorestate *UsMaterializeResult(FunctionCallInfo fcinfo, TupleDesc *desc);
 
 /* ---- datalayer.c: window partitions ---- */
 
@@ -190,6 +199,12 @@ typedef struct UsRelData
 	ItemPointerData *skipped_tids;	/* nskipped ctids */
 	Oid		   *skipped_tableoids;	/* nskipped table oids */
 	bool		for_labels;		/* read by UsReadRelationForLabels */
+
+	/* The id column of an ordered read (UsReadRelationOrdered), else NULL / 0 */
+	char	   *id_column;
+	AttrNumber	id_attnum;
+	Oid			id_typid;		/* declared type */
+	Oid			id_collation;	/* "C" for collatable types, else InvalidOid */
 } UsRelData;
 
 /*
@@ -220,6 +235,22 @@ extern UsRelData *UsReadRelationForLabels(Oid relid, ArrayType *features,
 										  UsNullPolicy nulls, const char *label_column);
 
 /*
+ * Read as UsReadRelation (label_column NULL) or UsReadRelationForLabels, with the rows
+ * in the order of id_column (when not NULL), so that the matrix, and every result
+ * computed from it, does not depend on the relation's physical order.  The id column
+ * must exist (42703; not a system column), be readable (42501), be of a type with a
+ * default btree operator class (42804), and not be the label column (22023).  Rows
+ * are sorted with ORDER BY id_column, COLLATE "C" for collatable types (so the order
+ * does not depend on the database's locale either).  While reading, every row (those
+ * skipped for NULL features included) must have an id: a NULL id is 22004, two rows
+ * with equal ids (equal by the sort's comparison) are 23505 unique_violation, as for
+ * CREATE UNIQUE INDEX on such data.  The sort costs O(n log n) (work_mem, then
+ * temporary files), done by the executor.
+ */
+extern UsRelData *UsReadRelationOrdered(Oid relid, ArrayType *features, UsNullPolicy nulls,
+										const char *id_column, const char *label_column);
+
+/*
  * Write labels[i] for matrix row i into label_column of a relation read with
  * UsReadRelationForLabels, and NULL into the rows left out (skipped), in ONE UPDATE
  * statement joining on (tableoid, ctid) from arrays bound as parameters: concurrent
@@ -233,5 +264,11 @@ extern UsRelData *UsReadRelationForLabels(Oid relid, ArrayType *features,
  */
 extern int64 UsWriteLabels(const UsRelData *rel, const char *label_column,
 						   const int32 *labels);
+
+/*
+ * 22000 when a read left no rows (all skipped, or an empty relation) or no encoded
+ * columns (every feature categorical and all NULL): for callers that cluster
+ */
+extern void UsCheckRowsToCluster(const UsRelData *rel);
 
 #endif							/* USDATA_H */

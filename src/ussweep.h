@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * ussweep.h
- *	  Choosing k and comparing algorithms: what sweep.c shares with compare.c.
+ *	  Choosing k and comparing algorithms: what sweep.c shares with compare.c
+ *	  (and, for scoring, with the K-Means table form).
  *
  * Both read a relation once (UsReadRelation), scale it once, fit on the scaled
  * matrix and score every fit the same way (SweepScore), so that their numbers are
@@ -14,8 +15,6 @@
 
 #include "usdata.h"
 
-#include "funcapi.h"
-#include "utils/tuplestore.h"
 
 /* Scores of one labelling of the scaled matrix; NaN where not applicable */
 typedef struct SweepScores
@@ -33,9 +32,6 @@ typedef struct SweepScores
 
 /* ---- sweep.c ---- */
 
-/* Set up a materialized set result; returns the tuple store and its descriptor */
-extern Tuplestorestate *SweepMaterialize(FunctionCallInfo fcinfo, TupleDesc *desc);
-
 /* Raise 22004 if argument argno is NULL */
 extern void SweepArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name);
 
@@ -49,14 +45,6 @@ extern void SweepCheckSampleSize(int sample_size);
  */
 extern UsRelData *SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls,
 								  UsScaleMethod scale, UsMatrix *m);
-
-/*
- * Fit K-Means on the scaled matrix as the window form does (same seeding, same
- * result for the same seed, data and row order), after checking the memory budget.
- * Allocates in the current memory context; reports nothing.
- */
-extern void SweepKmeans(const UsMatrix *m, int k, int seed, int n_init, int max_iter,
-						double tol, UsKmeansResult *result);
 
 /*
  * Score labels (0..c-1 or -1 for noise, one per row of m): silhouette (exact when

@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(50);
+SELECT plan(64);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -76,11 +76,11 @@ SELECT throws_ok($$SELECT userseg_kmeans(CASE WHEN id = 5 THEN ARRAY[1, 'Infinit
 -- table form
 SELECT has_function('userseg_kmeans',
     ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
-          'double precision', 'double precision[]', 'text'], 'table form exists');
+          'double precision', 'double precision[]', 'text', 'name'], 'table form exists');
 SELECT volatility_is('userseg_kmeans',
     ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
-          'double precision', 'double precision[]', 'text'], 'volatile', 'the table form writes');
-SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text)'::regprocedure),
+          'double precision', 'double precision[]', 'text', 'name'], 'volatile', 'the table form writes');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name)'::regprocedure),
     'u', 'the table form is PARALLEL UNSAFE');
 SELECT volatility_is('userseg_predict', ARRAY['text', 'double precision[]'], 'stable',
     'userseg_predict reads the models table');
@@ -142,6 +142,51 @@ SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 3, label_column 
 RESET ROLE;
 SELECT is((SELECT count(*) FROM ku JOIN ku_snap USING (id) WHERE ku.seg IS DISTINCT FROM ku_snap.seg),
     0::bigint, 'the table is unchanged after the errors');
+
+-- id_column: rows read in the id's order, so the labels do not depend on the physical
+-- order; the same table in another physical order (k-means++ with one run: the
+-- seeding follows the row order)
+CREATE TEMP TABLE kid (user_id int PRIMARY KEY, a float8, b float8, c float8);
+INSERT INTO kid SELECT g, (g * 0.6180339887) % 1, (g * 0.7548776662) % 1, (g * 0.5698402910) % 1
+FROM generate_series(1, 400) g;
+CREATE TEMP TABLE kid_shuffled AS SELECT * FROM kid ORDER BY md5(user_id::text);
+SELECT lives_ok($$SELECT userseg_kmeans('kid', ARRAY['a', 'b', 'c'], 8, label_column => 'seg_scan',
+    seed => 3, n_init => 1); SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b', 'c'], 8,
+    label_column => 'seg_scan', seed => 3, n_init => 1)$$, 'without id_column: fits in scan order');
+SELECT ok((SELECT count(*) FROM kid JOIN kid_shuffled s USING (user_id) WHERE kid.seg_scan IS DISTINCT FROM s.seg_scan) > 0,
+    'without id_column the physical order changes the labels of this data (the check above means something)');
+
+SELECT lives_ok($$SELECT userseg_kmeans('kid', ARRAY['a', 'b', 'c'], 8, label_column => 'seg',
+    seed => 3, n_init => 1, id_column => 'user_id', model => 'kid_a')$$, 'id_column: a fit');
+SELECT lives_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b', 'c'], 8, label_column => 'seg',
+    seed => 3, n_init => 1, id_column => 'user_id', model => 'kid_b')$$,
+    'id_column: the same rows in another physical order');
+SELECT is((SELECT count(*) FROM kid JOIN kid_shuffled s USING (user_id) WHERE kid.seg IS DISTINCT FROM s.seg),
+    0::bigint, 'id_column: the same labels whatever the physical order');
+SELECT ok((SELECT a.centroids = b.centroids AND a.inertia = b.inertia
+           FROM userseg_models a, userseg_models b WHERE a.name = 'kid_a' AND b.name = 'kid_b'),
+    'id_column: the same model whatever the physical order');
+SELECT is((SELECT parameters->>'id_column' FROM userseg_models WHERE name = 'kid_a'), 'user_id',
+    'id_column is kept in the model''s parameters');
+CREATE TEMP TABLE kid_snap AS SELECT user_id, seg FROM kid_shuffled;
+SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, id_column => 'uid')$$,
+    '42703', 'id column "uid" of relation "kid_shuffled" does not exist', 'id_column: unknown column');
+SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, id_column => 'ctid')$$,
+    '42703', NULL, 'id_column: a system column');
+SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, label_column => 'seg',
+    id_column => 'seg')$$, '22023', 'id column "seg" is also the label column', 'id_column: the label column');
+ALTER TABLE kid_shuffled ADD COLUMN pt point;
+SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, id_column => 'pt')$$,
+    '42804', 'id column "pt" has type point, which cannot be sorted', 'id_column: a type without ordering');
+INSERT INTO kid_shuffled (user_id, a, b, c) VALUES (7, 0.5, 0.5, 0.5);
+SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, label_column => 'seg',
+    id_column => 'user_id')$$, '23505', 'id column "user_id" is not unique', 'id_column: duplicate ids');
+UPDATE kid_shuffled SET user_id = NULL WHERE user_id = 7 AND seg IS NULL;
+SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, label_column => 'seg',
+    id_column => 'user_id')$$, '22004', 'id column "user_id" contains NULL', 'id_column: a NULL id');
+SELECT is((SELECT count(*) FROM kid_shuffled JOIN kid_snap USING (user_id)
+           WHERE kid_shuffled.seg IS DISTINCT FROM kid_snap.seg), 0::bigint,
+    'id_column errors leave the labels unchanged');
 
 SELECT * FROM finish();
 ROLLBACK;
