@@ -864,6 +864,23 @@ TestMetrics(void)
 		CheckMetricsCase("k = 1", x, 6, 2, lab1, 1);
 	}
 	{
+		/* Davies-Bouldin's allclose(., 0) tests: tight clusters, tiny data, equal centroids */
+		int64_t		n = 120;
+		int			d = 2;
+		int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+		double	   *x = Blobs(&r, n, d, 3, 10.0, 1e-5, lab);
+		double		ring[16] = {-1, 0, 1, 0, 0, -3, 0, 3, -2, 0, 2, 0, 0, -1, 0, 1};
+		int32_t		rl[8] = {0, 0, 1, 1, 2, 2, 1, 1};
+
+		CheckMetricsCase("tight clusters (sigma 1e-5)", x, n, d, lab, 3);
+		for (int64_t i = 0; i < n * d; i++)
+			x[i] *= 1e-9;
+		CheckMetricsCase("tiny data (every distance below 1e-8)", x, n, d, lab, 3);
+		CheckMetricsCase("clusters with the same centroid", ring, 8, 2, rl, 3);
+		free(x);
+		free(lab);
+	}
+	{
 		/* integer grid with many equal distances */
 		int64_t		n = 97;
 		int			d = 3;
