@@ -1262,12 +1262,12 @@ TestAssignment(void)
 }
 
 /*
- * Run fn in a child process with a time limit: returns 0 if it finished, 1 if it
- * was still running after the limit, 2 if it failed otherwise.  Keeps a hang from
- * stopping the whole program.
+ * Run fn in a child process with a time limit: returns 0 if it returned true, 1 if
+ * it was still running after the limit, 2 if it returned false or failed otherwise.
+ * Keeps a call that never returns from stopping the whole program.
  */
 static int
-InChild(void (*fn) (void), unsigned seconds)
+InChild(bool (*fn) (void), unsigned seconds)
 {
 	pid_t		pid;
 	int			status;
@@ -1279,8 +1279,7 @@ InChild(void (*fn) (void), unsigned seconds)
 	if (pid == 0)
 	{
 		alarm(seconds);
-		fn();
-		_exit(0);
+		_exit(fn() ? 0 : 1);
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		return 2;
@@ -1291,24 +1290,77 @@ InChild(void (*fn) (void), unsigned seconds)
 	return 2;
 }
 
-/* A row whose every cost is infinite (the squared distance overflowed) */
-static void
+/* Whether assign is a permutation of 0..n-1; total cost in *total */
+static bool
+IsPermutation(const int *assign, int n, const double *cost, double *total)
+{
+	bool		seen[16] = {0};
+
+	*total = 0.0;
+	for (int i = 0; i < n; i++)
+	{
+		if (assign[i] < 0 || assign[i] >= n || seen[assign[i]])
+			return false;
+		seen[assign[i]] = true;
+		*total += cost[i * n + assign[i]];
+	}
+	return true;
+}
+
+/* A row whose every cost is infinite (a squared distance that overflowed) */
+static bool
 AssignInfiniteRow(void)
 {
 	double		cost[4] = {INFINITY, INFINITY, 1.0, 2.0};
 	int			assign[2];
+	double		total;
 
 	UsMinCostAssignment(&core, cost, 2, assign);
+	return IsPermutation(assign, 2, cost, &total);
+}
+
+/* Infinite costs off a finite assignment: that one is found */
+static bool
+AssignInfiniteOffPath(void)
+{
+	double		cost[9] = {INFINITY, 1.0, INFINITY,
+						   INFINITY, INFINITY, 2.0,
+						   3.0, INFINITY, 7.0};
+	double		cost2[16] = {INFINITY, INFINITY, INFINITY, INFINITY,
+							 INFINITY, 5.0, INFINITY, INFINITY,
+							 NAN, INFINITY, INFINITY, 1.0,
+							 INFINITY, NAN, 4.0, INFINITY};
+	int			assign[4];
+	double		total;
+
+	UsMinCostAssignment(&core, cost, 3, assign);
+	if (!IsPermutation(assign, 3, cost, &total) || total != 6.0)
+		return false;
+	UsMinCostAssignment(&core, cost2, 4, assign);
+	return IsPermutation(assign, 4, cost2, &total);
 }
 
 /* Costs near the top of the double range */
-static void
+static bool
 AssignHugeCosts(void)
 {
 	double		cost[9] = {1e308, 1.7e308, 1e300, 1.7e308, 1e308, 1e308, 1e307, 1.7e308, 1.7e308};
+	double		neg[9] = {-1.7e308, 1.7e308, 1e300, 1.7e308, -1e308, 1e308, 1e307, 1.7e308, -1.7e308};
 	int			assign[3];
+	double		total;
 
 	UsMinCostAssignment(&core, cost, 3, assign);
+	if (!IsPermutation(assign, 3, cost, &total))
+		return false;
+	UsMinCostAssignment(&core, neg, 3, assign);
+	return IsPermutation(assign, 3, neg, &total);
+}
+
+static const char *
+ChildResult(int rc)
+{
+	return rc == 0 ? "returned a right assignment" :
+		rc == 1 ? "still looping after 2 s" : "wrong assignment or failed";
 }
 
 static void
@@ -1317,11 +1369,12 @@ TestAssignmentEdges(void)
 	int			rc;
 
 	rc = InChild(AssignInfiniteRow, 2);
-	Check(rc == 0, "min-cost assignment returns with infinite costs in a row (%s)",
-		  rc == 0 ? "returned" : rc == 1 ? "still looping after 2 s" : "failed");
+	Check(rc == 0, "min-cost assignment with a row of infinite costs: %s", ChildResult(rc));
+	rc = InChild(AssignInfiniteOffPath, 2);
+	Check(rc == 0, "min-cost assignment with infinite and NaN costs off a finite assignment: %s",
+		  ChildResult(rc));
 	rc = InChild(AssignHugeCosts, 2);
-	Check(rc == 0, "min-cost assignment returns with costs near DBL_MAX (%s)",
-		  rc == 0 ? "returned" : rc == 1 ? "still looping after 2 s" : "failed");
+	Check(rc == 0, "min-cost assignment with costs near +-DBL_MAX: %s", ChildResult(rc));
 }
 
 /* ---------------------------------------------------------------- fuzz */
@@ -1512,7 +1565,7 @@ FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
 					cost[a * kk + b] = sq;
 					finite = finite && isfinite(sq);
 				}
-			/* infinite costs make it loop forever: checked once above */
+			/* infinite costs: checked above, brute force cannot rank them */
 			if (finite)
 			{
 				UsMinCostAssignment(&core, cost, kk, assign);
