@@ -816,6 +816,7 @@ TestMetrics(void)
 		{"k = 80, d = 33 (symmetric: k <= 4 d)", 190, 33, 80, 1.0},
 		{"k = 133, d = 33 (streamed)", 300, 33, 133, 1.0},
 		{"many singletons (k = n - 1)", 40, 3, 39, 1.0},
+		{"n = 700 (11 x 11 tiles)", 700, 5, 9, 4.0},
 	};
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
@@ -1135,6 +1136,22 @@ TestKmeans(void)
 		Check(e.count == 0, "kmeans from given centers: bounded = plain, whatever the seed");
 		FreeResult(&a);
 		FreeResult(&b);
+		free(x);
+	}
+	{
+		/* more rows than US_CHECK_EVERY: interrupts are checked inside the passes */
+		int64_t		n = 3 * US_CHECK_EVERY + 17;
+		double	   *x = Blobs(&r, n, 2, 6, 5.0, 1.5, NULL);
+		int64_t		checks = tracker.checks;
+		UsKmeansResult a;
+
+		CheckKmeansCase("n = 3 US_CHECK_EVERY + 17", x, n, 2, 6, 2, 27, 6);
+		checks = tracker.checks;
+		RunKmeans(x, n, 2, 6, 1, 27, false, NULL, &a);
+		Check(tracker.checks - checks >= 3 * (int64_t) a.iterations,
+			  "kmeans checks interrupts in every pass over %ld rows (%ld checks, %d iterations)",
+			  (long) n, (long) (tracker.checks - checks), a.iterations);
+		FreeResult(&a);
 		free(x);
 	}
 	{
