@@ -864,6 +864,22 @@ UsMinCostAssignment(const UsCore *core, const double *cost, int n, int *assign)
 					}
 				}
 			}
+			if (j1 == 0)
+			{
+				/*
+				 * No finite reduced cost is left (costs infinite, NaN or beyond
+				 * the range of a double): every completion costs as much, so
+				 * take the first free column.  Without this the loop never ends.
+				 */
+				for (int j = 1; j <= n; j++)
+					if (!used[j])
+					{
+						j1 = j;
+						way[j] = j0;
+						break;
+					}
+				delta = 0.0;
+			}
 			for (int j = 0; j <= n; j++)
 			{
 				if (used[j])

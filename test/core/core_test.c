@@ -1,0 +1,1666 @@
+/*-------------------------------------------------------------------------
+ *
+ * core_test.c
+ *	  Standalone checks of the numeric core (the src/ *_core.c files, API in src/uscore.h),
+ *	  without PostgreSQL, for sanitizer and valgrind builds.
+ *
+ * Every result of the core is compared with a naive implementation written here
+ * from the definitions (scikit-learn's semantics), on small data generated with a
+ * local seeded generator: scalers, silhouette (both code paths), inertia,
+ * Calinski-Harabasz, Davies-Bouldin, K-Means (bounded against plain Lloyd, label
+ * numbering, degenerate inputs, determinism) and the minimum-cost assignment
+ * (against brute force).  A bounded fuzz loop then feeds random shapes, labels and
+ * values of wide magnitudes to every entry point.
+ *
+ * The UsCore given to the core allocates with calloc (abort on NULL) and tracks
+ * every allocation: a call must leave nothing allocated but what it returns, and
+ * must never free what it did not allocate.
+ *
+ * Output is TAP: "ok N - ..." or "not ok N - ..." per check, "# ..." diagnostics,
+ * the plan "1..N" at the end.  Exit status 0 (failures show as "not ok").
+ *
+ *	  core_test [fuzz_cases [fuzz_seconds]]	(defaults 400 and 5)
+ *
+ * Tolerances: "relative 1e-12" means |got - want| <= 1e-12 * max(|want|, floor)
+ * where floor is the natural scale of the quantity (1 for a silhouette, which lies
+ * in [-1, 1]; the data's magnitude for a center or a quantile).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <float.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uscore.h"
+
+/* ---------------------------------------------------------------- TAP */
+
+static int	n_tests;
+static int	n_failed;
+
+static bool
+Check(bool cond, const char *fmt,...)
+{
+	va_list		ap;
+
+	n_tests++;
+	if (!cond)
+		n_failed++;
+	printf("%sok %d - ", cond ? "" : "not ", n_tests);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	return cond;
+}
+
+static void
+Diag(const char *fmt,...)
+{
+	va_list		ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Failures found inside one check: the first few are printed as diagnostics */
+typedef struct Errs
+{
+	int			count;
+} Errs;
+
+static void
+Err(Errs *e, const char *fmt,...)
+{
+	va_list		ap;
+
+	if (e->count++ >= 5)
+		return;
+	printf("#   ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* |got - want| <= rel * max(|want|, floor); NaN only equals NaN */
+static bool
+Close(double got, double want, double rel, double floor)
+{
+	double		scale = fabs(want) > floor ? fabs(want) : floor;
+
+	if (isnan(want) || isnan(got))
+		return isnan(want) && isnan(got);
+	if (got == want)
+		return true;
+	return fabs(got - want) <= rel * scale;
+}
+
+/* ---------------------------------------------------------------- PRNG */
+
+/* splitmix64 (Steele, Lea & Flood 2014) */
+typedef struct Rng
+{
+	uint64_t	s;
+} Rng;
+
+static uint64_t
+RngNext(Rng *r)
+{
+	uint64_t	z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double
+RngUniform(Rng *r)
+{
+	return (double) (RngNext(r) >> 11) * 0x1.0p-53;
+}
+
+static double
+RngUniformCb(void *arg)
+{
+	return RngUniform((Rng *) arg);
+}
+
+/* integer in [0, n) */
+static int64_t
+RngInt(Rng *r, int64_t n)
+{
+	return (int64_t) (RngNext(r) % (uint64_t) n);
+}
+
+static double
+RngNormal(Rng *r)
+{
+	double		u = RngUniform(r);
+	double		v = RngUniform(r);
+
+	return sqrt(-2.0 * log(1.0 - u)) * cos(6.283185307179586 * v);
+}
+
+/* ---------------------------------------------------------------- tracked memory */
+
+#define HDR 16
+#define MAGIC_LIVE 0x75736c6976656d6dULL
+#define MAGIC_DEAD 0x7573646561646d6dULL
+
+typedef struct Tracker
+{
+	int64_t		live;			/* allocations not released */
+	int64_t		bad_free;		/* release of a pointer not live */
+	int64_t		checks;			/* interrupt checks */
+	size_t		live_bytes;
+	size_t		peak_bytes;
+} Tracker;
+
+static Tracker tracker;
+
+static void *
+TrackAlloc(void *arg, size_t size)
+{
+	Tracker    *t = arg;
+	unsigned char *p;
+
+	if (size > SIZE_MAX - HDR || (p = calloc(1, size + HDR)) == NULL)
+	{
+		fprintf(stderr, "core_test: out of memory (%zu bytes)\n", size);
+		abort();
+	}
+	memcpy(p, &size, sizeof(size_t));
+	{
+		uint64_t	m = MAGIC_LIVE;
+
+		memcpy(p + 8, &m, 8);
+	}
+	t->live++;
+	t->live_bytes += size;
+	if (t->live_bytes > t->peak_bytes)
+		t->peak_bytes = t->live_bytes;
+	return p + HDR;
+}
+
+static void
+TrackRelease(void *arg, void *ptr)
+{
+	Tracker    *t = arg;
+	unsigned char *p = (unsigned char *) ptr - HDR;
+	uint64_t	m;
+	size_t		size;
+
+	memcpy(&m, p + 8, 8);
+	if (m != MAGIC_LIVE)
+	{
+		t->bad_free++;
+		return;
+	}
+	memcpy(&size, p, sizeof(size_t));
+	m = MAGIC_DEAD;
+	memcpy(p + 8, &m, 8);
+	t->live--;
+	t->live_bytes -= size;
+	free(p);
+}
+
+static void
+TrackCheck(void *arg)
+{
+	((Tracker *) arg)->checks++;
+}
+
+static void
+TrackProgress(void *arg, const char *msg)
+{
+	(void) arg;
+	(void) msg;
+}
+
+static const UsCore core = {TrackAlloc, TrackRelease, TrackCheck, TrackProgress, &tracker};
+
+/* Plain allocation for the test's own arrays */
+static void *
+Xcalloc(size_t n, size_t size)
+{
+	void	   *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+/* ---------------------------------------------------------------- data */
+
+/* n x d values: normal blobs around k random centers; labels[i] its blob */
+static double *
+Blobs(Rng *r, int64_t n, int d, int k, double spread, double sigma, int32_t *labels)
+{
+	double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+	double	   *c = Xcalloc((size_t) k * d, sizeof(double));
+
+	for (int i = 0; i < k * d; i++)
+		c[i] = (RngUniform(r) * 2 - 1) * spread;
+	for (int64_t i = 0; i < n; i++)
+	{
+		/* every blob gets a row first, then random ones */
+		int			b = i < k ? (int) i : (int) RngInt(r, k);
+
+		for (int j = 0; j < d; j++)
+			x[i * d + j] = c[b * d + j] + sigma * RngNormal(r);
+		if (labels)
+			labels[i] = b;
+	}
+	free(c);
+	return x;
+}
+
+/* Shuffle rows and labels together */
+static void
+Shuffle(Rng *r, double *x, int32_t *lab, int64_t n, int d)
+{
+	double	   *tmp = Xcalloc(d, sizeof(double));
+
+	for (int64_t i = n - 1; i > 0; i--)
+	{
+		int64_t		j = RngInt(r, i + 1);
+		int32_t		t = lab[i];
+
+		lab[i] = lab[j];
+		lab[j] = t;
+		memcpy(tmp, x + i * d, sizeof(double) * d);
+		memcpy(x + i * d, x + j * d, sizeof(double) * d);
+		memcpy(x + j * d, tmp, sizeof(double) * d);
+	}
+	free(tmp);
+}
+
+/* Renumber labels to 0..k-1 in order of first appearance; returns k */
+static int
+Renumber(int32_t *lab, int64_t n, int maxlab)
+{
+	int32_t    *map = Xcalloc(maxlab + 1, sizeof(int32_t));
+	int			k = 0;
+
+	for (int i = 0; i <= maxlab; i++)
+		map[i] = -1;
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (map[lab[i]] < 0)
+			map[lab[i]] = k++;
+		lab[i] = map[lab[i]];
+	}
+	free(map);
+	return k;
+}
+
+static double
+NaiveDist(const double *a, const double *b, int d)
+{
+	double		s = 0.0;
+
+	for (int j = 0; j < d; j++)
+		s += (a[j] - b[j]) * (a[j] - b[j]);
+	return sqrt(s);
+}
+
+/* ---------------------------------------------------------------- scalers */
+
+static int
+CmpDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* numpy.percentile, linear, written from the definition */
+static double
+NaiveQuantile(const double *s, int64_t n, double q)
+{
+	double		pos = q * (double) (n - 1);
+	int64_t		lo = (int64_t) floor(pos);
+	double		f = pos - (double) lo;
+
+	if (lo >= n - 1)
+		return s[n - 1];
+	return s[lo] + f * (s[lo + 1] - s[lo]);
+}
+
+static void
+NaiveScale(const double *x, int64_t n, int d, UsScaleMethod method, double *center,
+		   double *scale)
+{
+	double	   *col = Xcalloc(n, sizeof(double));
+
+	for (int j = 0; j < d; j++)
+	{
+		bool		constant = true;
+
+		for (int64_t i = 0; i < n; i++)
+		{
+			col[i] = x[i * d + j];
+			if (col[i] != col[0])
+				constant = false;
+		}
+		switch (method)
+		{
+			case US_SCALE_ZSCORE:
+				{
+					double		s = 0.0,
+								v = 0.0;
+
+					for (int64_t i = 0; i < n; i++)
+						s += col[i];
+					center[j] = s / (double) n;
+					for (int64_t i = 0; i < n; i++)
+						v += (col[i] - center[j]) * (col[i] - center[j]);
+					scale[j] = constant ? 1.0 : sqrt(v / (double) n);
+					if (constant)
+						center[j] = col[0];
+					break;
+				}
+			case US_SCALE_MINMAX:
+				{
+					double		lo = col[0],
+								hi = col[0];
+
+					for (int64_t i = 1; i < n; i++)
+					{
+						lo = col[i] < lo ? col[i] : lo;
+						hi = col[i] > hi ? col[i] : hi;
+					}
+					center[j] = lo;
+					scale[j] = (hi - lo < 10 * DBL_EPSILON) ? 1.0 : hi - lo;
+					break;
+				}
+			case US_SCALE_ROBUST:
+				{
+					double		iqr;
+
+					qsort(col, n, sizeof(double), CmpDouble);
+					center[j] = n % 2 ? col[n / 2] : (col[n / 2 - 1] + col[n / 2]) / 2;
+					iqr = NaiveQuantile(col, n, 0.75) - NaiveQuantile(col, n, 0.25);
+					scale[j] = iqr < 10 * DBL_EPSILON ? 1.0 : iqr;
+					break;
+				}
+			default:
+				center[j] = 0.0;
+				scale[j] = 1.0;
+		}
+	}
+	free(col);
+}
+
+static const char *
+MethodName(UsScaleMethod m)
+{
+	switch (m)
+	{
+		case US_SCALE_ZSCORE:
+			return "zscore";
+		case US_SCALE_MINMAX:
+			return "minmax";
+		case US_SCALE_ROBUST:
+			return "robust";
+		default:
+			return "none";
+	}
+}
+
+/* Fit with the core and naively; compare, then round-trip apply/inverse */
+static void
+CheckScaleCase(const char *name, const double *x, int64_t n, int d)
+{
+	UsScaleMethod methods[] = {US_SCALE_ZSCORE, US_SCALE_MINMAX, US_SCALE_ROBUST, US_SCALE_NONE};
+
+	for (int mi = 0; mi < 4; mi++)
+	{
+		UsScaleMethod method = methods[mi];
+		double	   *c = Xcalloc(d, sizeof(double));
+		double	   *s = Xcalloc(d, sizeof(double));
+		double	   *nc = Xcalloc(d, sizeof(double));
+		double	   *ns = Xcalloc(d, sizeof(double));
+		double	   *copy = Xcalloc((size_t) n * d, sizeof(double));
+		UsMatrix	m = {n, d, (double *) x};
+		UsMatrix	cm = {n, d, copy};
+		int64_t		live = tracker.live;
+		Errs		e = {0};
+
+		UsScaleFit(&core, &m, method, c, s);
+		if (tracker.live != live)
+			Err(&e, "%ld allocations left", (long) (tracker.live - live));
+		NaiveScale(x, n, d, method, nc, ns);
+		for (int j = 0; j < d; j++)
+		{
+			double		mag = 0.0;
+
+			for (int64_t i = 0; i < n; i++)
+				mag = fmax(mag, fabs(x[i * d + j]));
+			if (!Close(c[j], nc[j], 1e-12, mag))
+				Err(&e, "column %d center %.17g, naive %.17g", j, c[j], nc[j]);
+			if (!Close(s[j], ns[j], 1e-12, DBL_MIN))
+				Err(&e, "column %d scale %.17g, naive %.17g", j, s[j], ns[j]);
+			if (ns[j] == 1.0 && s[j] != 1.0)
+				Err(&e, "column %d scale %.17g, want exactly 1", j, s[j]);
+		}
+		/* apply then inverse gives back the data */
+		memcpy(copy, x, sizeof(double) * n * d);
+		UsScaleApply(&cm, c, s);
+		for (int64_t i = 0; i < n * d; i++)
+			if (!Close(copy[i], (x[i] - c[i % d]) / s[i % d], 0, 0))
+			{
+				Err(&e, "applied value %ld differs", (long) i);
+				break;
+			}
+		UsScaleInverse(&cm, c, s);
+		for (int64_t i = 0; i < n * d; i++)
+		{
+			double		mag = fmax(fabs(x[i]), fabs(c[i % d]));
+
+			if (!Close(copy[i], x[i], 1e-14, mag))
+			{
+				Err(&e, "round trip of value %ld: %.17g -> %.17g", (long) i, x[i], copy[i]);
+				break;
+			}
+		}
+		Check(e.count == 0, "scale %s: %s (n = %ld, d = %d)", MethodName(method), name,
+			  (long) n, d);
+		free(c);
+		free(s);
+		free(nc);
+		free(ns);
+		free(copy);
+	}
+}
+
+/* Streaming fits (row by row, split in two and combined) against UsScaleFit */
+static void
+CheckScaleStreaming(const char *name, const double *x, int64_t n, int d, int64_t split)
+{
+	double	   *za = Xcalloc((size_t) d * US_ZSCORE_ACC_PER_COL, sizeof(double));
+	double	   *zb = Xcalloc((size_t) d * US_ZSCORE_ACC_PER_COL, sizeof(double));
+	double	   *ma = Xcalloc((size_t) d * US_MINMAX_ACC_PER_COL, sizeof(double));
+	double	   *mb = Xcalloc((size_t) d * US_MINMAX_ACC_PER_COL, sizeof(double));
+	double	   *c = Xcalloc(d, sizeof(double));
+	double	   *s = Xcalloc(d, sizeof(double));
+	double	   *fc = Xcalloc(d, sizeof(double));
+	double	   *fs = Xcalloc(d, sizeof(double));
+	double	   *col = Xcalloc(n, sizeof(double));
+	UsMatrix	m = {n, d, (double *) x};
+	Errs		e = {0};
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (i < split)
+		{
+			UsZscoreAccAdd(za, i, x + i * d, d);
+			UsMinmaxAccAdd(ma, i, x + i * d, d);
+		}
+		else
+		{
+			UsZscoreAccAdd(zb, i - split, x + i * d, d);
+			UsMinmaxAccAdd(mb, i - split, x + i * d, d);
+		}
+	}
+	UsZscoreAccCombine(za, split, zb, n - split, d);
+	UsMinmaxAccCombine(ma, split, mb, n - split, d);
+
+	UsZscoreAccFinish(za, n, d, c, s);
+	UsScaleFit(&core, &m, US_SCALE_ZSCORE, fc, fs);
+	for (int j = 0; j < d; j++)
+	{
+		double		mag = 0.0;
+
+		for (int64_t i = 0; i < n; i++)
+			mag = fmax(mag, fabs(x[i * d + j]));
+		if (!Close(c[j], fc[j], 1e-12, mag) || !Close(s[j], fs[j], 1e-10, DBL_MIN))
+			Err(&e, "zscore column %d: streaming %.17g %.17g, fit %.17g %.17g",
+				j, c[j], s[j], fc[j], fs[j]);
+	}
+	UsMinmaxAccFinish(ma, d, c, s);
+	UsScaleFit(&core, &m, US_SCALE_MINMAX, fc, fs);
+	for (int j = 0; j < d; j++)
+		if (c[j] != fc[j] || s[j] != fs[j])
+			Err(&e, "minmax column %d: streaming %.17g %.17g, fit %.17g %.17g",
+				j, c[j], s[j], fc[j], fs[j]);
+	UsScaleFit(&core, &m, US_SCALE_ROBUST, fc, fs);
+	for (int j = 0; j < d; j++)
+	{
+		double		rc,
+					rs;
+
+		for (int64_t i = 0; i < n; i++)
+			col[i] = x[i * d + j];
+		UsRobustColumn(col, n, &rc, &rs);
+		if (rc != fc[j] || rs != fs[j])
+			Err(&e, "robust column %d: UsRobustColumn %.17g %.17g, fit %.17g %.17g",
+				j, rc, rs, fc[j], fs[j]);
+	}
+	Check(e.count == 0, "scale streaming fits (split %ld + %ld) agree with UsScaleFit: %s",
+		  (long) split, (long) (n - split), name);
+	free(za);
+	free(zb);
+	free(ma);
+	free(mb);
+	free(c);
+	free(s);
+	free(fc);
+	free(fs);
+	free(col);
+}
+
+static void
+TestScalers(void)
+{
+	Rng			r = {1};
+
+	{
+		/* random columns with different magnitudes and a constant column */
+		int64_t		n = 101;
+		int			d = 5;
+		double	   *x = Xcalloc(n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n; i++)
+		{
+			x[i * d + 0] = RngNormal(&r);
+			x[i * d + 1] = 1e6 + 1e-2 * RngNormal(&r);
+			x[i * d + 2] = 3.25;	/* constant */
+			x[i * d + 3] = (double) RngInt(&r, 5);	/* ties */
+			x[i * d + 4] = -1e-7 * RngUniform(&r);
+		}
+		CheckScaleCase("mixed magnitudes, a constant column, ties", x, n, d);
+		CheckScaleStreaming("mixed magnitudes", x, n, d, 40);
+		CheckScaleStreaming("mixed magnitudes, all in the second part", x, n, d, 0);
+		/* even row count: median is a mean of two */
+		CheckScaleCase("even row count", x, 100, d);
+		CheckScaleCase("n = 2", x, 2, d);
+		CheckScaleCase("n = 1", x, 1, d);
+		CheckScaleStreaming("n = 1", x, 1, d, 1);
+		CheckScaleCase("n = 3", x, 3, d);
+		CheckScaleCase("n = 4", x, 4, d);
+		free(x);
+	}
+	{
+		/* a single column, d = 1, and every column constant */
+		double		x1[7] = {5, -1, 2, 2, 9, 0.5, -3};
+		double		xc[6] = {-7, 7, -7, 7, -7, 7};
+
+		CheckScaleCase("d = 1", x1, 7, 1);
+		CheckScaleCase("every column constant", xc, 3, 2);
+	}
+	{
+		/* n = 2, one column constant, one not */
+		double		x2[4] = {1e300, 1, 1e300, 3};
+
+		CheckScaleCase("n = 2, huge constant column", x2, 2, 2);
+	}
+}
+
+/* ---------------------------------------------------------------- metrics */
+
+static void
+NaiveSilhouette(const double *x, int64_t n, int d, const int32_t *lab, int k,
+				double *per, double *mean)
+{
+	double	   *sums = Xcalloc(k, sizeof(double));
+	int64_t    *cnt = Xcalloc(k, sizeof(int64_t));
+	double		total = 0.0;
+
+	for (int64_t i = 0; i < n; i++)
+		cnt[lab[i]]++;
+	for (int64_t i = 0; i < n; i++)
+	{
+		int			own = lab[i];
+		double		a,
+					b = INFINITY,
+					mx;
+
+		memset(sums, 0, sizeof(double) * k);
+		for (int64_t j = 0; j < n; j++)
+			if (j != i)
+				sums[lab[j]] += NaiveDist(x + i * d, x + j * d, d);
+		if (cnt[own] == 1)
+		{
+			per[i] = 0.0;
+			continue;
+		}
+		a = sums[own] / (double) (cnt[own] - 1);
+		for (int c = 0; c < k; c++)
+			if (c != own && sums[c] / (double) cnt[c] < b)
+				b = sums[c] / (double) cnt[c];
+		mx = a > b ? a : b;
+		per[i] = mx > 0 ? (b - a) / mx : 0.0;
+	}
+	for (int64_t i = 0; i < n; i++)
+		total += per[i];
+	*mean = total / (double) n;
+	free(sums);
+	free(cnt);
+}
+
+/* centroids (k x d) and counts */
+static void
+NaiveCentroids(const double *x, int64_t n, int d, const int32_t *lab, int k,
+			   double *cent, int64_t *cnt)
+{
+	memset(cent, 0, sizeof(double) * k * d);
+	memset(cnt, 0, sizeof(int64_t) * k);
+	for (int64_t i = 0; i < n; i++)
+	{
+		cnt[lab[i]]++;
+		for (int j = 0; j < d; j++)
+			cent[lab[i] * d + j] += x[i * d + j];
+	}
+	for (int c = 0; c < k; c++)
+		for (int j = 0; j < d; j++)
+			cent[c * d + j] /= (double) cnt[c];
+}
+
+static void
+NaiveScores(const double *x, int64_t n, int d, const int32_t *lab, int k,
+			double *inertia, double *ch, double *db)
+{
+	double	   *cent = Xcalloc((size_t) k * d, sizeof(double));
+	int64_t    *cnt = Xcalloc(k, sizeof(int64_t));
+	double	   *mean = Xcalloc(d, sizeof(double));
+	double	   *intra = Xcalloc(k, sizeof(double));
+	double		w = 0.0,
+				b = 0.0,
+				total = 0.0;
+	bool		intra_zero = true,
+				cd_zero = true;
+
+	NaiveCentroids(x, n, d, lab, k, cent, cnt);
+	for (int64_t i = 0; i < n; i++)
+	{
+		double		dd = NaiveDist(x + i * d, cent + lab[i] * d, d);
+
+		w += dd * dd;
+		intra[lab[i]] += dd;
+		for (int j = 0; j < d; j++)
+			mean[j] += x[i * d + j] / (double) n;
+	}
+	*inertia = w;
+	for (int c = 0; c < k; c++)
+	{
+		double		dd = NaiveDist(cent + c * d, mean, d);
+
+		b += (double) cnt[c] * dd * dd;
+	}
+	*ch = w == 0.0 ? 1.0 : b * (double) (n - k) / (w * (double) (k - 1));
+
+	/* Davies-Bouldin as sklearn: allclose(., 0) tests, zero distances are infinite */
+	for (int c = 0; c < k; c++)
+	{
+		intra[c] /= (double) cnt[c];
+		if (fabs(intra[c]) > 1e-8)
+			intra_zero = false;
+	}
+	for (int a = 0; a < k; a++)
+	{
+		double		worst = -INFINITY;
+
+		for (int c = 0; c < k; c++)
+		{
+			double		cd = NaiveDist(cent + a * d, cent + c * d, d);
+
+			if (cd > 1e-8)
+				cd_zero = false;
+			if (cd == 0.0)
+				cd = INFINITY;
+			if ((intra[a] + intra[c]) / cd > worst)
+				worst = (intra[a] + intra[c]) / cd;
+		}
+		total += worst;
+	}
+	*db = (intra_zero || cd_zero) ? 0.0 : total / (double) k;
+	free(cent);
+	free(cnt);
+	free(mean);
+	free(intra);
+}
+
+/* Compare every metric of one labelled data set with the naive versions */
+static void
+CheckMetricsCase(const char *name, const double *x, int64_t n, int d, const int32_t *lab,
+				 int k)
+{
+	UsMatrix	m = {n, d, (double *) x};
+	double	   *per = Xcalloc(n, sizeof(double));
+	double	   *nper = Xcalloc(n, sizeof(double));
+	double		sil = NAN,
+				nsil = NAN,
+				ni,
+				nch,
+				ndb,
+				got;
+	int64_t		live = tracker.live;
+	int64_t		checks = tracker.checks;
+	Errs		e = {0};
+
+	NaiveScores(x, n, d, lab, k, &ni, &nch, &ndb);
+	if (k >= 2)
+	{
+		NaiveSilhouette(x, n, d, lab, k, nper, &nsil);
+		sil = UsSilhouette(&core, &m, lab, k, per);
+		if (!Close(sil, nsil, 1e-12, 1.0))
+			Err(&e, "silhouette %.17g, naive %.17g", sil, nsil);
+		for (int64_t i = 0; i < n; i++)
+			if (!Close(per[i], nper[i], 1e-12, 1.0))
+				Err(&e, "silhouette of row %ld: %.17g, naive %.17g", (long) i, per[i], nper[i]);
+		got = UsSilhouette(&core, &m, lab, k, NULL);
+		if (got != sil)
+			Err(&e, "silhouette without per_row %.17g, with %.17g", got, sil);
+		if (tracker.checks == checks)
+			Err(&e, "the silhouette never checked interrupts");
+		Check(e.count == 0, "silhouette and per_row: %s (n = %ld, d = %d, k = %d, %s path)",
+			  name, (long) n, d, k, k <= (4 * d > 64 ? 4 * d : 64) ? "symmetric" : "streamed");
+		e.count = 0;
+	}
+	got = UsInertia(&core, &m, lab, k);
+	if (!Close(got, ni, 1e-12, DBL_MIN))
+		Err(&e, "inertia %.17g, naive %.17g", got, ni);
+	got = UsCalinskiHarabasz(&core, &m, lab, k);
+	if (k >= 2 && !Close(got, nch, 1e-12, DBL_MIN))
+		Err(&e, "Calinski-Harabasz %.17g, naive %.17g", got, nch);
+	got = UsDaviesBouldin(&core, &m, lab, k);
+	if (k >= 2 && !Close(got, ndb, 1e-12, DBL_MIN))
+		Err(&e, "Davies-Bouldin %.17g, naive %.17g", got, ndb);
+	if (tracker.live != live)
+		Err(&e, "%ld allocations left", (long) (tracker.live - live));
+	Check(e.count == 0, "inertia, Calinski-Harabasz, Davies-Bouldin: %s", name);
+	free(per);
+	free(nper);
+}
+
+static void
+TestMetrics(void)
+{
+	Rng			r = {2};
+	struct
+	{
+		const char *name;
+		int64_t		n;
+		int			d;
+		int			k;
+		double		sigma;
+	}			cases[] = {
+		{"blobs", 200, 3, 4, 1.0},
+		{"n = 2, k = 2", 2, 2, 2, 1.0},
+		{"n = 3, k = 2", 3, 2, 2, 1.0},
+		{"n = 63", 63, 2, 3, 2.0},
+		{"n = 64", 64, 2, 3, 2.0},
+		{"n = 65", 65, 2, 3, 2.0},
+		{"n = 130, d = 1", 130, 1, 5, 3.0},
+		{"d = 33", 150, 33, 6, 1.0},
+		{"overlapping blobs", 257, 4, 7, 20.0},
+		{"k = 64, d = 2 (last symmetric k)", 200, 2, 64, 1.0},
+		{"k = 65, d = 2 (streamed)", 200, 2, 65, 1.0},
+		{"k = 80, d = 1 (streamed)", 190, 1, 80, 1.0},
+		{"k = 80, d = 33 (symmetric: k <= 4 d)", 190, 33, 80, 1.0},
+		{"k = 133, d = 33 (streamed)", 300, 33, 133, 1.0},
+		{"many singletons (k = n - 1)", 40, 3, 39, 1.0},
+		{"n = 700 (11 x 11 tiles)", 700, 5, 9, 4.0},
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+	{
+		int32_t    *lab = Xcalloc(cases[c].n, sizeof(int32_t));
+		double	   *x = Blobs(&r, cases[c].n, cases[c].d, cases[c].k, 10.0, cases[c].sigma, lab);
+
+		Shuffle(&r, x, lab, cases[c].n, cases[c].d);
+		CheckMetricsCase(cases[c].name, x, cases[c].n, cases[c].d, lab, cases[c].k);
+		free(x);
+		free(lab);
+	}
+
+	{
+		/* k = 2 with one huge cluster and a few rows apart */
+		int64_t		n = 301;
+		int			d = 2;
+		int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+		double	   *x = Xcalloc(n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n; i++)
+		{
+			lab[i] = i % 100 == 7 ? 1 : 0;
+			x[i * d] = RngNormal(&r) + (lab[i] ? 8 : 0);
+			x[i * d + 1] = RngNormal(&r);
+		}
+		CheckMetricsCase("k = 2, one huge cluster (298 + 3)", x, n, d, lab, 2);
+		/* one singleton cluster */
+		for (int64_t i = 0; i < n; i++)
+			lab[i] = i == 150 ? 1 : 0;
+		CheckMetricsCase("k = 2, a singleton cluster", x, n, d, lab, 2);
+		free(x);
+		free(lab);
+	}
+	{
+		/* duplicate points: a = b = 0 rows, zero within-dispersion */
+		double		x[12] = {1, 1, 1, 1, 1, 1, 5, 5, 5, 5, 5, 5};
+		int32_t		lab[6] = {0, 0, 0, 1, 1, 1};
+		int32_t		lab2[6] = {0, 1, 0, 1, 0, 1};
+		int32_t		lab1[6] = {0, 0, 0, 0, 0, 0};
+		double		y[12] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
+		CheckMetricsCase("duplicate points, clusters on them", x, 6, 2, lab, 2);
+		CheckMetricsCase("duplicate points, clusters across them", x, 6, 2, lab2, 2);
+		CheckMetricsCase("every point the same", y, 6, 2, lab2, 2);
+		CheckMetricsCase("k = 1", x, 6, 2, lab1, 1);
+	}
+	{
+		/* Davies-Bouldin's allclose(., 0) tests: tight clusters, tiny data, equal centroids */
+		int64_t		n = 120;
+		int			d = 2;
+		int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+		double	   *x = Blobs(&r, n, d, 3, 10.0, 1e-5, lab);
+		double		ring[16] = {-1, 0, 1, 0, 0, -3, 0, 3, -2, 0, 2, 0, 0, -1, 0, 1};
+		int32_t		rl[8] = {0, 0, 1, 1, 2, 2, 1, 1};
+
+		CheckMetricsCase("tight clusters (sigma 1e-5)", x, n, d, lab, 3);
+		for (int64_t i = 0; i < n * d; i++)
+			x[i] *= 1e-9;
+		CheckMetricsCase("tiny data (every distance below 1e-8)", x, n, d, lab, 3);
+		CheckMetricsCase("clusters with the same centroid", ring, 8, 2, rl, 3);
+		free(x);
+		free(lab);
+	}
+	{
+		/* integer grid with many equal distances */
+		int64_t		n = 97;
+		int			d = 3;
+		int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+		double	   *x = Xcalloc(n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n * d; i++)
+			x[i] = (double) RngInt(&r, 3);
+		for (int64_t i = 0; i < n; i++)
+			lab[i] = (int32_t) RngInt(&r, 5);
+		CheckMetricsCase("integer grid, random labels", x, n, d, lab, Renumber(lab, n, 4));
+		free(x);
+		free(lab);
+	}
+}
+
+/* ---------------------------------------------------------------- K-Means */
+
+static void
+FreeResult(UsKmeansResult *r)
+{
+	UsFree(&core, r->labels);
+	UsFree(&core, r->centers);
+	UsFree(&core, r->sizes);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+RunKmeans(const double *x, int64_t n, int d, int k, int n_init, uint64_t seed, bool plain,
+		  const double *init, UsKmeansResult *res)
+{
+	Rng			r = {seed};
+	UsMatrix	m = {n, d, (double *) x};
+	UsKmeansParams p = {0};
+
+	p.k = k;
+	p.n_init = n_init;
+	p.max_iter = 300;
+	p.tol = 1e-4;
+	p.init = init;
+	p.uniform = RngUniformCb;
+	p.rng_arg = &r;
+	p.plain = plain;
+	p.verbose = true;			/* exercises the progress messages */
+	memset(res, 0, sizeof(*res));
+	UsKmeans(&core, &m, &p, res);
+}
+
+/* Properties of one result; returns the number of problems (printed) */
+static void
+CheckKmeansResult(Errs *e, const double *x, int64_t n, int d, int k, const UsKmeansResult *r)
+{
+	int64_t    *cnt = Xcalloc(k, sizeof(int64_t));
+	int			nonempty = 0;
+	double		inertia = 0.0;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (r->labels[i] < 0 || r->labels[i] >= k)
+		{
+			Err(e, "row %ld has label %d", (long) i, r->labels[i]);
+			free(cnt);
+			return;
+		}
+		cnt[r->labels[i]]++;
+	}
+	for (int c = 0; c < k; c++)
+	{
+		if (cnt[c] != r->sizes[c])
+			Err(e, "cluster %d has %ld rows, sizes says %ld", c, (long) cnt[c], (long) r->sizes[c]);
+		if (c > 0 && cnt[c] > cnt[c - 1])
+			Err(e, "cluster %d (%ld rows) is bigger than cluster %d (%ld)", c, (long) cnt[c],
+				c - 1, (long) cnt[c - 1]);
+		if (cnt[c] > 0)
+			nonempty++;
+	}
+	if (nonempty != r->nonempty)
+		Err(e, "nonempty %d, counted %d", r->nonempty, nonempty);
+	for (int64_t i = 0; i < n; i++)
+	{
+		double		own = 0.0,
+					best;
+		const double *c = r->centers + (size_t) r->labels[i] * d;
+
+		for (int j = 0; j < d; j++)
+			own += (x[i * d + j] - c[j]) * (x[i * d + j] - c[j]);
+		inertia += own;
+		(void) UsKmeansNearest(r->centers, k, d, x + i * d, &best);
+		if (own > best * (1 + 1e-12) + DBL_MIN)
+			Err(e, "row %ld: its center at %.17g, nearest at %.17g", (long) i, own, best);
+	}
+	if (!Close(r->inertia, inertia, 1e-12, DBL_MIN))
+		Err(e, "inertia %.17g, recomputed %.17g", r->inertia, inertia);
+	if (!isfinite(r->inertia) || r->iterations < 1)
+		Err(e, "inertia %g, iterations %d", r->inertia, r->iterations);
+	free(cnt);
+}
+
+/* Bounded against plain Lloyd, properties, determinism, memory */
+static void
+CheckKmeansCase(const char *name, const double *x, int64_t n, int d, int k, int n_init,
+				uint64_t seed, int want_nonempty)
+{
+	UsKmeansResult a,
+				b,
+				c;
+	int64_t		live = tracker.live;
+	Errs		e = {0};
+
+	RunKmeans(x, n, d, k, n_init, seed, false, NULL, &a);
+	if (tracker.live != live + 3)
+		Err(&e, "%ld allocations left besides the 3 result arrays",
+			(long) (tracker.live - live - 3));
+	CheckKmeansResult(&e, x, n, d, k, &a);
+	if (want_nonempty >= 0 && a.nonempty != want_nonempty)
+		Err(&e, "nonempty %d, want %d", a.nonempty, want_nonempty);
+	Check(e.count == 0, "kmeans result: %s (n = %ld, d = %d, k = %d, n_init = %d, seed %lu)",
+		  name, (long) n, d, k, n_init, (unsigned long) seed);
+
+	e.count = 0;
+	RunKmeans(x, n, d, k, n_init, seed, true, NULL, &b);
+	for (int64_t i = 0; i < n; i++)
+		if (a.labels[i] != b.labels[i])
+			Err(&e, "row %ld: label %d with bounds, %d plain", (long) i, a.labels[i], b.labels[i]);
+	if (!Close(a.inertia, b.inertia, 1e-12, DBL_MIN))
+		Err(&e, "inertia %.17g with bounds, %.17g plain", a.inertia, b.inertia);
+	for (int i = 0; i < k * d; i++)
+		if (!Close(a.centers[i], b.centers[i], 1e-12, 1.0))
+			Err(&e, "center value %d: %.17g with bounds, %.17g plain", i, a.centers[i], b.centers[i]);
+	Check(e.count == 0, "kmeans with bounds = plain Lloyd: %s", name);
+
+	e.count = 0;
+	RunKmeans(x, n, d, k, n_init, seed, false, NULL, &c);
+	if (memcmp(a.labels, c.labels, sizeof(int32_t) * n) != 0 ||
+		memcmp(a.centers, c.centers, sizeof(double) * k * d) != 0 ||
+		a.inertia != c.inertia || a.iterations != c.iterations)
+		Err(&e, "two runs with seed %lu differ", (long) seed);
+	Check(e.count == 0, "kmeans deterministic: %s", name);
+	FreeResult(&a);
+	FreeResult(&b);
+	FreeResult(&c);
+	if (tracker.live != live || tracker.bad_free != 0)
+		Check(false, "kmeans memory: %ld allocations left, %ld bad frees",
+			  (long) (tracker.live - live), (long) tracker.bad_free);
+}
+
+static void
+TestKmeans(void)
+{
+	Rng			r = {3};
+
+	{
+		int64_t		n = 500;
+		double	   *x = Blobs(&r, n, 4, 5, 10.0, 1.0, NULL);
+
+		CheckKmeansCase("separated blobs", x, n, 4, 5, 3, 42, 5);
+		CheckKmeansCase("separated blobs, k above the blobs", x, n, 4, 9, 2, 7, 9);
+		CheckKmeansCase("k = 1", x, n, 4, 1, 2, 5, 1);
+		free(x);
+	}
+	{
+		int64_t		n = 700;
+		double	   *x = Blobs(&r, n, 2, 3, 1.0, 3.0, NULL);
+
+		CheckKmeansCase("one cloud, k = 8 (many moving rows)", x, n, 2, 8, 3, 11, 8);
+		CheckKmeansCase("one cloud, k = 70", x, n, 2, 70, 1, 12, 70);
+		free(x);
+	}
+	{
+		int64_t		n = 300;
+		double	   *x = Blobs(&r, n, 33, 6, 2.0, 1.0, NULL);
+
+		CheckKmeansCase("d = 33", x, n, 33, 6, 2, 13, 6);
+		free(x);
+	}
+	{
+		int64_t		n = 257;
+		double	   *x = Blobs(&r, n, 1, 4, 5.0, 1.0, NULL);
+
+		CheckKmeansCase("d = 1", x, n, 1, 4, 4, 14, 4);
+		free(x);
+	}
+	{
+		/* integer grid: many exact ties between centers */
+		int64_t		n = 400;
+		int			d = 2;
+		double	   *x = Xcalloc(n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n * d; i++)
+			x[i] = (double) RngInt(&r, 6);
+		CheckKmeansCase("integer grid, ties", x, n, d, 7, 4, 15, 7);
+		CheckKmeansCase("integer grid, ties, k = 36 = distinct points", x, n, d, 36, 2, 16, 36);
+		free(x);
+	}
+	{
+		/* duplicate points: 5 distinct rows, each repeated */
+		int64_t		n = 40;
+		int			d = 3;
+		double	   *x = Xcalloc(n * d, sizeof(double));
+		double		pts[5][3] = {{0, 0, 0}, {1, 0, 0}, {0, 5, 0}, {3, 3, 3}, {-2, 1, 7}};
+
+		for (int64_t i = 0; i < n; i++)
+			memcpy(x + i * d, pts[(i * 7) % 5], sizeof(double) * d);
+		CheckKmeansCase("duplicate points, k = 3", x, n, d, 3, 3, 17, 3);
+		CheckKmeansCase("duplicate points, k = 5 = distinct points", x, n, d, 5, 3, 18, 5);
+		CheckKmeansCase("fewer distinct points (5) than k = 8", x, n, d, 8, 2, 19, 5);
+		CheckKmeansCase("fewer distinct points (5) than k = n = 40", x, n, d, 40, 1, 20, 5);
+		free(x);
+	}
+	{
+		/* k = n on distinct points: each row its own cluster, inertia 0 */
+		int64_t		n = 12;
+		int			d = 2;
+		double	   *x = Blobs(&r, n, d, 3, 4.0, 1.0, NULL);
+		UsKmeansResult res;
+
+		CheckKmeansCase("k = n = 12", x, n, d, 12, 2, 21, 12);
+		RunKmeans(x, n, d, 12, 1, 21, false, NULL, &res);
+		Check(res.inertia == 0.0, "kmeans k = n: inertia %g is 0", res.inertia);
+		FreeResult(&res);
+		CheckKmeansCase("n = 1, k = 1", x, 1, d, 1, 1, 22, 1);
+		CheckKmeansCase("n = 2, k = 2", x, 2, d, 2, 1, 23, 2);
+		free(x);
+	}
+	{
+		/* every row the same */
+		int64_t		n = 30;
+		int			d = 2;
+		double	   *x = Xcalloc(n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n * d; i++)
+			x[i] = 1.5;
+		CheckKmeansCase("every row the same, k = 4", x, n, d, 4, 2, 24, 1);
+		free(x);
+	}
+	{
+		/* given initial centers: one run from them, result as plain from them */
+		int64_t		n = 300;
+		int			d = 3;
+		double	   *x = Blobs(&r, n, d, 4, 6.0, 1.5, NULL);
+		double		init[12];
+		UsKmeansResult a,
+					b;
+		Errs		e = {0};
+
+		memcpy(init, x, sizeof(init));	/* the first 4 rows, one per blob */
+		RunKmeans(x, n, d, 4, 5, 25, false, init, &a);
+		RunKmeans(x, n, d, 4, 5, 26, true, init, &b);
+		CheckKmeansResult(&e, x, n, d, 4, &a);
+		if (memcmp(a.labels, b.labels, sizeof(int32_t) * n) != 0 || !Close(a.inertia, b.inertia, 1e-12, DBL_MIN))
+			Err(&e, "bounds and plain differ from given centers");
+		Check(e.count == 0, "kmeans from given centers: bounded = plain, whatever the seed");
+		FreeResult(&a);
+		FreeResult(&b);
+		free(x);
+	}
+	{
+		/* more rows than US_CHECK_EVERY: interrupts are checked inside the passes */
+		int64_t		n = 3 * US_CHECK_EVERY + 17;
+		double	   *x = Blobs(&r, n, 2, 6, 5.0, 1.5, NULL);
+		int64_t		checks = tracker.checks;
+		UsKmeansResult a;
+
+		CheckKmeansCase("n = 3 US_CHECK_EVERY + 17", x, n, 2, 6, 2, 27, 6);
+		checks = tracker.checks;
+		RunKmeans(x, n, 2, 6, 1, 27, false, NULL, &a);
+		Check(tracker.checks - checks >= 3 * (int64_t) a.iterations,
+			  "kmeans checks interrupts in every pass over %ld rows (%ld checks, %d iterations)",
+			  (long) n, (long) (tracker.checks - checks), a.iterations);
+		FreeResult(&a);
+		free(x);
+	}
+	{
+		/* many seeds on overlapping data, where bounds matter most */
+		int			bad = 0;
+		int			runs = 0;
+
+		for (uint64_t seed = 100; seed < 130; seed++)
+		{
+			int64_t		n = 50 + RngInt(&r, 250);
+			int			d = 1 + (int) RngInt(&r, 6);
+			int			k = 2 + (int) RngInt(&r, 12);
+			double	   *x = Blobs(&r, n, d, 1 + (int) RngInt(&r, 6), 3.0, 2.0, NULL);
+			UsKmeansResult a,
+						b;
+			Errs		e = {0};
+
+			RunKmeans(x, n, d, k, 2, seed, false, NULL, &a);
+			RunKmeans(x, n, d, k, 2, seed, true, NULL, &b);
+			CheckKmeansResult(&e, x, n, d, k, &a);
+			if (memcmp(a.labels, b.labels, sizeof(int32_t) * n) != 0 ||
+				!Close(a.inertia, b.inertia, 1e-12, DBL_MIN))
+				Err(&e, "seed %lu (n = %ld, d = %d, k = %d): bounds and plain differ",
+					(unsigned long) seed, (long) n, d, k);
+			bad += e.count > 0;
+			runs++;
+			FreeResult(&a);
+			FreeResult(&b);
+			free(x);
+		}
+		Check(bad == 0, "kmeans bounded = plain on %d random overlapping data sets (%d differ)",
+			  runs, bad);
+	}
+}
+
+/* ---------------------------------------------------------------- assignment */
+
+static double best_cost;
+
+static void
+Permute(const double *cost, int n, int *perm, int depth, double acc)
+{
+	if (depth == n)
+	{
+		if (acc < best_cost)
+			best_cost = acc;
+		return;
+	}
+	for (int i = depth; i < n; i++)
+	{
+		int			t = perm[depth];
+
+		perm[depth] = perm[i];
+		perm[i] = t;
+		Permute(cost, n, perm, depth + 1, acc + cost[depth * n + perm[depth]]);
+		perm[i] = perm[depth];
+		perm[depth] = t;
+	}
+}
+
+static void
+TestAssignment(void)
+{
+	Rng			r = {4};
+	int			bad = 0,
+				cases = 0;
+
+	for (int n = 1; n <= 7; n++)
+		for (int rep = 0; rep < 25; rep++)
+		{
+			double		cost[49];
+			int			assign[7];
+			int			perm[7];
+			bool		seen[7] = {0};
+			double		total = 0.0;
+			int64_t		live = tracker.live;
+			bool		okc = true;
+
+			for (int i = 0; i < n * n; i++)
+			{
+				switch (rep % 4)
+				{
+					case 0:
+						cost[i] = RngUniform(&r);
+						break;
+					case 1:
+						cost[i] = (double) RngInt(&r, 3);	/* many ties */
+						break;
+					case 2:
+						cost[i] = (RngUniform(&r) - 0.5) * 1e6; /* negative too */
+						break;
+					default:
+						cost[i] = RngUniform(&r) * RngUniform(&r) * 1e-3;
+				}
+			}
+			for (int i = 0; i < n; i++)
+				perm[i] = i;
+			best_cost = INFINITY;
+			Permute(cost, n, perm, 0, 0.0);
+			UsMinCostAssignment(&core, cost, n, assign);
+			for (int i = 0; i < n; i++)
+			{
+				if (assign[i] < 0 || assign[i] >= n || seen[assign[i]])
+				{
+					okc = false;
+					break;
+				}
+				seen[assign[i]] = true;
+				total += cost[i * n + assign[i]];
+			}
+			if (okc && !Close(total, best_cost, 1e-12, 1e-300))
+				okc = false;
+			if (tracker.live != live)
+				okc = false;
+			if (!okc)
+			{
+				if (bad < 5)
+					Diag("  n = %d, rep %d: cost %.17g, brute force %.17g", n, rep, total, best_cost);
+				bad++;
+			}
+			cases++;
+		}
+	Check(bad == 0, "min-cost assignment = brute force over all permutations, n = 1..7 (%d cases, %d wrong)",
+		  cases, bad);
+}
+
+/*
+ * Run fn in a child process with a time limit: returns 0 if it returned true, 1 if
+ * it was still running after the limit, 2 if it returned false or failed otherwise.
+ * Keeps a call that never returns from stopping the whole program.
+ */
+static int
+InChild(bool (*fn) (void), unsigned seconds)
+{
+	pid_t		pid;
+	int			status;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (pid == 0)
+	{
+		alarm(seconds);
+		_exit(fn() ? 0 : 1);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return 2;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		return 1;
+	return 2;
+}
+
+/* Whether assign is a permutation of 0..n-1; total cost in *total */
+static bool
+IsPermutation(const int *assign, int n, const double *cost, double *total)
+{
+	bool		seen[16] = {0};
+
+	*total = 0.0;
+	for (int i = 0; i < n; i++)
+	{
+		if (assign[i] < 0 || assign[i] >= n || seen[assign[i]])
+			return false;
+		seen[assign[i]] = true;
+		*total += cost[i * n + assign[i]];
+	}
+	return true;
+}
+
+/* A row whose every cost is infinite (a squared distance that overflowed) */
+static bool
+AssignInfiniteRow(void)
+{
+	double		cost[4] = {INFINITY, INFINITY, 1.0, 2.0};
+	int			assign[2];
+	double		total;
+
+	UsMinCostAssignment(&core, cost, 2, assign);
+	return IsPermutation(assign, 2, cost, &total);
+}
+
+/* Infinite costs off a finite assignment: that one is found */
+static bool
+AssignInfiniteOffPath(void)
+{
+	double		cost[9] = {INFINITY, 1.0, INFINITY,
+						   INFINITY, INFINITY, 2.0,
+						   3.0, INFINITY, 7.0};
+	double		cost2[16] = {INFINITY, INFINITY, INFINITY, INFINITY,
+							 INFINITY, 5.0, INFINITY, INFINITY,
+							 NAN, INFINITY, INFINITY, 1.0,
+							 INFINITY, NAN, 4.0, INFINITY};
+	int			assign[4];
+	double		total;
+
+	UsMinCostAssignment(&core, cost, 3, assign);
+	if (!IsPermutation(assign, 3, cost, &total) || total != 6.0)
+		return false;
+	UsMinCostAssignment(&core, cost2, 4, assign);
+	return IsPermutation(assign, 4, cost2, &total);
+}
+
+/* Costs near the top of the double range */
+static bool
+AssignHugeCosts(void)
+{
+	double		cost[9] = {1e308, 1.7e308, 1e300, 1.7e308, 1e308, 1e308, 1e307, 1.7e308, 1.7e308};
+	double		neg[9] = {-1.7e308, 1.7e308, 1e300, 1.7e308, -1e308, 1e308, 1e307, 1.7e308, -1.7e308};
+	int			assign[3];
+	double		total;
+
+	UsMinCostAssignment(&core, cost, 3, assign);
+	if (!IsPermutation(assign, 3, cost, &total))
+		return false;
+	UsMinCostAssignment(&core, neg, 3, assign);
+	return IsPermutation(assign, 3, neg, &total);
+}
+
+static const char *
+ChildResult(int rc)
+{
+	return rc == 0 ? "returned a right assignment" :
+		rc == 1 ? "still looping after 2 s" : "wrong assignment or failed";
+}
+
+static void
+TestAssignmentEdges(void)
+{
+	int			rc;
+
+	rc = InChild(AssignInfiniteRow, 2);
+	Check(rc == 0, "min-cost assignment with a row of infinite costs: %s", ChildResult(rc));
+	rc = InChild(AssignInfiniteOffPath, 2);
+	Check(rc == 0, "min-cost assignment with infinite and NaN costs off a finite assignment: %s",
+		  ChildResult(rc));
+	rc = InChild(AssignHugeCosts, 2);
+	Check(rc == 0, "min-cost assignment with costs near +-DBL_MAX: %s", ChildResult(rc));
+}
+
+/* ---------------------------------------------------------------- fuzz */
+
+typedef struct FuzzStats
+{
+	int			cases;
+	int			failures;
+	int			huge;			/* cases whose values could overflow squares */
+	int			zscore_nan;		/* zscore scales that came out NaN */
+} FuzzStats;
+
+static void
+FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
+{
+	Rng			cr = {case_seed};
+	int64_t		n = 1 + RngInt(&cr, RngInt(&cr, 4) == 0 ? 400 : 70);
+	int			d = 1 + (int) RngInt(&cr, RngInt(&cr, 3) == 0 ? 40 : 5);
+	int			maxlab = (int) RngInt(&cr, n < 100 ? n : 100) + 1;
+	double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+	double	   *colmag = Xcalloc(d, sizeof(double));
+	int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+	double	   *c = Xcalloc(d, sizeof(double));
+	double	   *s = Xcalloc(d, sizeof(double));
+	double	   *per = Xcalloc(n, sizeof(double));
+	double		maxabs = 0.0;
+	int			k;
+	bool		safe;
+	UsMatrix	m = {n, d, x};
+	int64_t		live = tracker.live;
+	Errs		e = {0};
+
+	(void) r;
+	/* per-column magnitude 10^[-300, 300], or moderate; some discrete columns */
+	for (int j = 0; j < d; j++)
+		colmag[j] = RngInt(&cr, 3) == 0 ? pow(10.0, (RngUniform(&cr) * 600.0) - 300.0) :
+			pow(10.0, RngUniform(&cr) * 6.0 - 3.0);
+	for (int64_t i = 0; i < n; i++)
+		for (int j = 0; j < d; j++)
+		{
+			double		v = RngInt(&cr, 4) == 0 ? (double) RngInt(&cr, 3) : RngNormal(&cr);
+
+			x[i * d + j] = v * colmag[j];
+			maxabs = fmax(maxabs, fabs(x[i * d + j]));
+		}
+	if (RngInt(&cr, 5) == 0 && n > 1)
+		/* duplicate rows */
+		for (int64_t i = 1; i < n; i += 2)
+			memcpy(x + i * d, x + (i - 1) * d, sizeof(double) * d);
+	/* labels with gaps, renumbered */
+	for (int64_t i = 0; i < n; i++)
+		lab[i] = (int32_t) (RngInt(&cr, maxlab) * 3);
+	k = Renumber(lab, n, maxlab * 3);
+	/* every sum of squares stays finite below this */
+	safe = maxabs < 1e150;
+	if (!safe)
+		st->huge++;
+
+	for (int mi = 0; mi <= 3; mi++)
+	{
+		UsScaleFit(&core, &m, (UsScaleMethod) mi, c, s);
+		for (int j = 0; j < d; j++)
+		{
+			/*
+			 * zscore's sum of squares overflows above ~1e154: its scale is then
+			 * 1 (an infinite variance passes the constant test, as scikit-learn's
+			 * _is_constant_feature) or NaN (inf - inf); counted, not checked
+			 */
+			if (mi == US_SCALE_ZSCORE && !safe)
+			{
+				if (isnan(s[j]))
+					st->zscore_nan++;
+				continue;
+			}
+			if (!isfinite(c[j]) || !(s[j] > 0))
+				Err(&e, "case %lu: %s column %d: center %g scale %g", (unsigned long) case_seed,
+					MethodName(mi), j, c[j], s[j]);
+			else if ((mi != US_SCALE_ZSCORE || safe) && !isfinite(s[j]))
+				Err(&e, "case %lu: %s column %d: scale %g", (unsigned long) case_seed,
+					MethodName(mi), j, s[j]);
+		}
+	}
+	if (k >= 2)
+	{
+		double		sil = UsSilhouette(&core, &m, lab, k, per);
+
+		if (safe && n <= 150)
+		{
+			double	   *nper = Xcalloc(n, sizeof(double));
+			double		nsil;
+
+			NaiveSilhouette(x, n, d, lab, k, nper, &nsil);
+			for (int64_t i = 0; i < n; i++)
+				if (!Close(per[i], nper[i], 1e-10, 1.0))
+				{
+					Err(&e, "case %lu: silhouette of row %ld %.17g, naive %.17g",
+						(unsigned long) case_seed, (long) i, per[i], nper[i]);
+					break;
+				}
+			free(nper);
+		}
+		if (safe && !(sil >= -1.0 && sil <= 1.0))
+			Err(&e, "case %lu: silhouette %g", (unsigned long) case_seed, sil);
+		for (int64_t i = 0; safe && i < n; i++)
+			if (!(per[i] >= -1.0 && per[i] <= 1.0))
+			{
+				Err(&e, "case %lu: silhouette of row %ld %g", (unsigned long) case_seed, (long) i, per[i]);
+				break;
+			}
+		{
+			double		ch = UsCalinskiHarabasz(&core, &m, lab, k);
+			double		db = UsDaviesBouldin(&core, &m, lab, k);
+
+			/* CH is n-k / 0 = NaN when k = n: sklearn's too; not checked */
+			if (safe && k < n && !(ch >= 0 && isfinite(ch)))
+				Err(&e, "case %lu: Calinski-Harabasz %g (k = %d)", (unsigned long) case_seed, ch, k);
+			if (safe && !(db >= 0 && isfinite(db)))
+				Err(&e, "case %lu: Davies-Bouldin %g", (unsigned long) case_seed, db);
+		}
+	}
+	{
+		double		in = UsInertia(&core, &m, lab, k);
+
+		if (safe && !(in >= 0 && isfinite(in)))
+			Err(&e, "case %lu: inertia %g", (unsigned long) case_seed, in);
+	}
+	{
+		int			kk = 1 + (int) RngInt(&cr, n < 20 ? n : 20);
+		UsKmeansResult res;
+		Rng			kr = {case_seed ^ 0x5555};
+		UsKmeansParams p = {0};
+
+		p.k = kk;
+		p.n_init = 1 + (int) RngInt(&cr, 3);
+		p.max_iter = 1 + (int) RngInt(&cr, 50);
+		p.tol = RngInt(&cr, 2) ? 0.0 : 1e-4;
+		p.uniform = RngUniformCb;
+		p.rng_arg = &kr;
+		p.plain = RngInt(&cr, 4) == 0;
+		memset(&res, 0, sizeof(res));
+		UsKmeans(&core, &m, &p, &res);
+		for (int64_t i = 0; i < n; i++)
+			if (res.labels[i] < 0 || res.labels[i] >= kk)
+			{
+				Err(&e, "case %lu: kmeans label %d of row %ld", (unsigned long) case_seed,
+					res.labels[i], (long) i);
+				break;
+			}
+		if (safe && !(res.inertia >= 0 && isfinite(res.inertia)))
+			Err(&e, "case %lu: kmeans inertia %g", (unsigned long) case_seed, res.inertia);
+		if (res.nonempty < 1 || res.nonempty > kk)
+			Err(&e, "case %lu: kmeans nonempty %d", (unsigned long) case_seed, res.nonempty);
+		if (safe)
+		{
+			/* the same run without bounds */
+			UsKmeansResult pr;
+
+			kr.s = case_seed ^ 0x5555;
+			p.plain = !p.plain;
+			memset(&pr, 0, sizeof(pr));
+			UsKmeans(&core, &m, &p, &pr);
+			if (memcmp(res.labels, pr.labels, sizeof(int32_t) * n) != 0 ||
+				!Close(res.inertia, pr.inertia, 1e-12, DBL_MIN))
+				Err(&e, "case %lu: kmeans (k = %d, max_iter %d, tol %g) with and without bounds differ: inertia %.17g, %.17g",
+					(unsigned long) case_seed, kk, p.max_iter, p.tol, res.inertia, pr.inertia);
+			FreeResult(&pr);
+		}
+		if (kk <= 6)
+		{
+			/* match the centers to random previous ones, as kmeans.c does */
+			double		cost[36];
+			int			assign[6];
+			int			perm[6];
+			double		total = 0.0;
+			bool		finite = true;
+
+			for (int a = 0; a < kk; a++)
+				for (int b = 0; b < kk; b++)
+				{
+					double		sq = 0.0;
+
+					for (int j = 0; j < d; j++)
+					{
+						double		t = res.centers[a * d + j] - x[RngInt(&cr, n) * d + j];
+
+						sq += t * t;
+					}
+					cost[a * kk + b] = sq;
+					finite = finite && isfinite(sq);
+				}
+			/* infinite costs: checked above, brute force cannot rank them */
+			if (finite)
+			{
+				UsMinCostAssignment(&core, cost, kk, assign);
+				for (int a = 0; a < kk; a++)
+					total += cost[a * kk + assign[a]];
+				for (int a = 0; a < kk; a++)
+					perm[a] = a;
+				best_cost = INFINITY;
+				Permute(cost, kk, perm, 0, 0.0);
+				if (!Close(total, best_cost, 1e-12, DBL_MIN))
+					Err(&e, "case %lu: assignment cost %.17g, brute force %.17g",
+						(unsigned long) case_seed, total, best_cost);
+			}
+		}
+		FreeResult(&res);
+	}
+	if (tracker.live != live || tracker.bad_free != 0)
+		Err(&e, "case %lu: %ld allocations left, %ld bad frees", (unsigned long) case_seed,
+			(long) (tracker.live - live), (long) tracker.bad_free);
+	st->cases++;
+	if (e.count)
+	{
+		st->failures++;
+		Diag("  fuzz case seed %lu: n = %ld, d = %d, k = %d, max |x| = %g",
+			 (unsigned long) case_seed, (long) n, d, k, maxabs);
+	}
+	free(x);
+	free(colmag);
+	free(lab);
+	free(c);
+	free(s);
+	free(per);
+}
+
+static double
+Now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void
+TestFuzz(int max_cases, double seconds)
+{
+	Rng			r = {5};
+	FuzzStats	st = {0};
+	double		t0 = Now();
+
+	for (int i = 0; i < max_cases && Now() - t0 < seconds; i++)
+		FuzzOne(&r, &st, 1000 + (uint64_t) i);
+	Diag("fuzz: %d cases (%d with values that can overflow squares, %d NaN zscore scales) in %.1f s",
+		 st.cases, st.huge, st.zscore_nan, Now() - t0);
+	Check(st.failures == 0 && st.cases > 0,
+		  "fuzz: %d cases of random shapes, labels and magnitudes, %d failed",
+		  st.cases, st.failures);
+}
+
+int
+main(int argc, char **argv)
+{
+	int			fuzz_cases = argc > 1 ? atoi(argv[1]) : 400;
+	double		fuzz_seconds = argc > 2 ? atof(argv[2]) : 5.0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	TestScalers();
+	TestMetrics();
+	TestKmeans();
+	TestAssignment();
+	TestAssignmentEdges();
+	if (fuzz_cases > 0)
+		TestFuzz(fuzz_cases, fuzz_seconds);
+	Check(tracker.live == 0 && tracker.bad_free == 0,
+		  "every allocation released once (%ld left, %ld bad frees, peak %zu bytes)",
+		  (long) tracker.live, (long) tracker.bad_free, tracker.peak_bytes);
+	printf("1..%d\n", n_tests);
+	if (n_failed)
+		Diag("%d of %d checks failed", n_failed, n_tests);
+	return 0;
+}
