@@ -55,6 +55,9 @@
 /* A row is skipped only if its upper bound is below the threshold by this margin */
 #define US_KMEANS_MARGIN (1.0 - 1e-10)
 
+/* Above this many centers, a row whose bounds fail first tightens its upper bound */
+#define KM_TIGHTEN_K 64
+
 /* Centers per block of the transposed centers (one AVX2 vector of doubles) */
 #define KM_B 4
 
@@ -288,12 +291,22 @@ KmeansPlusPlus(KmeansWork *w)
 	double	   *closest = w->dist;
 	int32_t    *near = w->labels;
 	double	   *quarter;		/* trials x k: a quarter of the squared distances */
+	double	   *minq;			/* k: the smallest quarter over the trials */
+	int			tp;				/* trials rounded up to KM_B */
+	double	   *candt;			/* tp x d: candidates transposed (AllSqDist) */
+	double	   *candd;			/* tp: distances of a row to the candidates */
+	double	   *candx;			/* tp x d: the candidates' rows, zero padded */
 	double		pot = 0.0;
 	const double *c0 = m->x + DrawIndex(p, n) * d;
 
 	if (trials > US_KMEANS_MAX_TRIALS)
 		trials = US_KMEANS_MAX_TRIALS;
 	quarter = UsAlloc(core, sizeof(double) * trials * k);
+	minq = UsAlloc(core, sizeof(double) * k);
+	tp = (trials + KM_B - 1) / KM_B * KM_B;
+	candt = UsAlloc(core, sizeof(double) * tp * d);
+	candd = UsAlloc(core, sizeof(double) * tp);
+	candx = UsAlloc(core, sizeof(double) * tp * d);
 	memcpy(w->centers, c0, sizeof(double) * d);
 	for (int64_t i = 0; i < n; i++)
 	{
@@ -341,37 +354,47 @@ KmeansPlusPlus(KmeansWork *w)
 					cand[ord[next++]] = i;
 			}
 		}
+		for (int a = 0; a < c; a++)
+			minq[a] = HUGE_VAL;
 		for (int t = 0; t < trials; t++)
 		{
 			const double *cx = m->x + cand[t] * d;
 
+			memcpy(candx + (size_t) t * d, cx, sizeof(double) * d);
 			for (int a = 0; a < c; a++)
-				quarter[t * k + a] = p->plain ? -1.0 :
+			{
+				double		q = p->plain ? -1.0 :
 					0.25 * SqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
+
+				quarter[t * k + a] = q;
+				if (q < minq[a])
+					minq[a] = q;
+			}
 			cand_pot[t] = 0.0;
 		}
+		TransposeCenters(candx, trials, d, candt);
 
-		/* potential of each candidate */
+		/*
+		 * Potential of each candidate.  A row that no candidate can come nearer to
+		 * adds its distance to every potential; any other computes its distance to
+		 * every candidate in one vectorized pass, which gives the same potentials:
+		 * a candidate the bound excludes is not nearer than the row's center.
+		 */
 		for (int64_t i = 0; i < n; i++)
 		{
 			const double *x = m->x + i * d;
 			double		ci = closest[i];
-			int32_t		a = near[i];
 
 			CheckEvery(core, i);
-			for (int t = 0; t < trials; t++)
+			if (ci > minq[near[i]])
 			{
-				double		dd = ci;
-
-				if (dd > quarter[t * k + a])
-				{
-					double		dc = SqDist(x, m->x + cand[t] * d, d);
-
-					if (dc < dd)
-						dd = dc;
-				}
-				cand_pot[t] += dd;
+				AllSqDist(x, candt, d, tp, candd);
+				for (int t = 0; t < trials; t++)
+					cand_pot[t] += candd[t] < ci ? candd[t] : ci;
 			}
+			else
+				for (int t = 0; t < trials; t++)
+					cand_pot[t] += ci;
 		}
 		for (int t = 1; t < trials; t++)
 			if (cand_pot[t] < cand_pot[best])
@@ -386,18 +409,21 @@ KmeansPlusPlus(KmeansWork *w)
 			if (closest[i] > bq[near[i]])
 			{
 				double		dc = SqDist(m->x + i * d, bx, d);
+				bool		lt = dc < closest[i];
 
-				if (dc < closest[i])
-				{
-					closest[i] = dc;
-					near[i] = c;
-				}
+				/* without branches: whether the row moves is random */
+				closest[i] = lt ? dc : closest[i];
+				near[i] = lt ? c : near[i];
 			}
 		}
 		pot = cand_pot[best];
 		memcpy(w->centers + (size_t) c * d, bx, sizeof(double) * d);
 	}
 	UsFree(core, quarter);
+	UsFree(core, minq);
+	UsFree(core, candt);
+	UsFree(core, candd);
+	UsFree(core, candx);
 }
 
 /*
@@ -464,10 +490,18 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 			bound *= US_KMEANS_MARGIN;
 			if (w->upper[i] < bound)
 				goto assigned;
-			/* tighten the upper bound */
-			w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
-			if (w->upper[i] < bound)
-				goto assigned;
+			/*
+			 * Tighten the upper bound only when all distances cost much more than
+			 * one: up to KM_TIGHTEN_K centers, the vectorized pass over all of them
+			 * costs less than one distance, a square root and a branch that often
+			 * fails
+			 */
+			if (k > KM_TIGHTEN_K)
+			{
+				w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
+				if (w->upper[i] < bound)
+					goto assigned;
+			}
 		}
 		/* all distances: nearest and second nearest */
 		{
