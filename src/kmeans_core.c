@@ -55,6 +55,33 @@
 /* A row is skipped only if its upper bound is below the threshold by this margin */
 #define US_KMEANS_MARGIN (1.0 - 1e-10)
 
+/* Above this many centers, a row whose bounds fail first tightens its upper bound */
+#define KM_TIGHTEN_K 64
+
+/* Centers per block of the transposed centers (one AVX2 vector of doubles) */
+#define KM_B 4
+
+/*
+ * The all-distances kernel: a runtime-dispatched AVX2 clone and -O3 loop
+ * vectorization (GCC on x86-64 Linux; elsewhere plain code).  No a * b + c is
+ * contracted to an FMA (the avx2 target does not enable FMA, and contraction is
+ * off besides), so every clone computes each distance in the same order as SqDist
+ * and the results do not depend on the machine.  KM_KERNEL may be predefined to
+ * force one clone when checking that.
+ */
+#ifndef KM_KERNEL
+#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__linux__)
+#define KM_KERNEL __attribute__((target_clones("avx2", "default"), \
+								 optimize("O3", "fp-contract=off")))
+#else
+#define KM_KERNEL __attribute__((optimize("O3", "fp-contract=off")))
+#endif
+#else
+#define KM_KERNEL
+#endif
+#endif
+
 /* Work space of one K-Means fit */
 typedef struct KmeansWork
 {
@@ -68,6 +95,9 @@ typedef struct KmeansWork
 	double	   *lower;			/* n */
 	double	   *dist;			/* n: seeding and relocation scratch */
 	double	   *centers;		/* k x d */
+	double	   *ct;				/* kp x d: centers transposed in blocks (AllSqDist) */
+	double	   *alld;			/* kp: distances of one row to every center */
+	int			kp;				/* k rounded up to KM_B */
 	double	   *sums;			/* k x d */
 	int64_t    *counts;			/* k */
 	double	   *half;			/* k: half distance to the nearest other center */
@@ -96,6 +126,68 @@ SqDist(const double *a, const double *b, int d)
 		s0 += t * t;
 	}
 	return s0 + s1;
+}
+
+/*
+ * Squared distances from x to every center, ct being the centers transposed in
+ * blocks of KM_B (block b holds d x KM_B values: ct[(b d + j) KM_B + c] is
+ * coordinate j of center b KM_B + c); out receives kp = ceil(k / KM_B) KM_B
+ * values.  Each distance is summed exactly as SqDist sums it: even coordinates
+ * in one sum, odd ones in another, then the two added.
+ */
+KM_KERNEL static void
+AllSqDist(const double *x, const double *ct, int d, int kp, double *out)
+{
+	for (int b = 0; b < kp; b += KM_B)
+	{
+		const double *cb = ct + (size_t) b * d;
+		double		s0[KM_B] = {0};
+		double		s1[KM_B] = {0};
+		int			j = 0;
+
+		for (; j + 1 < d; j += 2)
+		{
+			const double *r0 = cb + (size_t) j * KM_B;
+			const double *r1 = r0 + KM_B;
+			double		x0 = x[j];
+			double		x1 = x[j + 1];
+
+			for (int c = 0; c < KM_B; c++)
+			{
+				double		t0 = x0 - r0[c];
+				double		t1 = x1 - r1[c];
+
+				s0[c] += t0 * t0;
+				s1[c] += t1 * t1;
+			}
+		}
+		if (j < d)
+		{
+			const double *r0 = cb + (size_t) j * KM_B;
+			double		x0 = x[j];
+
+			for (int c = 0; c < KM_B; c++)
+			{
+				double		t0 = x0 - r0[c];
+
+				s0[c] += t0 * t0;
+			}
+		}
+		for (int c = 0; c < KM_B; c++)
+			out[b + c] = s0[c] + s1[c];
+	}
+}
+
+/* Transpose k x d centers into blocks of KM_B (see AllSqDist); padding is 0 */
+static void
+TransposeCenters(const double *centers, int k, int d, double *ct)
+{
+	int			kp = (k + KM_B - 1) / KM_B * KM_B;
+
+	memset(ct, 0, sizeof(double) * (size_t) kp * d);
+	for (int c = 0; c < k; c++)
+		for (int j = 0; j < d; j++)
+			ct[((size_t) (c / KM_B) * d + j) * KM_B + c % KM_B] = centers[(size_t) c * d + j];
 }
 
 static inline void
@@ -199,12 +291,22 @@ KmeansPlusPlus(KmeansWork *w)
 	double	   *closest = w->dist;
 	int32_t    *near = w->labels;
 	double	   *quarter;		/* trials x k: a quarter of the squared distances */
+	double	   *minq;			/* k: the smallest quarter over the trials */
+	int			tp;				/* trials rounded up to KM_B */
+	double	   *candt;			/* tp x d: candidates transposed (AllSqDist) */
+	double	   *candd;			/* tp: distances of a row to the candidates */
+	double	   *candx;			/* tp x d: the candidates' rows, zero padded */
 	double		pot = 0.0;
 	const double *c0 = m->x + DrawIndex(p, n) * d;
 
 	if (trials > US_KMEANS_MAX_TRIALS)
 		trials = US_KMEANS_MAX_TRIALS;
 	quarter = UsAlloc(core, sizeof(double) * trials * k);
+	minq = UsAlloc(core, sizeof(double) * k);
+	tp = (trials + KM_B - 1) / KM_B * KM_B;
+	candt = UsAlloc(core, sizeof(double) * tp * d);
+	candd = UsAlloc(core, sizeof(double) * tp);
+	candx = UsAlloc(core, sizeof(double) * tp * d);
 	memcpy(w->centers, c0, sizeof(double) * d);
 	for (int64_t i = 0; i < n; i++)
 	{
@@ -252,37 +354,47 @@ KmeansPlusPlus(KmeansWork *w)
 					cand[ord[next++]] = i;
 			}
 		}
+		for (int a = 0; a < c; a++)
+			minq[a] = HUGE_VAL;
 		for (int t = 0; t < trials; t++)
 		{
 			const double *cx = m->x + cand[t] * d;
 
+			memcpy(candx + (size_t) t * d, cx, sizeof(double) * d);
 			for (int a = 0; a < c; a++)
-				quarter[t * k + a] = p->plain ? -1.0 :
+			{
+				double		q = p->plain ? -1.0 :
 					0.25 * SqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
+
+				quarter[t * k + a] = q;
+				if (q < minq[a])
+					minq[a] = q;
+			}
 			cand_pot[t] = 0.0;
 		}
+		TransposeCenters(candx, trials, d, candt);
 
-		/* potential of each candidate */
+		/*
+		 * Potential of each candidate.  A row that no candidate can come nearer to
+		 * adds its distance to every potential; any other computes its distance to
+		 * every candidate in one vectorized pass, which gives the same potentials:
+		 * a candidate the bound excludes is not nearer than the row's center.
+		 */
 		for (int64_t i = 0; i < n; i++)
 		{
 			const double *x = m->x + i * d;
 			double		ci = closest[i];
-			int32_t		a = near[i];
 
 			CheckEvery(core, i);
-			for (int t = 0; t < trials; t++)
+			if (ci > minq[near[i]])
 			{
-				double		dd = ci;
-
-				if (dd > quarter[t * k + a])
-				{
-					double		dc = SqDist(x, m->x + cand[t] * d, d);
-
-					if (dc < dd)
-						dd = dc;
-				}
-				cand_pot[t] += dd;
+				AllSqDist(x, candt, d, tp, candd);
+				for (int t = 0; t < trials; t++)
+					cand_pot[t] += candd[t] < ci ? candd[t] : ci;
 			}
+			else
+				for (int t = 0; t < trials; t++)
+					cand_pot[t] += ci;
 		}
 		for (int t = 1; t < trials; t++)
 			if (cand_pot[t] < cand_pot[best])
@@ -297,18 +409,21 @@ KmeansPlusPlus(KmeansWork *w)
 			if (closest[i] > bq[near[i]])
 			{
 				double		dc = SqDist(m->x + i * d, bx, d);
+				bool		lt = dc < closest[i];
 
-				if (dc < closest[i])
-				{
-					closest[i] = dc;
-					near[i] = c;
-				}
+				/* without branches: whether the row moves is random */
+				closest[i] = lt ? dc : closest[i];
+				near[i] = lt ? c : near[i];
 			}
 		}
 		pot = cand_pot[best];
 		memcpy(w->centers + (size_t) c * d, bx, sizeof(double) * d);
 	}
 	UsFree(core, quarter);
+	UsFree(core, minq);
+	UsFree(core, candt);
+	UsFree(core, candd);
+	UsFree(core, candx);
 }
 
 /*
@@ -350,9 +465,11 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 	int			d = m->d;
 	int			k = w->k;
 	const double *centers = w->centers;
+	double	   *alld = w->alld;
 	int64_t		changed = 0;
 
 	CenterHalfDistances(w);
+	TransposeCenters(centers, k, d, w->ct);
 	if (sums)
 	{
 		memset(w->sums, 0, sizeof(double) * (size_t) k * d);
@@ -373,10 +490,18 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 			bound *= US_KMEANS_MARGIN;
 			if (w->upper[i] < bound)
 				goto assigned;
-			/* tighten the upper bound */
-			w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
-			if (w->upper[i] < bound)
-				goto assigned;
+			/*
+			 * Tighten the upper bound only when all distances cost much more than
+			 * one: up to KM_TIGHTEN_K centers, the vectorized pass over all of them
+			 * costs less than one distance, a square root and a branch that often
+			 * fails
+			 */
+			if (k > KM_TIGHTEN_K)
+			{
+				w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
+				if (w->upper[i] < bound)
+					goto assigned;
+			}
 		}
 		/* all distances: nearest and second nearest */
 		{
@@ -384,18 +509,17 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 			double		d2 = HUGE_VAL;
 			int32_t		b1 = 0;
 
+			AllSqDist(x, w->ct, d, w->kp, alld);
+			/* selections without branches: the order of the centers is random */
 			for (int c = 0; c < k; c++)
 			{
-				double		dd = SqDist(x, centers + (size_t) c * d, d);
+				double		dd = alld[c];
+				bool		lt = dd < d1;
+				double		hi = lt ? d1 : dd;
 
-				if (dd < d1)
-				{
-					d2 = d1;
-					d1 = dd;
-					b1 = c;
-				}
-				else if (dd < d2)
-					d2 = dd;
+				d2 = hi < d2 ? hi : d2;
+				d1 = lt ? dd : d1;
+				b1 = lt ? c : b1;
 			}
 			if (b1 != a)
 			{
@@ -695,6 +819,9 @@ UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
 	w.lower = UsAlloc(core, sizeof(double) * n);
 	w.dist = UsAlloc(core, sizeof(double) * n);
 	w.centers = UsAlloc(core, sizeof(double) * k * d);
+	w.kp = (k + KM_B - 1) / KM_B * KM_B;
+	w.ct = UsAlloc(core, sizeof(double) * w.kp * d);
+	w.alld = UsAlloc(core, sizeof(double) * w.kp);
 	w.sums = UsAlloc(core, sizeof(double) * k * d);
 	w.counts = UsAlloc(core, sizeof(int64_t) * k);
 	w.half = UsAlloc(core, sizeof(double) * k);
@@ -782,6 +909,8 @@ UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
 	UsFree(core, w.lower);
 	UsFree(core, w.dist);
 	UsFree(core, w.centers);
+	UsFree(core, w.ct);
+	UsFree(core, w.alld);
 	UsFree(core, w.sums);
 	UsFree(core, w.counts);
 	UsFree(core, w.half);
