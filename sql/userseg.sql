@@ -482,26 +482,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION userseg_kmeans_nearest(float8[], float8[], float8[], float8[]) IS
 'Label of the nearest of k x d centroids to features scaled as (x - center) / scale';
 
--- STABLE: reads the models table.  PARALLEL SAFE: a plain read of a table.
+-- STABLE: reads the models table (once per statement and model: the parsed model is
+-- cached with the calling expression and looked up again when the snapshot moves on,
+-- so a refit is seen by the next statement).  PARALLEL SAFE: a plain read of a table.
+-- STRICT: a NULL model or features give NULL.
 CREATE FUNCTION userseg_predict(model text, features float8[])
 RETURNS int
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    m record;
-BEGIN
-    SELECT centroids, scale_center, scale_scale INTO m
-    FROM @extschema@.userseg_models
-    WHERE name OPERATOR(pg_catalog.=) userseg_predict.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown model "%"', userseg_predict.model
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Fit one with userseg_kmeans(..., model => ''name''); saved models are in userseg_models.';
-    END IF;
-    RETURN @extschema@.userseg_kmeans_nearest(userseg_predict.features, m.centroids,
-                                               m.scale_center, m.scale_scale);
-END
-$$;
+AS 'MODULE_PATHNAME', 'userseg_predict'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION userseg_predict(text, float8[]) IS
 'Label of a new row by a saved model: its scaler, then the nearest centroid';

@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(64);
+SELECT plan(67);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -187,6 +187,32 @@ SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, lab
 SELECT is((SELECT count(*) FROM kid_shuffled JOIN kid_snap USING (user_id)
            WHERE kid_shuffled.seg IS DISTINCT FROM kid_snap.seg), 0::bigint,
     'id_column errors leave the labels unchanged');
+
+-- predict caches the parsed model with the calling expression: a refit between two
+-- statements of one PL/pgSQL function (where the cache outlives a statement) is seen
+CREATE TEMP TABLE kp (id int PRIMARY KEY, a float8, b float8);
+INSERT INTO kp SELECT g, (g % 3) * 10 + sin(g), (g % 3) * 5 + cos(g) FROM generate_series(1, 90) g;
+SELECT lives_ok($$SELECT userseg_kmeans('kp', ARRAY['a', 'b'], 2, model => 'kp_m', seed => 1, id_column => 'id')$$,
+    'predict: a model with k = 2');
+CREATE FUNCTION pg_temp.kp_refit() RETURNS int[] LANGUAGE plpgsql AS $$
+DECLARE r int[] := '{}'; x float8[];
+BEGIN
+  FOR x IN SELECT ARRAY[a, b] FROM kp ORDER BY id LOOP
+    r := r || userseg_predict('kp_m', x);
+  END LOOP;
+  PERFORM userseg_kmeans('kp', ARRAY['a', 'b'], 3, model => 'kp_m', seed => 1, id_column => 'id');
+  FOR x IN SELECT ARRAY[a, b] FROM kp ORDER BY id LOOP
+    r := r || userseg_predict('kp_m', x);
+  END LOOP;
+  RETURN r;
+END $$;
+SELECT results_eq($$SELECT (SELECT count(DISTINCT v)::int FROM unnest(r[1:90]) v),
+                           (SELECT count(DISTINCT v)::int FROM unnest(r[91:180]) v) FROM pg_temp.kp_refit() r$$,
+    $$VALUES (2, 3)$$, 'predict sees a refit made between two statements of one function');
+SELECT is((SELECT count(*) FROM kp, userseg_models m WHERE m.name = 'kp_m'
+           AND userseg_predict('kp_m', ARRAY[a, b]) IS DISTINCT FROM
+               userseg_kmeans_nearest(ARRAY[a, b], m.centroids, m.scale_center, m.scale_scale)),
+    0::bigint, 'predict labels as the nearest scaled centroid of the stored model');
 
 SELECT * FROM finish();
 ROLLBACK;
