@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(67);
+SELECT plan(74);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -213,6 +213,31 @@ SELECT is((SELECT count(*) FROM kp, userseg_models m WHERE m.name = 'kp_m'
            AND userseg_predict('kp_m', ARRAY[a, b]) IS DISTINCT FROM
                userseg_kmeans_nearest(ARRAY[a, b], m.centroids, m.scale_center, m.scale_scale)),
     0::bigint, 'predict labels as the nearest scaled centroid of the stored model');
+
+-- a role without special rights that owns its table saves, refits and uses its own
+-- models; others' models are invisible to it and their names are not its to take
+CREATE ROLE kc_owner;
+CREATE TABLE public.kc_owned (id int PRIMARY KEY, a float8, b float8);
+INSERT INTO public.kc_owned SELECT g, (g % 3) * 10 + sin(g), (g % 3) * 5 + cos(g) FROM generate_series(1, 60) g;
+ALTER TABLE public.kc_owned OWNER TO kc_owner;
+CREATE TEMP TABLE kc_m_before AS SELECT centroids, created_at FROM userseg_models WHERE name = 'kc_m';
+SET LOCAL ROLE kc_owner;
+SELECT lives_ok($$SELECT userseg_kmeans('public.kc_owned', ARRAY['a', 'b'], 3, label_column => 'seg',
+    model => 'kc_owned_m', id_column => 'id', seed => 1)$$, 'a plain role saves a model of its own table');
+SELECT lives_ok($$SELECT userseg_kmeans('public.kc_owned', ARRAY['a', 'b'], 3, label_column => 'seg',
+    model => 'kc_owned_m', id_column => 'id', seed => 2)$$, 'a plain role refits its own model');
+SELECT is((SELECT count(*) FROM public.kc_owned WHERE seg = userseg_predict('kc_owned_m', ARRAY[a, b])),
+    60::bigint, 'a plain role predicts with its own model');
+SELECT results_eq($$SELECT name, owner::text COLLATE "default" FROM userseg_models$$, $$VALUES ('kc_owned_m', 'kc_owner')$$,
+    'a plain role sees its own models only');
+SELECT throws_ok($$SELECT userseg_kmeans('public.kc_owned', ARRAY['a', 'b'], 3, model => 'kc_m')$$,
+    '42501', 'model "kc_m" belongs to another role', 'the name of another role''s model is not free');
+SELECT throws_ok($$SELECT userseg_predict('kc_m', ARRAY[1, 2]::float8[])$$,
+    '42704', 'unknown model "kc_m"', 'another role''s model is invisible to predict');
+RESET ROLE;
+SELECT ok((SELECT m.centroids = b.centroids AND m.created_at = b.created_at
+           FROM userseg_models m, kc_m_before b WHERE m.name = 'kc_m'),
+    'another role''s model is unchanged');
 
 SELECT * FROM finish();
 ROLLBACK;
