@@ -169,7 +169,7 @@ FROM userseg_kmeans_sweep('users', :features, 2, 8, seed => 42, n_init => 4);
 SELECT model, k, rows_used, rows_skipped, iterations, round(inertia::numeric) AS inertia,
        round(silhouette::numeric, 4) AS silhouette, silhouette_sampled
 FROM userseg_kmeans('users', :features, 6, seed => 42, nulls => 'impute',
-                    label_column => 'segment', model => 'demo');
+                    label_column => 'segment', model => 'demo', id_column => 'user_id');
 
 \echo
 \echo 'Segment sizes (0 = largest)'
@@ -200,7 +200,7 @@ ORDER BY c.segment;
 \echo
 \echo 'Refitting under the same name keeps segment numbers matched to the nearest previous centroid'
 SELECT k, round(inertia::numeric) AS inertia FROM userseg_kmeans('users', :features, 6, seed => 7,
-       nulls => 'impute', label_column => 'segment_refit', model => 'demo');
+       nulls => 'impute', label_column => 'segment_refit', model => 'demo', id_column => 'user_id');
 SELECT count(*) FILTER (WHERE segment = segment_refit) AS same_segment,
        count(*) FILTER (WHERE segment <> segment_refit) AS moved
 FROM users;

@@ -374,12 +374,27 @@ CREATE TABLE userseg_models (
     silhouette          float8,
     silhouette_sampled  boolean,
     rows                bigint NOT NULL,
-    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    owner               name NOT NULL DEFAULT CURRENT_USER
 );
 SELECT pg_catalog.pg_extension_config_dump('userseg_models', '');
 
 COMMENT ON TABLE userseg_models IS
-'Fitted userseg models: features, scaler, centroids in scaled and original units, metrics';
+'Fitted userseg models: features, scaler, centroids in scaled and original units, metrics; each row visible to and writable by its owner only';
+
+-- Any role may save models (the table form writes this table with the caller's
+-- privileges, never more), but each model is private to the role that fitted it:
+-- row-level security lets a role read, refit and delete only the rows it owns, so no
+-- one can read another's centroids (means of a table they may not read) or overwrite
+-- another's model.  The table's owner (the extension's owner) and superusers bypass
+-- the policy and see every model; to share a model, they may add a permissive policy,
+-- e.g. CREATE POLICY ... FOR SELECT TO dashboard USING (name = 'nightly').  The owner
+-- is compared by name (a dropped role's rows stay, visible to the table's owner).
+ALTER TABLE userseg_models ENABLE ROW LEVEL SECURITY;
+CREATE POLICY userseg_models_owner ON userseg_models
+    USING (owner OPERATOR(pg_catalog.=) CURRENT_USER)
+    WITH CHECK (owner OPERATOR(pg_catalog.=) CURRENT_USER);
+GRANT SELECT, INSERT, UPDATE, DELETE ON userseg_models TO PUBLIC;
 
 CREATE TYPE userseg_kmeans_summary AS (
     model               text,
@@ -441,9 +456,10 @@ BEGIN
         userseg_kmeans.n_init, userseg_kmeans.max_iter, userseg_kmeans.tol,
         userseg_kmeans.init, prev, userseg_kmeans.id_column);
     IF userseg_kmeans.model IS NOT NULL THEN
+      BEGIN
         INSERT INTO @extschema@.userseg_models AS m (name, algorithm, features, columns,
             scaler, scale_center, scale_scale, parameters, centroids, centroids_original,
-            sizes, inertia, silhouette, silhouette_sampled, rows, created_at)
+            sizes, inertia, silhouette, silhouette_sampled, rows, created_at, owner)
         VALUES (userseg_kmeans.model, 'kmeans', userseg_kmeans.features, r.columns,
             userseg_kmeans.scale, r.scale_center, r.scale_scale,
             pg_catalog.jsonb_build_object('k', r.k, 'seed', userseg_kmeans.seed,
@@ -453,7 +469,7 @@ BEGIN
                 'iterations', r.iterations,
                 'converged', r.converged),
             r.centroids, r.centroids_original, r.sizes, r.inertia, r.silhouette,
-            r.silhouette_sampled, r.rows_used, pg_catalog.now())
+            r.silhouette_sampled, r.rows_used, pg_catalog.now(), CURRENT_USER)
         ON CONFLICT (name) DO UPDATE SET algorithm = EXCLUDED.algorithm,
             features = EXCLUDED.features, columns = EXCLUDED.columns,
             scaler = EXCLUDED.scaler, scale_center = EXCLUDED.scale_center,
@@ -462,6 +478,13 @@ BEGIN
             sizes = EXCLUDED.sizes, inertia = EXCLUDED.inertia,
             silhouette = EXCLUDED.silhouette, silhouette_sampled = EXCLUDED.silhouette_sampled,
             rows = EXCLUDED.rows, created_at = EXCLUDED.created_at;
+      EXCEPTION WHEN insufficient_privilege THEN
+        -- the name is taken by a model of another role (row-level security)
+        RAISE EXCEPTION 'model "%" belongs to another role', userseg_kmeans.model
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'Saved models are private to the role that fitted them; nothing was written.',
+                  HINT = 'Choose another model name, or refit as the role that owns the model.';
+      END;
     END IF;
     RETURN ROW(userseg_kmeans.model, r.k, r.rows_used, r.rows_skipped, r.iterations,
                r.inertia, r.silhouette, r.silhouette_sampled,
@@ -482,26 +505,14 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION userseg_kmeans_nearest(float8[], float8[], float8[], float8[]) IS
 'Label of the nearest of k x d centroids to features scaled as (x - center) / scale';
 
--- STABLE: reads the models table.  PARALLEL SAFE: a plain read of a table.
+-- STABLE: reads the models table (once per statement and model: the parsed model is
+-- cached with the calling expression and looked up again when the snapshot moves on,
+-- so a refit is seen by the next statement).  PARALLEL SAFE: a plain read of a table.
+-- STRICT: a NULL model or features give NULL.
 CREATE FUNCTION userseg_predict(model text, features float8[])
 RETURNS int
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-AS $$
-DECLARE
-    m record;
-BEGIN
-    SELECT centroids, scale_center, scale_scale INTO m
-    FROM @extschema@.userseg_models
-    WHERE name OPERATOR(pg_catalog.=) userseg_predict.model;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown model "%"', userseg_predict.model
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'Fit one with userseg_kmeans(..., model => ''name''); saved models are in userseg_models.';
-    END IF;
-    RETURN @extschema@.userseg_kmeans_nearest(userseg_predict.features, m.centroids,
-                                               m.scale_center, m.scale_scale);
-END
-$$;
+AS 'MODULE_PATHNAME', 'userseg_predict'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION userseg_predict(text, float8[]) IS
 'Label of a new row by a saved model: its scaler, then the nearest centroid';

@@ -19,12 +19,16 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/parallel.h"
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 
 #include "kmeans_options.h"
 
@@ -32,6 +36,7 @@ PG_FUNCTION_INFO_V1(userseg_kmeans);
 PG_FUNCTION_INFO_V1(userseg_kmeans_init);
 PG_FUNCTION_INFO_V1(userseg_kmeans_fit);
 PG_FUNCTION_INFO_V1(userseg_kmeans_nearest);
+PG_FUNCTION_INFO_V1(userseg_predict);
 
 /*
  * The table form's silhouette is exact up to this many rows, sampled above (on the
@@ -497,6 +502,58 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
 }
 
+/* A model's scaler and centroids, ready to label rows */
+typedef struct PredictModel
+{
+	int			k;
+	int			d;
+	double	   *centroids;		/* k x d, scaled */
+	double	   *center;			/* d */
+	double	   *scale;			/* d */
+	double	   *x;				/* d: the row being labelled */
+} PredictModel;
+
+/*
+ * Fill pm (allocating in the current memory context) from a model's arrays:
+ * centroids k x d, scaler center and scale of d elements each
+ */
+static void
+PredictModelFromArrays(PredictModel *pm, ArrayType *centroids, ArrayType *center,
+					   ArrayType *scale)
+{
+	if (ARR_NDIM(centroids) != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("centroids must be a two-dimensional array")));
+	pm->k = ARR_DIMS(centroids)[0];
+	pm->d = ARR_DIMS(centroids)[1];
+	pm->centroids = palloc(sizeof(double) * Max(pm->k * pm->d, 1));
+	memcpy(pm->centroids, Arg2D(centroids, pm->k, pm->d, "centroids", true),
+		   sizeof(double) * pm->k * pm->d);
+	pm->center = palloc(sizeof(double) * pm->d);
+	pm->scale = palloc(sizeof(double) * pm->d);
+	pm->x = palloc(sizeof(double) * pm->d);
+	UsVectorToDoubles(center, pm->d, pm->center, "the model's scaler");
+	UsVectorToDoubles(scale, pm->d, pm->scale, "the model's scaler");
+}
+
+/* The label of one row: scaled with the model's scaler, nearest scaled centroid */
+static int32
+PredictLabel(const PredictModel *pm, ArrayType *features)
+{
+	UsMatrix	xm = {1, pm->d, pm->x};
+
+	if (UsVectorDims(features) != pm->d)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features has %d elements where the model has %d",
+						UsVectorDims(features), pm->d),
+				 errhint("Give one value per encoded feature, in the model's order.")));
+	UsVectorToDoubles(features, pm->d, pm->x, "features");
+	UsScaleApply(&xm, pm->center, pm->scale);
+	return UsKmeansNearest(pm->centroids, pm->k, pm->d, pm->x, NULL);
+}
+
 /*
  * userseg_kmeans_nearest(features, centroids, center, scale): the label of a new
  * row, scaled with the model's scaler, by its nearest scaled centroid
@@ -504,38 +561,178 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 Datum
 userseg_kmeans_nearest(PG_FUNCTION_ARGS)
 {
-	ArrayType  *features = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *centroids = PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *center = PG_GETARG_ARRAYTYPE_P(2);
-	ArrayType  *scale = PG_GETARG_ARRAYTYPE_P(3);
-	int			k;
-	int			d;
-	double	   *x;
-	double	   *c;
-	double	   *s;
-	UsMatrix	xm;
+	PredictModel pm;
 
-	if (ARR_NDIM(centroids) != 2)
+	PredictModelFromArrays(&pm, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2),
+						   PG_GETARG_ARRAYTYPE_P(3));
+	PG_RETURN_INT32(PredictLabel(&pm, PG_GETARG_ARRAYTYPE_P(0)));
+}
+
+/*
+ * The model cache of userseg_predict, in fn_extra (the memory of the calling
+ * expression).  The model row is looked up once per snapshot: while the active
+ * snapshot sees the same data as at the last look-up (same xmin, xmax, in-progress
+ * transactions and command id: no transaction completed since and no command of our
+ * own ran), the cached model is used as it is.  Otherwise the row is looked up
+ * again, and its scaler and centroids are parsed again only when the row itself
+ * changed (another xmin or ctid: a refit writes a new row version).  So a refit is
+ * seen by the next statement, also by the next statement of a PL/pgSQL function,
+ * where fn_extra may outlive one statement.  A parallel worker runs one statement:
+ * its cache holds for the worker's life.
+ */
+typedef struct PredictCache
+{
+	char	   *model;			/* name, NULL until the first look-up */
+	/* what the snapshot of the last look-up sees */
+	bool		have_snap;
+	TransactionId xmin;
+	TransactionId xmax;
+	CommandId	curcid;
+	uint32		xcnt;
+	int32		subxcnt;
+	bool		suboverflowed;
+	TransactionId *xip;			/* xcnt, then subxcnt, in fn_mcxt */
+	int			xip_cap;
+	/* the model row parsed */
+	TransactionId row_xmin;
+	ItemPointerData row_ctid;
+	PredictModel pm;
+	MemoryContext cxt;			/* holds pm, below fn_mcxt */
+} PredictCache;
+
+/* Whether the active snapshot sees what the snapshot of the last look-up saw */
+static inline bool
+PredictSameSnapshot(const PredictCache *pc, Snapshot snap)
+{
+	if (IsParallelWorker())
+		return true;
+	return snap != NULL && pc->have_snap &&
+		snap->xmin == pc->xmin && snap->xmax == pc->xmax && snap->curcid == pc->curcid &&
+		snap->xcnt == pc->xcnt && snap->subxcnt == pc->subxcnt &&
+		snap->suboverflowed == pc->suboverflowed &&
+		(snap->xcnt == 0 ||
+		 memcmp(snap->xip, pc->xip, sizeof(TransactionId) * snap->xcnt) == 0) &&
+		(snap->subxcnt <= 0 ||
+		 memcmp(snap->subxip, pc->xip + pc->xcnt, sizeof(TransactionId) * snap->subxcnt) == 0);
+}
+
+/* Remember what the snapshot sees */
+static void
+PredictKeepSnapshot(FunctionCallInfo fcinfo, PredictCache *pc, Snapshot snap)
+{
+	int			need;
+
+	pc->have_snap = false;
+	if (snap == NULL || snap->subxcnt < 0)
+		return;
+	need = (int) snap->xcnt + snap->subxcnt;
+	if (need > pc->xip_cap)
+	{
+		if (pc->xip)
+			pfree(pc->xip);
+		pc->xip = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(TransactionId) * need);
+		pc->xip_cap = need;
+	}
+	if (snap->xcnt > 0)
+		memcpy(pc->xip, snap->xip, sizeof(TransactionId) * snap->xcnt);
+	if (snap->subxcnt > 0)
+		memcpy(pc->xip + snap->xcnt, snap->subxip, sizeof(TransactionId) * snap->subxcnt);
+	pc->xmin = snap->xmin;
+	pc->xmax = snap->xmax;
+	pc->curcid = snap->curcid;
+	pc->xcnt = snap->xcnt;
+	pc->subxcnt = snap->subxcnt;
+	pc->suboverflowed = snap->suboverflowed;
+	pc->have_snap = true;
+}
+
+/*
+ * Look the model up (SPI, in the extension's schema, with the caller's privileges)
+ * and parse it into the cache unless its row is the one cached
+ */
+static void
+PredictLookup(FunctionCallInfo fcinfo, PredictCache *pc, text *model, Snapshot snap)
+{
+	char	   *name = text_to_cstring(model);
+	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {PointerGetDatum(model)};
+	char	   *sql;
+	int			rc;
+	HeapTuple	tup;
+	TupleDesc	desc;
+	bool		isnull[5];
+	Datum		v[5];
+	TransactionId row_xmin;
+	ItemPointerData row_ctid;
+
+	sql = psprintf("SELECT xmin, ctid, centroids, scale_center, scale_scale FROM %s.userseg_models "
+				   "WHERE name OPERATOR(pg_catalog.=) $1",
+				   quote_identifier(get_namespace_name(nsp)));
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed (%s) for \"%s\", please report a bug",
+			 SPI_result_code_string(rc), sql);
+	if (SPI_processed == 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("centroids must be a two-dimensional array")));
-	k = ARR_DIMS(centroids)[0];
-	d = ARR_DIMS(centroids)[1];
-	x = palloc(sizeof(double) * d);
-	c = palloc(sizeof(double) * d);
-	s = palloc(sizeof(double) * d);
-	if (UsVectorDims(features) != d)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("features has %d elements where the model has %d",
-						UsVectorDims(features), d),
-				 errhint("Give one value per encoded feature, in the model's order.")));
-	UsVectorToDoubles(features, d, x, "features");
-	UsVectorToDoubles(center, d, c, "the model's scaler");
-	UsVectorToDoubles(scale, d, s, "the model's scaler");
-	xm.n = 1;
-	xm.d = d;
-	xm.x = x;
-	UsScaleApply(&xm, c, s);
-	PG_RETURN_INT32(UsKmeansNearest(Arg2D(centroids, k, d, "centroids", true), k, d, x, NULL));
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("unknown model \"%s\"", name),
+				 errhint("Fit one with userseg_kmeans(..., model => 'name'); saved models are in userseg_models.")));
+	tup = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	for (int c = 0; c < 5; c++)
+	{
+		v[c] = SPI_getbinval(tup, desc, c + 1, &isnull[c]);
+		if (isnull[c])
+			elog(ERROR, "NULL in a NOT NULL column of userseg_models, please report a bug");
+	}
+	row_xmin = DatumGetTransactionId(v[0]);
+	row_ctid = *(ItemPointer) DatumGetPointer(v[1]);
+
+	if (pc->model == NULL || strcmp(pc->model, name) != 0 ||
+		pc->row_xmin != row_xmin || !ItemPointerEquals(&pc->row_ctid, &row_ctid))
+	{
+		MemoryContext oldcxt;
+
+		if (pc->cxt == NULL)
+			pc->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "userseg predict model",
+											ALLOCSET_SMALL_SIZES);
+		MemoryContextReset(pc->cxt);
+		pc->model = NULL;		/* not valid until parsed */
+		oldcxt = MemoryContextSwitchTo(pc->cxt);
+		PredictModelFromArrays(&pc->pm, DatumGetArrayTypeP(v[2]), DatumGetArrayTypeP(v[3]),
+							   DatumGetArrayTypeP(v[4]));
+		pc->model = pstrdup(name);
+		MemoryContextSwitchTo(oldcxt);
+		pc->row_xmin = row_xmin;
+		pc->row_ctid = row_ctid;
+	}
+	SPI_finish();
+
+	PredictKeepSnapshot(fcinfo, pc, snap);
+	pfree(name);
+}
+
+/*
+ * userseg_predict(model, features): the label of a new row by a saved model
+ */
+Datum
+userseg_predict(PG_FUNCTION_ARGS)
+{
+	text	   *model = PG_GETARG_TEXT_PP(0);
+	PredictCache *pc = (PredictCache *) fcinfo->flinfo->fn_extra;
+	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
+
+	if (pc == NULL)
+	{
+		pc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredictCache));
+		fcinfo->flinfo->fn_extra = pc;
+	}
+	if (pc->model == NULL || !PredictSameSnapshot(pc, snap) ||
+		strlen(pc->model) != VARSIZE_ANY_EXHDR(model) ||
+		memcmp(pc->model, VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model)) != 0)
+		PredictLookup(fcinfo, pc, model, snap);
+	PG_RETURN_INT32(PredictLabel(&pc->pm, PG_GETARG_ARRAYTYPE_P(1)));
 }

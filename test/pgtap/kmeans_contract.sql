@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(64);
+SELECT plan(74);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -187,6 +187,57 @@ SELECT throws_ok($$SELECT userseg_kmeans('kid_shuffled', ARRAY['a', 'b'], 3, lab
 SELECT is((SELECT count(*) FROM kid_shuffled JOIN kid_snap USING (user_id)
            WHERE kid_shuffled.seg IS DISTINCT FROM kid_snap.seg), 0::bigint,
     'id_column errors leave the labels unchanged');
+
+-- predict caches the parsed model with the calling expression: a refit between two
+-- statements of one PL/pgSQL function (where the cache outlives a statement) is seen
+CREATE TEMP TABLE kp (id int PRIMARY KEY, a float8, b float8);
+INSERT INTO kp SELECT g, (g % 3) * 10 + sin(g), (g % 3) * 5 + cos(g) FROM generate_series(1, 90) g;
+SELECT lives_ok($$SELECT userseg_kmeans('kp', ARRAY['a', 'b'], 2, model => 'kp_m', seed => 1, id_column => 'id')$$,
+    'predict: a model with k = 2');
+CREATE FUNCTION pg_temp.kp_refit() RETURNS int[] LANGUAGE plpgsql AS $$
+DECLARE r int[] := '{}'; x float8[];
+BEGIN
+  FOR x IN SELECT ARRAY[a, b] FROM kp ORDER BY id LOOP
+    r := r || userseg_predict('kp_m', x);
+  END LOOP;
+  PERFORM userseg_kmeans('kp', ARRAY['a', 'b'], 3, model => 'kp_m', seed => 1, id_column => 'id');
+  FOR x IN SELECT ARRAY[a, b] FROM kp ORDER BY id LOOP
+    r := r || userseg_predict('kp_m', x);
+  END LOOP;
+  RETURN r;
+END $$;
+SELECT results_eq($$SELECT (SELECT count(DISTINCT v)::int FROM unnest(r[1:90]) v),
+                           (SELECT count(DISTINCT v)::int FROM unnest(r[91:180]) v) FROM pg_temp.kp_refit() r$$,
+    $$VALUES (2, 3)$$, 'predict sees a refit made between two statements of one function');
+SELECT is((SELECT count(*) FROM kp, userseg_models m WHERE m.name = 'kp_m'
+           AND userseg_predict('kp_m', ARRAY[a, b]) IS DISTINCT FROM
+               userseg_kmeans_nearest(ARRAY[a, b], m.centroids, m.scale_center, m.scale_scale)),
+    0::bigint, 'predict labels as the nearest scaled centroid of the stored model');
+
+-- a role without special rights that owns its table saves, refits and uses its own
+-- models; others' models are invisible to it and their names are not its to take
+CREATE ROLE kc_owner;
+CREATE TABLE public.kc_owned (id int PRIMARY KEY, a float8, b float8);
+INSERT INTO public.kc_owned SELECT g, (g % 3) * 10 + sin(g), (g % 3) * 5 + cos(g) FROM generate_series(1, 60) g;
+ALTER TABLE public.kc_owned OWNER TO kc_owner;
+CREATE TEMP TABLE kc_m_before AS SELECT centroids, created_at FROM userseg_models WHERE name = 'kc_m';
+SET LOCAL ROLE kc_owner;
+SELECT lives_ok($$SELECT userseg_kmeans('public.kc_owned', ARRAY['a', 'b'], 3, label_column => 'seg',
+    model => 'kc_owned_m', id_column => 'id', seed => 1)$$, 'a plain role saves a model of its own table');
+SELECT lives_ok($$SELECT userseg_kmeans('public.kc_owned', ARRAY['a', 'b'], 3, label_column => 'seg',
+    model => 'kc_owned_m', id_column => 'id', seed => 2)$$, 'a plain role refits its own model');
+SELECT is((SELECT count(*) FROM public.kc_owned WHERE seg = userseg_predict('kc_owned_m', ARRAY[a, b])),
+    60::bigint, 'a plain role predicts with its own model');
+SELECT results_eq($$SELECT name, owner::text COLLATE "default" FROM userseg_models$$, $$VALUES ('kc_owned_m', 'kc_owner')$$,
+    'a plain role sees its own models only');
+SELECT throws_ok($$SELECT userseg_kmeans('public.kc_owned', ARRAY['a', 'b'], 3, model => 'kc_m')$$,
+    '42501', 'model "kc_m" belongs to another role', 'the name of another role''s model is not free');
+SELECT throws_ok($$SELECT userseg_predict('kc_m', ARRAY[1, 2]::float8[])$$,
+    '42704', 'unknown model "kc_m"', 'another role''s model is invisible to predict');
+RESET ROLE;
+SELECT ok((SELECT m.centroids = b.centroids AND m.created_at = b.created_at
+           FROM userseg_models m, kc_m_before b WHERE m.name = 'kc_m'),
+    'another role''s model is unchanged');
 
 SELECT * FROM finish();
 ROLLBACK;
