@@ -203,6 +203,42 @@ UsVectorToDoubles(ArrayType *a, int d, double *out, const char *what)
 }
 
 /*
+ * Fit, apply and check a scaler
+ */
+void
+UsScaleFitApply(const UsCore *core, UsMatrix *m, UsScaleMethod method,
+				double *center, double *scale)
+{
+	int64		cells = m->n * (int64) m->d;
+
+	UsScaleFit(core, m, method, center, scale);
+	for (int j = 0; j < m->d; j++)
+	{
+		if (!isfinite(center[j]) || !isfinite(scale[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature %d is too large to scale with method \"%s\"",
+							j + 1, UsScaleMethodName(method)),
+					 errdetail("Its %s overflows the range of float8.",
+							   isfinite(center[j]) ? "spread" : "center"),
+					 errhint("Rescale the column, or use scale => 'none'.")));
+	}
+	UsScaleApply(m, center, scale);
+	for (int64 i = 0; i < cells; i++)
+	{
+		if (unlikely(!isfinite(m->x[i])))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("feature %d is too large to scale with method \"%s\"",
+							(int) (i % m->d) + 1, UsScaleMethodName(method)),
+					 errdetail("A scaled value overflows the range of float8."),
+					 errhint("Rescale the column, or use scale => 'none'.")));
+		if (i % (US_CHECK_EVERY * 64) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
  * Build a float8[] from doubles
  */
 ArrayType *

@@ -133,8 +133,7 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result,
 	/* k > rows before any work (UsKmeansRun checks it again, with the memory) */
 	UsKmeansCheckRows(m->n, opt->k);
 	UsCoreContextInit(&core);
-	UsScaleFit(&core, m, opt->scale, center, scale);
-	UsScaleApply(m, center, scale);
+	UsScaleFitApply(&core, m, opt->scale, center, scale);
 	if (opt->init)
 	{
 		UsMatrix	im;

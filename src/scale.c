@@ -119,8 +119,7 @@ ScalePartition(UsWinData *w, UsScaleMethod method)
 	UsCoreContextInit(&core);
 	center = palloc(sizeof(double) * w->m.d);
 	scale = palloc(sizeof(double) * w->m.d);
-	UsScaleFit(&core, &w->m, method, center, scale);
-	UsScaleApply(&w->m, center, scale);
+	UsScaleFitApply(&core, &w->m, method, center, scale);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(runcxt);
 }

@@ -90,8 +90,7 @@ SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls, UsScaleMetho
 	center = palloc0(sizeof(double) * m->d);
 	factor = palloc0(sizeof(double) * m->d);
 	UsCoreContextInit(&core);
-	UsScaleFit(&core, m, scale, center, factor);
-	UsScaleApply(m, center, factor);
+	UsScaleFitApply(&core, m, scale, center, factor);
 	pfree(center);
 	pfree(factor);
 	return rel;

@@ -72,6 +72,13 @@ extern bool UsVectorToDoublesOrNull(ArrayType *a, int d, double *out, const char
 extern ArrayType *UsDoublesToArray(const double *x, int d);
 
 /*
+ * Fit a scaler on m, scale m in place, and check that the scaler and every scaled value
+ * are finite (22003 when values too large for float8 arithmetic overflow the fit)
+ */
+extern void UsScaleFitApply(const UsCore *core, UsMatrix *m, UsScaleMethod method,
+							double *center, double *scale);
+
+/*
  * Set up the materialized result of a set-returning function declared RETURNS
  * TABLE (or with OUT parameters): a tuple store and a copy of the row descriptor in
  * the query's memory, returned through *desc.  0A000 when the caller cannot take a
