@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/pg_prng.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "common/int.h"
@@ -235,6 +236,25 @@ UsScaleFitApply(const UsCore *core, UsMatrix *m, UsScaleMethod method,
 					 errhint("Rescale the column, or use scale => 'none'.")));
 		if (i % (US_CHECK_EVERY * 64) == 0)
 			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * Draw a random subset of indexes
+ */
+void
+UsSampleIndexes(int64 *idx, int64 n, int64 m, int32 seed)
+{
+	pg_prng_state prng;
+
+	pg_prng_seed(&prng, (uint64) (int64) seed);
+	for (int64 i = 0; i < m && i < n; i++)
+	{
+		int64		j = (int64) pg_prng_uint64_range(&prng, (uint64) i, (uint64) (n - 1));
+		int64		t = idx[i];
+
+		idx[i] = idx[j];
+		idx[j] = t;
 	}
 }
 

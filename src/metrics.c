@@ -33,7 +33,6 @@
 #include "windowapi.h"
 
 #if PG_VERSION_NUM >= 150000
-#include "common/pg_prng.h"
 #endif
 
 PG_FUNCTION_INFO_V1(userseg_metrics_trans);
@@ -70,44 +69,6 @@ typedef struct MetricsRows
 	int32	   *labels;
 	int			k;
 } MetricsRows;
-
-/* ---- random subsets ---- */
-
-#if PG_VERSION_NUM >= 150000
-typedef pg_prng_state MetricsPrng;
-
-static void
-MetricsPrngSeed(MetricsPrng *st, int32 seed)
-{
-	pg_prng_seed(st, (uint64) (int64) seed);
-}
-
-static uint64
-MetricsPrngRange(MetricsPrng *st, uint64 lo, uint64 hi)
-{
-	return pg_prng_uint64_range(st, lo, hi);
-}
-#else
-/* Before 15 there is no pg_prng: splitmix64 (samples differ from 15's) */
-typedef uint64 MetricsPrng;
-
-static void
-MetricsPrngSeed(MetricsPrng *st, int32 seed)
-{
-	*st = (uint64) (int64) seed;
-}
-
-static uint64
-MetricsPrngRange(MetricsPrng *st, uint64 lo, uint64 hi)
-{
-	uint64		z = (*st += UINT64CONST(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
-	z ^= z >> 31;
-	return lo + z % (hi - lo + 1);
-}
-#endif
 
 /* ---- the aggregate state ---- */
 
@@ -474,18 +435,9 @@ MetricsCanonical(const MetricsState *st, bool sample, MetricsRows *out)
 
 	if (sample && st->sampled && st->sample_size < n)
 	{
-		MetricsPrng prng;
 		int64		m = st->sample_size;
 
-		MetricsPrngSeed(&prng, st->seed);
-		for (int64 i = 0; i < m; i++)
-		{
-			int64		j = (int64) MetricsPrngRange(&prng, (uint64) i, (uint64) (n - 1));
-			int64		t = idx[i];
-
-			idx[i] = idx[j];
-			idx[j] = t;
-		}
+		UsSampleIndexes(idx, n, m, st->seed);
 		/* back to canonical order */
 		qsort_arg(idx, (size_t) m, sizeof(int64), MetricsCompareRows, (void *) st);
 		n = m;

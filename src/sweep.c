@@ -39,7 +39,6 @@
 
 #include <math.h>
 
-#include "common/pg_prng.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -122,20 +121,11 @@ SweepSampledSilhouette(const UsCore *core, const UsMatrix *m, const int32 *label
 	int32	   *sl;
 	UsMatrix	sm;
 	int			ks = 0;
-	pg_prng_state prng;
 
 	idx = UsAllocChecked(sizeof(int64) * (Size) n, "the silhouette sample");
 	for (int64 i = 0; i < n; i++)
 		idx[i] = i;
-	pg_prng_seed(&prng, (uint64) (int64) seed);
-	for (int64 i = 0; i < s; i++)
-	{
-		int64		j = (int64) pg_prng_uint64_range(&prng, (uint64) i, (uint64) (n - 1));
-		int64		t = idx[i];
-
-		idx[i] = idx[j];
-		idx[j] = t;
-	}
+	UsSampleIndexes(idx, n, s, seed);
 	qsort(idx, (size_t) s, sizeof(int64), SweepCompareInt64);
 
 	sm.n = s;

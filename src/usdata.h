@@ -72,6 +72,13 @@ extern bool UsVectorToDoublesOrNull(ArrayType *a, int d, double *out, const char
 extern ArrayType *UsDoublesToArray(const double *x, int d);
 
 /*
+ * Draw a random subset of m of the n entries of idx into idx[0..m): a partial
+ * Fisher-Yates shuffle with a local pg_prng_state seeded from seed.  The sampled
+ * silhouettes of the aggregate, the sweep and the table form all draw this way.
+ */
+extern void UsSampleIndexes(int64 *idx, int64 n, int64 m, int32 seed);
+
+/*
  * Fit a scaler on m, scale m in place, and check that the scaler and every scaled value
  * are finite (22003 when values too large for float8 arithmetic overflow the fit)
  */
