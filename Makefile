@@ -3,12 +3,14 @@ EXTENSION = userseg
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'.*/\1/p" $(EXTENSION).control)
 
 MODULE_big = userseg
-OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+# Three layers, one folder each (src/README.md): the numeric core, the data layer and
+# the SQL surface; basenames are unique across folders (error LOCATION names only them)
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c src/core/*.c src/data/*.c src/surface/*.c)))
 
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
 DOCS = $(wildcard docs/*.md)
-EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = sql/$(EXTENSION)--$(EXTVERSION).sql $(patsubst %.o,%.bc,$(OBJS))
 
 # pg_regress: inputs in test/sql, expected outputs in the top-level expected/
 # (test/expected is a link to it).  Never name a test like a file in sql/.
@@ -16,6 +18,7 @@ TESTS = $(sort $(wildcard test/sql/*.sql))
 REGRESS = $(patsubst test/sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
 
+PG_CPPFLAGS += -I$(srcdir)/src -I$(srcdir)/src/core -I$(srcdir)/src/data -I$(srcdir)/src/surface
 # PostgreSQL's headers as system headers: -Wextra then speaks of our code only
 PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 SHLIB_LINK += -lm

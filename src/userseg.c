@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * userseg.c
- *	  Module entry point: module magic, GUCs and the core context glue.
+ *	  Module entry point: module magic and GUCs.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,43 +40,4 @@ _PG_init(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("userseg");
-}
-
-static void *
-CoreAlloc(void *arg, size_t size)
-{
-	return MemoryContextAllocExtended(CurrentMemoryContext, size,
-									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
-static void
-CoreRelease(void *arg, void *ptr)
-{
-	pfree(ptr);
-}
-
-static void
-CoreCheck(void *arg)
-{
-	CHECK_FOR_INTERRUPTS();
-}
-
-static void
-CoreProgress(void *arg, const char *msg)
-{
-	if (userseg_progress)
-		ereport(NOTICE, (errmsg_internal("%s", msg)));
-}
-
-/*
- * Initialize a core context that allocates in the current memory context
- */
-void
-UsCoreContextInit(UsCore *core)
-{
-	core->alloc = CoreAlloc;
-	core->release = CoreRelease;
-	core->check = CoreCheck;
-	core->progress = CoreProgress;
-	core->arg = NULL;
 }

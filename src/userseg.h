@@ -31,7 +31,7 @@
 extern int	userseg_memory_limit_kb;	/* userseg.memory_limit, in kB */
 extern bool userseg_progress;		/* userseg.progress */
 
-/* Core context whose memory lives in the current memory context (userseg.c) */
+/* Core context: memory in the current memory context, charged to the budget (datalayer.c) */
 extern void UsCoreContextInit(UsCore *core);
 
 #endif							/* USERSEG_H */

@@ -47,10 +47,26 @@ extern const char *UsScaleMethodName(UsScaleMethod method);
 /* n * d * sizeof(double), overflow-checked (54000 on overflow) */
 extern Size UsMatrixBytes(int64 n, int d);
 
-/* 54000 if bytes exceed userseg.memory_limit; "what" names the data in the message */
+/*
+ * One memory budget per operation (datalayer.c).  An operation creates its run context
+ * with UsRunContextCreate; every allocation of the run through UsAllocChecked,
+ * UsAllocMatrix or the core's allocator (UsCoreContextInit) is charged to one running
+ * total that may not exceed userseg.memory_limit (54000 naming what is asked, what is
+ * held and the limit).  The budget ends with that context.
+ */
+#define UsRunContextCreate(name) \
+	UsRunContextStart(AllocSetContextCreate(CurrentMemoryContext, (name), ALLOCSET_DEFAULT_SIZES))
+extern MemoryContext UsRunContextStart(MemoryContext cxt);
+
+/* 54000 unless bytes more fit in the operation's budget; charges nothing */
 extern void UsCheckMemory(Size bytes, const char *what);
 
-/* Check the budget, then allocate (zeroed, huge allowed) in CurrentMemoryContext */
+/* Charge / give back bytes; the running total */
+extern void UsBudgetCharge(Size bytes, const char *what);
+extern void UsBudgetRelease(Size bytes);
+extern Size UsBudgetUsed(void);
+
+/* Charge the budget, then allocate (zeroed, huge allowed) in CurrentMemoryContext */
 extern double *UsAllocMatrix(int64 n, int d, const char *what);
 extern void *UsAllocChecked(Size bytes, const char *what);
 
@@ -220,6 +236,27 @@ typedef struct UsRelData
 	Oid			id_typid;		/* declared type */
 	Oid			id_collation;	/* "C" for collatable types, else InvalidOid */
 } UsRelData;
+
+/*
+ * How to read a relation: UsRead's options (UsReadOptionsInit sets the defaults)
+ */
+typedef struct UsReadOptions
+{
+	UsNullPolicy nulls;			/* default US_NULLS_SKIP */
+	const char *id_column;		/* rows in this unique column's order, or NULL */
+	const char *label_column;	/* read for writing labels into it (UsWriteLabels), or NULL */
+	bool		want_tids;		/* record row identities (implied by label_column) */
+	int			max_categories; /* most distinct values of a one-hot column (22023 past it) */
+	bool		drop_first;		/* one-hot: leave out each column's first category */
+	const char *caller;			/* the SQL function the user called, for messages */
+} UsReadOptions;
+
+#define US_DEFAULT_MAX_CATEGORIES 100
+
+extern void UsReadOptionsInit(UsReadOptions *opts);
+
+/* Read a relation with the given options (see above and UsReadOptions) */
+extern UsRelData *UsRead(Oid relid, ArrayType *features, const UsReadOptions *opts);
 
 /*
  * Read the named columns of a relation into a matrix (see above).  Takes an

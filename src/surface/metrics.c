@@ -498,7 +498,7 @@ MetricsFinal(FunctionCallInfo fcinfo, MetricsKind kind, const char *fn)
 		PG_RETURN_NULL();
 	st = (MetricsState *) PG_GETARG_POINTER(0);
 
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "userseg score", ALLOCSET_DEFAULT_SIZES);
+	cxt = UsRunContextCreate("userseg score");
 	old = MemoryContextSwitchTo(cxt);
 	UsCoreContextInit(&core);
 	MetricsCanonical(st, kind == METRIC_SILHOUETTE, &rows);
@@ -601,7 +601,7 @@ SilWinCompute(WindowObject winobj, UsWinData *w, SilWinExtra *ex)
 	int			d = w->m.d;
 	double	   *per_row;
 
-	cxt = AllocSetContextCreate(CurrentMemoryContext, "userseg silhouette", ALLOCSET_DEFAULT_SIZES);
+	cxt = UsRunContextCreate("userseg silhouette");
 	old = MemoryContextSwitchTo(cxt);
 	UsCoreContextInit(&core);
 

@@ -39,8 +39,7 @@ userseg_test_write_labels(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source, label_column and nulls must not be NULL")));
 
-	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg test write labels",
-								   ALLOCSET_DEFAULT_SIZES);
+	runcxt = UsRunContextCreate("userseg test write labels");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 	rel = UsReadRelationForLabels(PG_GETARG_OID(0),
 								  PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1),

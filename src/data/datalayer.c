@@ -98,36 +98,131 @@ UsMatrixBytes(int64 n, int d)
 }
 
 /*
- * Compare a size with userseg.memory_limit
+ * One memory budget per operation
+ *
+ * userseg.memory_limit bounds what one operation (a table form call, one window
+ * partition, the final function of a score) holds at once.  The budget is tied to the
+ * operation's run context (UsRunContextCreate): every allocation of the run made through
+ * UsAllocChecked, UsAllocMatrix or the numeric core's allocator is charged to one running
+ * total, and memory given back through the core's release is credited.  UsCheckMemory
+ * asks whether a size would still fit without charging it (a check before work whose
+ * allocations are charged as they happen).  The budget ends when its run context is
+ * deleted or reset, on success or on error.  Outside a run context each request is
+ * compared with the limit alone.
+ */
+typedef struct UsBudget
+{
+	MemoryContext owner;		/* the run context that started it */
+	Size		used;			/* charged and not released */
+	Size		peak;
+	MemoryContextCallback cb;
+} UsBudget;
+
+static UsBudget *us_budget = NULL;
+
+static void
+UsBudgetEnd(void *arg)
+{
+	if (us_budget == (UsBudget *) arg)
+		us_budget = NULL;
+}
+
+/*
+ * Start the budget of an operation in its new run context (UsRunContextCreate); nested
+ * run contexts (a sweep's fits) share the budget of the first.
+ */
+MemoryContext
+UsRunContextStart(MemoryContext cxt)
+{
+	if (us_budget == NULL)
+	{
+		UsBudget   *b = MemoryContextAllocZero(cxt, sizeof(UsBudget));
+
+		b->owner = cxt;
+		b->cb.func = UsBudgetEnd;
+		b->cb.arg = b;
+		MemoryContextRegisterResetCallback(cxt, &b->cb);
+		us_budget = b;
+	}
+	return cxt;
+}
+
+static char *
+UsPrettySize(uint64 bytes)
+{
+	/* pg_size_pretty returns text, not a C string */
+	return TextDatumGetCString(DirectFunctionCall1(pg_size_pretty, Int64GetDatum((int64) bytes)));
+}
+
+static void
+UsBudgetFail(Size bytes, Size used, const char *what)
+{
+	uint64		limit = (uint64) userseg_memory_limit_kb * 1024;
+
+	if (used > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s needs %s of memory, more than userseg.memory_limit (%s)",
+						what, UsPrettySize((uint64) bytes + used), UsPrettySize(limit)),
+				 errdetail("The operation already holds %s and asks for %s more.",
+						   UsPrettySize(used), UsPrettySize(bytes)),
+				 errhint("Raise userseg.memory_limit, or use fewer rows or columns.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s needs %s of memory, more than userseg.memory_limit (%s)",
+					what, UsPrettySize(bytes), UsPrettySize(limit)),
+			 errhint("Raise userseg.memory_limit, or use fewer rows or columns.")));
+}
+
+/*
+ * 54000 unless bytes more would fit in the operation's budget (nothing is charged)
  */
 void
 UsCheckMemory(Size bytes, const char *what)
 {
 	uint64		limit = (uint64) userseg_memory_limit_kb * 1024;
+	Size		used = us_budget ? us_budget->used : 0;
 
-	if ((uint64) bytes > limit)
-	{
-		/* pg_size_pretty returns text, not a C string */
-		char	   *need = TextDatumGetCString(DirectFunctionCall1(pg_size_pretty,
-																   Int64GetDatum((int64) bytes)));
-		char	   *have = TextDatumGetCString(DirectFunctionCall1(pg_size_pretty,
-																   Int64GetDatum((int64) limit)));
-
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("%s needs %s of memory, more than userseg.memory_limit (%s)",
-						what, need, have),
-				 errhint("Raise userseg.memory_limit, or use fewer rows or columns.")));
-	}
+	if ((uint64) bytes > limit || (uint64) used > limit - (uint64) bytes)
+		UsBudgetFail(bytes, used, what);
 }
 
 /*
- * Check the budget, then allocate zeroed memory in the current context
+ * Charge bytes to the operation's budget (54000 when it would exceed the limit)
+ */
+void
+UsBudgetCharge(Size bytes, const char *what)
+{
+	UsCheckMemory(bytes, what);
+	if (us_budget)
+	{
+		us_budget->used += bytes;
+		us_budget->peak = Max(us_budget->peak, us_budget->used);
+	}
+}
+
+/* Give bytes back to the operation's budget */
+void
+UsBudgetRelease(Size bytes)
+{
+	if (us_budget)
+		us_budget->used -= Min(bytes, us_budget->used);
+}
+
+/* Bytes the operation's budget holds now (0 outside a run context) */
+Size
+UsBudgetUsed(void)
+{
+	return us_budget ? us_budget->used : 0;
+}
+
+/*
+ * Charge the budget, then allocate zeroed memory in the current context
  */
 void *
 UsAllocChecked(Size bytes, const char *what)
 {
-	UsCheckMemory(bytes, what);
+	UsBudgetCharge(bytes, what);
 	return MemoryContextAllocExtended(CurrentMemoryContext, Max(bytes, 1),
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
@@ -136,6 +231,51 @@ double *
 UsAllocMatrix(int64 n, int d, const char *what)
 {
 	return (double *) UsAllocChecked(UsMatrixBytes(n, d), what);
+}
+
+/*
+ * The numeric core's allocator: the current memory context, charged to the
+ * operation's budget
+ */
+static void *
+CoreAlloc(void *arg, size_t size)
+{
+	UsBudgetCharge(size, "the algorithm's working arrays");
+	return MemoryContextAllocExtended(CurrentMemoryContext, Max(size, 1),
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+static void
+CoreRelease(void *arg, void *ptr)
+{
+	UsBudgetRelease(GetMemoryChunkSpace(ptr));
+	pfree(ptr);
+}
+
+static void
+CoreCheck(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+static void
+CoreProgress(void *arg, const char *msg)
+{
+	if (userseg_progress)
+		ereport(NOTICE, (errmsg_internal("%s", msg)));
+}
+
+/*
+ * Initialize a core context that allocates in the current memory context
+ */
+void
+UsCoreContextInit(UsCore *core)
+{
+	core->alloc = CoreAlloc;
+	core->release = CoreRelease;
+	core->check = CoreCheck;
+	core->progress = CoreProgress;
+	core->arg = NULL;
 }
 
 /*

@@ -113,8 +113,7 @@ ScalePartition(UsWinData *w, UsScaleMethod method)
 	if (method == US_SCALE_ROBUST)
 		UsCheckMemory(UsMatrixBytes(w->m.n, w->m.d + 1), "the robust scaler's fit");
 
-	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg scale",
-								   ALLOCSET_DEFAULT_SIZES);
+	runcxt = UsRunContextCreate("userseg scale");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 	UsCoreContextInit(&core);
 	center = palloc(sizeof(double) * w->m.d);

@@ -141,8 +141,7 @@ userseg_compare(PG_FUNCTION_ARGS)
 	SweepCheckSampleSize(sample_size);
 
 	store = UsMaterializeResult(fcinfo, &desc);
-	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg compare",
-								   ALLOCSET_DEFAULT_SIZES);
+	runcxt = UsRunContextCreate("userseg compare");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
 	(void) SweepReadScaled(PG_GETARG_OID(0), PG_GETARG_ARRAYTYPE_P(1), nulls, scale, &m);

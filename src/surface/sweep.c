@@ -353,8 +353,7 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 	SweepCheckSampleSize(sample_size);
 
 	store = UsMaterializeResult(fcinfo, &desc);
-	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg k sweep",
-								   ALLOCSET_DEFAULT_SIZES);
+	runcxt = UsRunContextCreate("userseg k sweep");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
 	(void) SweepReadScaled(PG_GETARG_OID(0), PG_GETARG_ARRAYTYPE_P(1), nulls, scale, &m);

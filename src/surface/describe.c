@@ -94,8 +94,7 @@ userseg_describe(PG_FUNCTION_ARGS)
 				 errmsg("source must not be NULL")));
 
 	store = UsMaterializeResult(fcinfo, &desc);
-	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg describe",
-								   ALLOCSET_DEFAULT_SIZES);
+	runcxt = UsRunContextCreate("userseg describe");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
 	rel = UsReadRelation(PG_GETARG_OID(0),

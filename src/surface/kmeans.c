@@ -422,8 +422,7 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	UsKmeansCheckMaxIter(opt.max_iter);
 	UsKmeansCheckTol(opt.tol);
 
-	runcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg k-means",
-								   ALLOCSET_DEFAULT_SIZES);
+	runcxt = UsRunContextCreate("userseg k-means");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
 	if (id_column)
