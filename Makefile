@@ -27,6 +27,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PostgreSQL 15 or later (common/pg_prng.h, MarkGUCPrefixReserved)
+PG_MAJOR := $(shell $(PG_CONFIG) --version | sed 's/^PostgreSQL \([0-9]*\).*/\1/')
+ifeq ($(shell test "$(PG_MAJOR)" -ge 15 2>/dev/null && echo ok),)
+$(error userseg requires PostgreSQL 15 or later; $(PG_CONFIG) is PostgreSQL $(PG_MAJOR))
+endif
+
 # The full install script is sql/userseg.sql; the versioned name is a copy.
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql $(EXTENSION).control
 	cp $< $@

@@ -18,13 +18,9 @@
 
 #include "uscore.h"
 
-#if PG_VERSION_NUM < 130000
-#error "userseg requires PostgreSQL 13 or later"
-#endif
-
-/* MarkGUCPrefixReserved appeared in 15; older releases had EmitWarningsOnPlaceholders */
+/* common/pg_prng.h (seeded local generators) and MarkGUCPrefixReserved are from 15 */
 #if PG_VERSION_NUM < 150000
-#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#error "userseg requires PostgreSQL 15 or later"
 #endif
 
 /* GUC variables (userseg.c) */
