@@ -17,7 +17,22 @@ PG_MODULE_MAGIC;
 int			userseg_memory_limit_kb = 1024 * 1024;	/* 1GB */
 bool		userseg_progress = false;
 
+/*
+ * A value of userseg.memory_limit set before the library was loaded (SET in the session,
+ * or the configuration file) is checked only when _PG_init defines the setting; an invalid
+ * one is then dropped with a WARNING and the default would apply.  Rather than run with a
+ * budget the user did not ask for, operations refuse to run (UsMemoryLimitBytes) until a
+ * valid value is set.
+ */
+static char *memory_limit_rejected = NULL;
+
 void		_PG_init(void);
+
+static void
+MemoryLimitAssign(int newval, void *extra)
+{
+	memory_limit_rejected = NULL;
+}
 
 /*
  * Register GUCs
@@ -25,13 +40,21 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	const char *before = GetConfigOption("userseg.memory_limit", true, false);
+	char	   *placeholder = before ? MemoryContextStrdup(TopMemoryContext, before) : NULL;
+	int			parsed;
+
 	DefineCustomIntVariable("userseg.memory_limit",
 							"Sets the most memory one userseg operation may use for its data.",
 							"Checked before the feature matrix and other large arrays are allocated.",
 							&userseg_memory_limit_kb,
 							1024 * 1024, 64, MAX_KILOBYTES,
 							PGC_USERSET, GUC_UNIT_KB,
-							NULL, NULL, NULL);
+							NULL, MemoryLimitAssign, NULL);
+	if (placeholder != NULL &&
+		!(parse_int(placeholder, &parsed, GUC_UNIT_KB, NULL) &&
+		  parsed >= 64 && parsed <= MAX_KILOBYTES))
+		memory_limit_rejected = placeholder;
 	DefineCustomBoolVariable("userseg.progress",
 							 "Reports the progress of long runs as NOTICE messages.",
 							 NULL,
@@ -40,4 +63,21 @@ _PG_init(void)
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("userseg");
+}
+
+/*
+ * userseg.memory_limit in bytes; 22023 while a value set before the library was loaded
+ * was rejected (see memory_limit_rejected)
+ */
+uint64
+UsMemoryLimitBytes(void)
+{
+	if (memory_limit_rejected != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for parameter \"userseg.memory_limit\": \"%s\"",
+						memory_limit_rejected),
+				 errdetail("The value was set before userseg was loaded and could not be checked then; the memory budget of userseg operations is unknown."),
+				 errhint("Set userseg.memory_limit to a size of at least 64kB, for example SET userseg.memory_limit = '1GB'.")));
+	return (uint64) userseg_memory_limit_kb * 1024;
 }

@@ -27,6 +27,9 @@
 extern int	userseg_memory_limit_kb;	/* userseg.memory_limit, in kB */
 extern bool userseg_progress;		/* userseg.progress */
 
+/* userseg.memory_limit in bytes (22023 if a value set before loading was rejected) */
+extern uint64 UsMemoryLimitBytes(void);
+
 /* Core context: memory in the current memory context, charged to the budget (datalayer.c) */
 extern void UsCoreContextInit(UsCore *core);
 

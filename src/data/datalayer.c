@@ -157,7 +157,7 @@ UsPrettySize(uint64 bytes)
 static void
 UsBudgetFail(Size bytes, Size used, const char *what)
 {
-	uint64		limit = (uint64) userseg_memory_limit_kb * 1024;
+	uint64		limit = UsMemoryLimitBytes();
 
 	if (used > 0)
 		ereport(ERROR,
@@ -180,7 +180,7 @@ UsBudgetFail(Size bytes, Size used, const char *what)
 void
 UsCheckMemory(Size bytes, const char *what)
 {
-	uint64		limit = (uint64) userseg_memory_limit_kb * 1024;
+	uint64		limit = UsMemoryLimitBytes();
 	Size		used = us_budget ? us_budget->used : 0;
 
 	if ((uint64) bytes > limit || (uint64) used > limit - (uint64) bytes)
