@@ -23,6 +23,9 @@ PG_CPPFLAGS += -I$(srcdir)/src -I$(srcdir)/src/core -I$(srcdir)/src/data -I$(src
 PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 SHLIB_LINK += -lm
 
+# header dependencies (.deps/): a changed header rebuilds the objects that include it
+override autodepend = yes
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)

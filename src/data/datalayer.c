@@ -102,19 +102,19 @@ UsMatrixBytes(int64 n, int d)
  *
  * userseg.memory_limit bounds what one operation (a table form call, one window
  * partition, the final function of a score) holds at once.  The budget is tied to the
- * operation's run context (UsRunContextCreate): every allocation of the run made through
- * UsAllocChecked, UsAllocMatrix or the numeric core's allocator is charged to one running
- * total, and memory given back through the core's release is credited.  UsCheckMemory
- * asks whether a size would still fit without charging it (a check before work whose
- * allocations are charged as they happen).  The budget ends when its run context is
- * deleted or reset, on success or on error.  Outside a run context each request is
- * compared with the limit alone.
+ * operation's run context (UsRunContextCreate): what the run holds is the memory
+ * allocated in that context and its children, as the allocator counts it
+ * (MemoryContextMemAllocated), so memory given back (a sweep's fit of the previous k, a
+ * reset batch) no longer counts and nothing is counted twice.  Before every allocation
+ * that grows with the data (UsAllocChecked, UsAllocMatrix, the numeric core's allocator)
+ * and before work whose size is known in advance (UsCheckMemory), the request plus what
+ * is held must fit in the limit.  The budget ends when its run context is deleted or
+ * reset, on success or on error; run contexts created meanwhile (nested) share it.
+ * Outside a run context a request is compared with the limit alone.
  */
 typedef struct UsBudget
 {
 	MemoryContext owner;		/* the run context that started it */
-	Size		used;			/* charged and not released */
-	Size		peak;
 	MemoryContextCallback cb;
 } UsBudget;
 
@@ -147,6 +147,13 @@ UsRunContextStart(MemoryContext cxt)
 	return cxt;
 }
 
+/* Bytes the operation holds now (0 outside a run context) */
+Size
+UsBudgetUsed(void)
+{
+	return us_budget ? MemoryContextMemAllocated(us_budget->owner, true) : 0;
+}
+
 static char *
 UsPrettySize(uint64 bytes)
 {
@@ -154,11 +161,17 @@ UsPrettySize(uint64 bytes)
 	return TextDatumGetCString(DirectFunctionCall1(pg_size_pretty, Int64GetDatum((int64) bytes)));
 }
 
-static void
-UsBudgetFail(Size bytes, Size used, const char *what)
+/*
+ * 54000 unless bytes more fit in the operation's budget, next to what it holds
+ */
+void
+UsCheckMemory(Size bytes, const char *what)
 {
 	uint64		limit = UsMemoryLimitBytes();
+	uint64		used = UsBudgetUsed();
 
+	if ((uint64) bytes <= limit && used <= limit - (uint64) bytes)
+		return;
 	if (used > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -175,54 +188,12 @@ UsBudgetFail(Size bytes, Size used, const char *what)
 }
 
 /*
- * 54000 unless bytes more would fit in the operation's budget (nothing is charged)
- */
-void
-UsCheckMemory(Size bytes, const char *what)
-{
-	uint64		limit = UsMemoryLimitBytes();
-	Size		used = us_budget ? us_budget->used : 0;
-
-	if ((uint64) bytes > limit || (uint64) used > limit - (uint64) bytes)
-		UsBudgetFail(bytes, used, what);
-}
-
-/*
- * Charge bytes to the operation's budget (54000 when it would exceed the limit)
- */
-void
-UsBudgetCharge(Size bytes, const char *what)
-{
-	UsCheckMemory(bytes, what);
-	if (us_budget)
-	{
-		us_budget->used += bytes;
-		us_budget->peak = Max(us_budget->peak, us_budget->used);
-	}
-}
-
-/* Give bytes back to the operation's budget */
-void
-UsBudgetRelease(Size bytes)
-{
-	if (us_budget)
-		us_budget->used -= Min(bytes, us_budget->used);
-}
-
-/* Bytes the operation's budget holds now (0 outside a run context) */
-Size
-UsBudgetUsed(void)
-{
-	return us_budget ? us_budget->used : 0;
-}
-
-/*
- * Charge the budget, then allocate zeroed memory in the current context
+ * Check the budget, then allocate zeroed memory in the current context
  */
 void *
 UsAllocChecked(Size bytes, const char *what)
 {
-	UsBudgetCharge(bytes, what);
+	UsCheckMemory(bytes, what);
 	return MemoryContextAllocExtended(CurrentMemoryContext, Max(bytes, 1),
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
@@ -234,13 +205,13 @@ UsAllocMatrix(int64 n, int d, const char *what)
 }
 
 /*
- * The numeric core's allocator: the current memory context, charged to the
- * operation's budget
+ * The numeric core's allocator: the current memory context, within the operation's
+ * budget
  */
 static void *
 CoreAlloc(void *arg, size_t size)
 {
-	UsBudgetCharge(size, "the algorithm's working arrays");
+	UsCheckMemory(size, "the algorithm's working arrays");
 	return MemoryContextAllocExtended(CurrentMemoryContext, Max(size, 1),
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 }
@@ -248,7 +219,6 @@ CoreAlloc(void *arg, size_t size)
 static void
 CoreRelease(void *arg, void *ptr)
 {
-	UsBudgetRelease(GetMemoryChunkSpace(ptr));
 	pfree(ptr);
 }
 
@@ -412,6 +382,11 @@ UsDoublesToArray(const double *x, int d)
 						   TYPALIGN_DOUBLE);
 }
 
+typedef struct UsWinSlot
+{
+	UsWinData  *data;
+} UsWinSlot;
+
 /*
  * Memory context of the current window partition
  *
@@ -421,15 +396,12 @@ UsDoublesToArray(const double *x, int d)
 MemoryContext
 UsWinPartitionContext(WindowObject winobj)
 {
-	void	   *p = WinGetPartitionLocalMemory(winobj, sizeof(void *));
+	UsWinSlot  *slot = (UsWinSlot *) WinGetPartitionLocalMemory(winobj, sizeof(UsWinSlot));
 
-	return GetMemoryChunkContext(p);
+	/* after UsWinReadPartition: its run context, which holds the partition's budget */
+	return GetMemoryChunkContext(slot->data ? (void *) slot->data : (void *) slot);
 }
 
-typedef struct UsWinSlot
-{
-	UsWinData  *data;
-} UsWinSlot;
 
 /*
  * Read the current window partition once
@@ -463,7 +435,14 @@ UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
 	if (first_call)
 		*first_call = true;
 
-	partcxt = GetMemoryChunkContext(slot);
+	/*
+	 * The partition's data and what the window function computes from it live in one
+	 * run context below the partition's memory: one budget per partition, ended when
+	 * the partition's memory is reset
+	 */
+	partcxt = UsRunContextStart(AllocSetContextCreate(GetMemoryChunkContext(slot),
+													  "userseg window partition",
+													  ALLOCSET_DEFAULT_SIZES));
 	oldcxt = MemoryContextSwitchTo(partcxt);
 
 	w = palloc0(MAXALIGN(sizeof(UsWinData)) + extra_size);

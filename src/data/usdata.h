@@ -49,24 +49,23 @@ extern Size UsMatrixBytes(int64 n, int d);
 
 /*
  * One memory budget per operation (datalayer.c).  An operation creates its run context
- * with UsRunContextCreate; every allocation of the run through UsAllocChecked,
- * UsAllocMatrix or the core's allocator (UsCoreContextInit) is charged to one running
- * total that may not exceed userseg.memory_limit (54000 naming what is asked, what is
- * held and the limit).  The budget ends with that context.
+ * with UsRunContextCreate; what it holds is what is allocated in that context and its
+ * children.  Every allocation that grows with the data (UsAllocChecked, UsAllocMatrix,
+ * the core's allocator from UsCoreContextInit) and every size checked in advance
+ * (UsCheckMemory) must fit, next to what is held, in userseg.memory_limit: 54000 naming
+ * what is asked, what is held and the limit.  The budget ends with that context.
  */
 #define UsRunContextCreate(name) \
 	UsRunContextStart(AllocSetContextCreate(CurrentMemoryContext, (name), ALLOCSET_DEFAULT_SIZES))
 extern MemoryContext UsRunContextStart(MemoryContext cxt);
 
-/* 54000 unless bytes more fit in the operation's budget; charges nothing */
+/* 54000 unless bytes more fit in the operation's budget */
 extern void UsCheckMemory(Size bytes, const char *what);
 
-/* Charge / give back bytes; the running total */
-extern void UsBudgetCharge(Size bytes, const char *what);
-extern void UsBudgetRelease(Size bytes);
+/* Bytes the operation holds now */
 extern Size UsBudgetUsed(void);
 
-/* Charge the budget, then allocate (zeroed, huge allowed) in CurrentMemoryContext */
+/* Check the budget, then allocate (zeroed, huge allowed) in CurrentMemoryContext */
 extern double *UsAllocMatrix(int64 n, int d, const char *what);
 extern void *UsAllocChecked(Size bytes, const char *what);
 

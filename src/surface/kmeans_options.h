@@ -106,8 +106,8 @@ UsKmeansRun(const UsMatrix *m, int k, int seed, int n_init, int max_iter, double
 	pg_prng_state rng;
 
 	UsKmeansCheckRows(m->n, k);
-	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row */
-	UsCheckMemory(UsMatrixBytes(m->n, m->d) + UsMatrixBytes(m->n, 5), "k-means on this data");
+	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row, next to the matrix */
+	UsCheckMemory(UsMatrixBytes(m->n, 5), "k-means on this data");
 
 	UsCoreContextInit(&core);
 	UsKmeansSeed(&rng, seed);

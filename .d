@@ -1,0 +1,5 @@
+src/userseg.bc: src/userseg.c src/userseg.h src/core/uscore.h
+
+src/userseg.h:
+
+src/core/uscore.h:
