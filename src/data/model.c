@@ -226,7 +226,7 @@ ModelDamaged(const char *name, const char *what)
 			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("saved model \"%s\" is inconsistent", name),
 			 errdetail("%s", what),
-			 errhint("Fit the model again under this name.")));
+			 errhint("Delete the model's row from userseg_models and fit it again.")));
 }
 
 /* Value of key in an object container, or NULL */

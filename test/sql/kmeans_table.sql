@@ -91,6 +91,10 @@ SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts'], 0);
 SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts'], 3, nulls => 'drop');
 SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'nope'], 3);
 SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts'], 3, model => repeat('x', 64));
+-- a name too long for the models table's index is 22023, checked with the arguments
+-- before the fit and the label write
+SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts'], 2, label_column => 'seg',
+                             model => repeat('x', 3000));
 SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts'], 3, max_categories => 0);
 SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts'], NULL);
 SELECT * FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts'], 3,
