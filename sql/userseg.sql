@@ -475,6 +475,17 @@ LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION userseg_predict(text, jsonb) IS
 'Label of a new row by a saved model, from its columns as jsonb, encoded as the fit encoded them';
 
+-- A row of the source table, or any composite value whose columns are named as the
+-- features: userseg_predict('nightly', u) ... FROM users u.  Columns are converted as
+-- the fit's reader converted them; NULLs and categories as above.  Labels as above.
+CREATE FUNCTION userseg_predict(model text, features record)
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_predict_record'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_predict(text, record) IS
+'Label of a row of the source table by a saved model, from its columns, encoded as the fit encoded them';
+
 -- (end of k-means)
 
 ------------------------------------------------------------------------------

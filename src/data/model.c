@@ -42,6 +42,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 
 #define MODEL_TABLE "userseg_models"
 
@@ -806,6 +807,24 @@ EncodeOneHot(const UsModelFeature *mf, const char *category, double *x)
 		x[mf->first + c] = (category && strcmp(category, mf->categories[c]) == 0) ? 1.0 : 0.0;
 }
 
+/* A NULL value by the model's policy: false for no label (skip), 22004 (error) */
+static bool
+EncodeNull(const UsModel *model, const UsModelFeature *mf, double *x)
+{
+	if (model->nulls == US_NULLS_ERROR)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("feature \"%s\" is NULL", mf->name),
+				 errdetail("Model \"%s\" was fitted with nulls => 'error'.", model->name)));
+	if (!mf->has_imputed)
+		return false;
+	if (mf->onehot)
+		EncodeOneHot(mf, mf->imputed_category, x);
+	else
+		x[mf->first] = mf->imputed;
+	return true;
+}
+
 bool
 UsModelEncodeJsonb(const UsModel *model, Jsonb *row, double *x)
 {
@@ -831,17 +850,8 @@ UsModelEncodeJsonb(const UsModel *model, Jsonb *row, double *x)
 					 errhint("Give one key per feature column (other keys are ignored), with null for a missing value.")));
 		if (v->type == jbvNull)
 		{
-			if (model->nulls == US_NULLS_ERROR)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("feature \"%s\" is NULL", mf->name),
-						 errdetail("Model \"%s\" was fitted with nulls => 'error'.", model->name)));
-			if (!mf->has_imputed)
+			if (!EncodeNull(model, mf, x))
 				return false;
-			if (mf->onehot)
-				EncodeOneHot(mf, mf->imputed_category, x);
-			else
-				x[mf->first] = mf->imputed;
 			continue;
 		}
 		if (mf->onehot)
@@ -857,4 +867,101 @@ UsModelEncodeJsonb(const UsModel *model, Jsonb *row, double *x)
 							   mf->name, mf->type ? mf->type : "unknown")));
 	}
 	return true;
+}
+
+/*
+ * A column's value as a number, converted as the reader's cast to float8 does; 42804 for
+ * a type that is not numeric
+ */
+static double
+RecordNumber(const UsModel *model, const UsModelFeature *mf, Oid typid, Datum v)
+{
+	switch (getBaseType(typid))
+	{
+		case INT2OID:
+			return (double) DatumGetInt16(v);
+		case INT4OID:
+			return (double) DatumGetInt32(v);
+		case INT8OID:
+			return (double) DatumGetInt64(v);
+		case FLOAT4OID:
+			return (double) DatumGetFloat4(v);
+		case FLOAT8OID:
+			return DatumGetFloat8(v);
+		case NUMERICOID:
+			return DatumGetFloat8(DirectFunctionCall1(numeric_float8, v));
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" of the row has type %s, where model \"%s\" reads a number",
+					mf->name, format_type_be(typid), model->name),
+			 errhint("Numeric features are smallint, integer, bigint, real, double precision or numeric.")));
+	pg_unreachable();
+}
+
+/* A column's value as a category, rendered as the reader's cast to text renders it */
+static char *
+RecordCategory(Oid typid, Datum v)
+{
+	Oid			base = getBaseType(typid);
+	Oid			out;
+	bool		varlena;
+	char	   *s;
+
+	if (base == BOOLOID)
+		return pstrdup(DatumGetBool(v) ? "true" : "false");
+	getTypeOutputInfo(base, &out, &varlena);
+	s = OidOutputFunctionCall(out, v);
+	if (base == BPCHAROID)
+	{
+		int			len = strlen(s);
+
+		while (len > 0 && s[len - 1] == ' ')
+			s[--len] = '\0';
+	}
+	return s;
+}
+
+bool
+UsModelEncodeRecord(const UsModel *model, HeapTupleHeader row, double *x)
+{
+	TupleDesc	desc = lookup_rowtype_tupdesc(HeapTupleHeaderGetTypeId(row),
+											  HeapTupleHeaderGetTypMod(row));
+	HeapTupleData tuple;
+	bool		labelled = true;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	for (int f = 0; f < model->nfeatures && labelled; f++)
+	{
+		const UsModelFeature *mf = &model->features[f];
+		int			a;
+		bool		isnull;
+		Datum		v;
+		Oid			typid;
+
+		for (a = 0; a < desc->natts; a++)
+			if (!TupleDescAttr(desc, a)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(desc, a)->attname), mf->name) == 0)
+				break;
+		if (a == desc->natts)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("the row has no column \"%s\"", mf->name),
+					 errdetail("Model \"%s\" was fitted on the columns %s, in this order.",
+							   model->name, UsModelFeatureList(model)),
+					 errhint("Give a row of the table the model was fitted on, or the row as jsonb.")));
+		typid = TupleDescAttr(desc, a)->atttypid;
+		v = heap_getattr(&tuple, a + 1, desc, &isnull);
+		if (isnull)
+			labelled = EncodeNull(model, mf, x);
+		else if (mf->onehot)
+			EncodeOneHot(mf, RecordCategory(typid, v), x);
+		else
+			x[mf->first] = RecordNumber(model, mf, typid, v);
+	}
+	ReleaseTupleDesc(desc);
+	return labelled;
 }

@@ -118,6 +118,13 @@ extern const UsModel *UsModelLookup(FunctionCallInfo fcinfo, text *name);
  */
 extern bool UsModelEncodeJsonb(const UsModel *model, Jsonb *row, double *x);
 
+/*
+ * The same from a row of a table (or any composite value): its columns named as the
+ * features, converted as the reader converts them (numbers cast to float8, categories
+ * as their text).  42703 for a missing column, 42804 for a number of another type.
+ */
+extern bool UsModelEncodeRecord(const UsModel *model, HeapTupleHeader row, double *x);
+
 /* "a, b, c": the model's feature columns in order, for messages */
 extern char *UsModelFeatureList(const UsModel *model);
 

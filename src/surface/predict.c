@@ -2,8 +2,9 @@
  *
  * predict.c
  *	  SQL surface of saved models: userseg_predict(model, features), the label of
- *	  a new row by a saved model, from the encoded vector or from the row's
- *	  columns as jsonb; and userseg_kmeans_nearest, the same from given arrays.
+ *	  a new row by a saved model, from the encoded vector, from the row's columns
+ *	  as jsonb or from the row itself; and userseg_kmeans_nearest, the same from
+ *	  given arrays.
  *
  * The model is looked up and parsed by the data layer (model.c: once per snapshot,
  * once per row version, cached with the calling expression).  A row given as jsonb is
@@ -19,10 +20,12 @@
 #include <math.h>
 
 #include "utils/array.h"
+#include "funcapi.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(userseg_predict);
 PG_FUNCTION_INFO_V1(userseg_predict_jsonb);
+PG_FUNCTION_INFO_V1(userseg_predict_record);
 PG_FUNCTION_INFO_V1(userseg_kmeans_nearest);
 
 /* The nearest of k scaled centroids to x (d values, scaled in place) */
@@ -101,6 +104,24 @@ userseg_predict_jsonb(PG_FUNCTION_ARGS)
 	PredictCheckModel(model);
 	x = palloc0(sizeof(double) * Max(model->d, 1));
 	if (!UsModelEncodeJsonb(model, row, x))
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(PredictNearest(model->centroids, model->k, model->d, model->center,
+								   model->scale, x));
+}
+
+/*
+ * userseg_predict(model, features record): the label of a row of the source table
+ * (userseg_predict('m', u) ... FROM users u), from its columns named as the features
+ */
+Datum
+userseg_predict_record(PG_FUNCTION_ARGS)
+{
+	const UsModel *model = UsModelLookup(fcinfo, PG_GETARG_TEXT_PP(0));
+	double	   *x;
+
+	PredictCheckModel(model);
+	x = palloc0(sizeof(double) * Max(model->d, 1));
+	if (!UsModelEncodeRecord(model, PG_GETARG_HEAPTUPLEHEADER(1), x))
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(PredictNearest(model->centroids, model->k, model->d, model->center,
 								   model->scale, x));

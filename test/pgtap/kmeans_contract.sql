@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(91);
+SELECT plan(93);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -268,6 +268,10 @@ SELECT is((SELECT count(*) FROM ku WHERE userseg_predict('kc_m', to_jsonb(ku)) I
     'predict from to_jsonb(row) labels as from the vector');
 SELECT volatility_is('userseg_predict', ARRAY['text', 'jsonb'], 'stable',
     'userseg_predict(model, jsonb) reads the models table');
+SELECT volatility_is('userseg_predict', ARRAY['text', 'record'], 'stable',
+    'userseg_predict(model, record) reads the models table');
+SELECT is((SELECT count(*) FROM ku WHERE userseg_predict('kc_m', ku) IS DISTINCT FROM seg), 0::bigint,
+    'predict from the row itself gives each row its label');
 SELECT throws_ok($$SELECT userseg_predict('kc_m', '{"a": 1}'::jsonb)$$,
     '22023', 'features has no key "b"', 'predict from jsonb: a missing column');
 SELECT throws_ok($$SELECT userseg_predict('kc_m', '{"a": 1, "b": "x"}'::jsonb)$$,

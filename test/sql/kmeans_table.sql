@@ -31,6 +31,16 @@ SELECT parameters - 'iterations' AS parameters FROM userseg_models WHERE name = 
 -- predict from the row as jsonb: the labels written, for every labelled user
 SELECT count(*) AS differing FROM kt_users
 WHERE seg IS NOT NULL AND userseg_predict('kt_m', to_jsonb(kt_users)) <> seg;
+-- predict from the row itself: the same labels
+SELECT count(*) AS differing FROM kt_users u
+WHERE userseg_predict('kt_m', u) IS DISTINCT FROM userseg_predict('kt_m', to_jsonb(u));
+-- any composite whose columns are named as the features; a missing column, a number of
+-- another type
+SELECT userseg_predict('kt_m', s) = userseg_predict('kt_m', ARRAY[20, 10, 0, 1, 0]::float8[])
+  AS from_a_subquery
+FROM (SELECT 20 AS usage, 10::numeric AS posts, 'ios'::varchar AS platform) s;
+SELECT userseg_predict('kt_m', ROW(1, 2));
+SELECT userseg_predict('kt_m', s) FROM (SELECT 'x'::text AS usage, 1 AS posts, 'ios' AS platform) s;
 -- a category the fit did not see is all zeros (handle_unknown='ignore'): the label of
 -- a row with every platform column 0, by the vector form
 SELECT userseg_predict('kt_m', '{"usage": 20, "posts": 10, "platform": "tv"}'::jsonb) =
@@ -62,6 +72,8 @@ SELECT rows_used FROM userseg_kmeans('kt_users', ARRAY['usage', 'posts', 'plan',
 SELECT userseg_predict('kt_err', '{"usage": 1, "posts": 2, "plan": null, "active": true}'::jsonb);
 -- char(n) categories without trailing blanks, booleans as the reader writes them
 SELECT columns FROM userseg_models WHERE name = 'kt_err';
+SELECT count(*) AS differing FROM kt_users u
+WHERE userseg_predict('kt_err', u) IS DISTINCT FROM userseg_predict('kt_err', to_jsonb(u));
 SELECT count(*) AS differing FROM kt_users
 WHERE userseg_predict('kt_err', to_jsonb(kt_users)) IS DISTINCT FROM
       userseg_predict('kt_err', ARRAY[usage, posts, (plan = 'free')::int, (plan = 'pro')::int,
