@@ -327,7 +327,7 @@ ModelDoubles(const UsModel *m, Datum v, int k, int d, const char *what)
 {
 	ArrayType  *a = DatumGetArrayTypeP(v);
 	int			n = k > 0 ? k * d : d;
-	double	   *out = palloc(sizeof(double) * Max(n, 1));
+	double	   *out = UsAllocChecked(sizeof(double) * Max(n, 1), "the saved model");
 
 	if (ARR_ELEMTYPE(a) != FLOAT8OID || ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a)) != n ||
 		(k > 0 && (ARR_NDIM(a) != 2 || ARR_DIMS(a)[0] != k)) ||
