@@ -357,39 +357,51 @@ LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION userseg_kmeans(float8[], float8[], int, float8, text) IS
 'K-Means label (0 = largest cluster) of each row of the window partition, starting from the given k x d initial centers';
 
--- Table form.  The saved models: one row per name, kept by pg_dump.
+-- Table form.  The saved models: one row per name, kept by pg_dump, for every
+-- algorithm that predicts (src/data/usmodel.h).  What all algorithms share has
+-- columns of its own: the algorithm and its parameters, the source columns and their
+-- encoding (kind, categories of one-hot columns, NULL policy, imputed values,
+-- drop_first, max_categories: see docs/reference.md), the encoded columns, the
+-- scaler, the scores.  The state is the centroids (scaled and in original units, with
+-- sizes) for algorithms with centers, and the state jsonb for the others (core
+-- points, components), so a new algorithm needs no new table.  Names are 1 to 63
+-- bytes, as identifiers.
 CREATE TABLE userseg_models (
-    name                text PRIMARY KEY,
+    name                text PRIMARY KEY
+                        CHECK (pg_catalog.octet_length(name) BETWEEN 1 AND 63),
+    owner               name NOT NULL DEFAULT CURRENT_USER,
     algorithm           text NOT NULL,
+    parameters          jsonb NOT NULL,
     features            text[] NOT NULL,
     columns             text[] NOT NULL,
+    encoding            jsonb NOT NULL,
     scaler              text NOT NULL,
     scale_center        float8[] NOT NULL,
     scale_scale         float8[] NOT NULL,
-    parameters          jsonb NOT NULL,
-    centroids           float8[] NOT NULL,
-    centroids_original  float8[] NOT NULL,
-    sizes               bigint[] NOT NULL,
+    centroids           float8[],
+    centroids_original  float8[],
+    sizes               bigint[],
+    state               jsonb NOT NULL DEFAULT '{}',
     inertia             float8,
     silhouette          float8,
     silhouette_sampled  boolean,
     rows                bigint NOT NULL,
-    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    owner               name NOT NULL DEFAULT CURRENT_USER
+    created_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 SELECT pg_catalog.pg_extension_config_dump('userseg_models', '');
 
 COMMENT ON TABLE userseg_models IS
-'Fitted userseg models: features, scaler, centroids in scaled and original units, metrics; each row visible to and writable by its owner only';
+'Fitted userseg models: algorithm, parameters, features and their encoding, scaler, centroids or other state, metrics; each row visible to and writable by its owner only';
 
 -- Any role may save models (the table form writes this table with the caller's
 -- privileges, never more), but each model is private to the role that fitted it:
 -- row-level security lets a role read, refit and delete only the rows it owns, so no
--- one can read another's centroids (means of a table they may not read) or overwrite
--- another's model.  The table's owner (the extension's owner) and superusers bypass
--- the policy and see every model; to share a model, they may add a permissive policy,
--- e.g. CREATE POLICY ... FOR SELECT TO dashboard USING (name = 'nightly').  The owner
--- is compared by name (a dropped role's rows stay, visible to the table's owner).
+-- one can read another's centroids (means of a table they may not read).  A model
+-- belongs to the role that fitted it, whoever refits: a name taken by another role is
+-- refused (42501), also for the table's owner and superusers, who bypass the policy
+-- and see every model.  To share a model, they may add a permissive policy, e.g.
+-- CREATE POLICY ... FOR SELECT TO dashboard USING (name = 'nightly').  The owner is
+-- compared by name (a dropped role's rows stay, visible to the table's owner).
 ALTER TABLE userseg_models ENABLE ROW LEVEL SECURITY;
 CREATE POLICY userseg_models_owner ON userseg_models
     USING (owner OPERATOR(pg_catalog.=) CURRENT_USER)
@@ -411,91 +423,24 @@ CREATE TYPE userseg_kmeans_summary AS (
 COMMENT ON TYPE userseg_kmeans_summary IS
 'Summary row of the table form of userseg_kmeans';
 
--- The work of the table form: reads the relation (in id_column's order when given),
--- fits, writes the label column.  VOLATILE PARALLEL UNSAFE: it may write the source
--- table.
-CREATE FUNCTION userseg_kmeans_fit(source regclass, features text[], k int,
-    label_column name, scale text, nulls text, seed int, n_init int, max_iter int,
-    tol float8, init float8[], previous float8[], id_column name,
-    OUT k int, OUT rows_used bigint, OUT rows_skipped bigint, OUT iterations int,
-    OUT inertia float8, OUT silhouette float8, OUT silhouette_sampled boolean,
-    OUT elapsed_ms float8, OUT columns text[], OUT scale_center float8[],
-    OUT scale_scale float8[], OUT centroids float8[], OUT centroids_original float8[],
-    OUT sizes bigint[], OUT converged boolean)
-AS 'MODULE_PATHNAME', 'userseg_kmeans_fit'
-LANGUAGE C VOLATILE PARALLEL UNSAFE;
-
-COMMENT ON FUNCTION userseg_kmeans_fit(regclass, text[], int, name, text, text, int, int, int, float8, float8[], float8[], name) IS
-'internal: the fit behind the table form of userseg_kmeans';
-
+-- Reads the relation (in id_column's order when given), fits, writes the label
+-- column and the model in the caller's transaction.  VOLATILE PARALLEL UNSAFE: it
+-- writes the source table and the models table.  Not STRICT: label_column, init,
+-- model and id_column may be NULL; other NULL arguments are error 22004.
 CREATE FUNCTION userseg_kmeans(source regclass, features text[], k int,
     label_column name DEFAULT NULL, scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
     seed int DEFAULT 0, n_init int DEFAULT 10, max_iter int DEFAULT 300,
     tol float8 DEFAULT 1e-4, init float8[] DEFAULT NULL, model text DEFAULT NULL,
-    id_column name DEFAULT NULL)
+    id_column name DEFAULT NULL, max_categories int DEFAULT 100,
+    drop_first boolean DEFAULT false)
 RETURNS @extschema@.userseg_kmeans_summary
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-AS $$
-#variable_conflict use_column
-DECLARE
-    prev float8[];
-    r record;
-BEGIN
-    IF userseg_kmeans.model IS NOT NULL THEN
-        -- the previous fit under this name, locked until the transaction ends
-        SELECT m.centroids_original INTO prev
-        FROM @extschema@.userseg_models m
-        WHERE m.name OPERATOR(pg_catalog.=) userseg_kmeans.model
-          AND m.algorithm OPERATOR(pg_catalog.=) 'kmeans'
-          AND m.features OPERATOR(pg_catalog.=) userseg_kmeans.features
-        FOR UPDATE;
-    END IF;
-    SELECT * INTO r FROM @extschema@.userseg_kmeans_fit(userseg_kmeans.source,
-        userseg_kmeans.features, userseg_kmeans.k, userseg_kmeans.label_column,
-        userseg_kmeans.scale, userseg_kmeans.nulls, userseg_kmeans.seed,
-        userseg_kmeans.n_init, userseg_kmeans.max_iter, userseg_kmeans.tol,
-        userseg_kmeans.init, prev, userseg_kmeans.id_column);
-    IF userseg_kmeans.model IS NOT NULL THEN
-      BEGIN
-        INSERT INTO @extschema@.userseg_models AS m (name, algorithm, features, columns,
-            scaler, scale_center, scale_scale, parameters, centroids, centroids_original,
-            sizes, inertia, silhouette, silhouette_sampled, rows, created_at, owner)
-        VALUES (userseg_kmeans.model, 'kmeans', userseg_kmeans.features, r.columns,
-            userseg_kmeans.scale, r.scale_center, r.scale_scale,
-            pg_catalog.jsonb_build_object('k', r.k, 'seed', userseg_kmeans.seed,
-                'n_init', userseg_kmeans.n_init, 'max_iter', userseg_kmeans.max_iter,
-                'tol', userseg_kmeans.tol, 'nulls', userseg_kmeans.nulls,
-                'source', userseg_kmeans.source::text, 'id_column', userseg_kmeans.id_column,
-                'iterations', r.iterations,
-                'converged', r.converged),
-            r.centroids, r.centroids_original, r.sizes, r.inertia, r.silhouette,
-            r.silhouette_sampled, r.rows_used, pg_catalog.now(), CURRENT_USER)
-        ON CONFLICT (name) DO UPDATE SET algorithm = EXCLUDED.algorithm,
-            features = EXCLUDED.features, columns = EXCLUDED.columns,
-            scaler = EXCLUDED.scaler, scale_center = EXCLUDED.scale_center,
-            scale_scale = EXCLUDED.scale_scale, parameters = EXCLUDED.parameters,
-            centroids = EXCLUDED.centroids, centroids_original = EXCLUDED.centroids_original,
-            sizes = EXCLUDED.sizes, inertia = EXCLUDED.inertia,
-            silhouette = EXCLUDED.silhouette, silhouette_sampled = EXCLUDED.silhouette_sampled,
-            rows = EXCLUDED.rows, created_at = EXCLUDED.created_at;
-      EXCEPTION WHEN insufficient_privilege THEN
-        -- the name is taken by a model of another role (row-level security)
-        RAISE EXCEPTION 'model "%" belongs to another role', userseg_kmeans.model
-            USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'Saved models are private to the role that fitted them; nothing was written.',
-                  HINT = 'Choose another model name, or refit as the role that owns the model.';
-      END;
-    END IF;
-    RETURN ROW(userseg_kmeans.model, r.k, r.rows_used, r.rows_skipped, r.iterations,
-               r.inertia, r.silhouette, r.silhouette_sampled,
-               r.elapsed_ms)::@extschema@.userseg_kmeans_summary;
-END
-$$;
+AS 'MODULE_PATHNAME', 'userseg_kmeans_table'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name) IS
+COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean) IS
 'K-Means on columns of a table: rows in the order of an optional unique id column, optional label column written in the same transaction, optional saved model with stable cluster numbers; one summary row';
 
--- The nearest scaled centroid to a scaled row: behind userseg_predict.
+-- The nearest scaled centroid to a scaled row, from given arrays.
 CREATE FUNCTION userseg_kmeans_nearest(features float8[], centroids float8[],
                                        scale_center float8[], scale_scale float8[])
 RETURNS int
@@ -515,7 +460,31 @@ AS 'MODULE_PATHNAME', 'userseg_predict'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION userseg_predict(text, float8[]) IS
-'Label of a new row by a saved model: its scaler, then the nearest centroid';
+'Label of a new row by a saved model, from its encoded vector: the model''s scaler, then the nearest centroid';
+
+-- The row as its columns: {"column": value, ...}, e.g. to_jsonb(u) for a row u of the
+-- source table (other keys are ignored).  Encoded as the fit encoded it; a category
+-- the fit did not see is all zeros (OneHotEncoder(handle_unknown='ignore')); a JSON
+-- null follows the model's NULL policy (imputed value, NULL label, or 22004).  Labels
+-- as above.
+CREATE FUNCTION userseg_predict(model text, features jsonb)
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_predict_jsonb'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_predict(text, jsonb) IS
+'Label of a new row by a saved model, from its columns as jsonb, encoded as the fit encoded them';
+
+-- A row of the source table, or any composite value whose columns are named as the
+-- features: userseg_predict('nightly', u) ... FROM users u.  Columns are converted as
+-- the fit's reader converted them; NULLs and categories as above.  Labels as above.
+CREATE FUNCTION userseg_predict(model text, features record)
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_predict_record'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_predict(text, record) IS
+'Label of a row of the source table by a saved model, from its columns, encoded as the fit encoded them';
 
 -- (end of k-means)
 
@@ -542,29 +511,35 @@ CREATE FUNCTION userseg_kmeans_sweep(source regclass, features text[], k_min int
                                      seed int DEFAULT 0, n_init int DEFAULT 10,
                                      max_iter int DEFAULT 300, tol float8 DEFAULT 1e-4,
                                      scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
-                                     sample_size int DEFAULT 10000)
+                                     sample_size int DEFAULT 10000,
+                                     max_categories int DEFAULT 100,
+                                     drop_first boolean DEFAULT false)
 RETURNS TABLE(k int, inertia float8, silhouette float8, calinski_harabasz float8,
               davies_bouldin float8, best boolean, elbow boolean)
 AS 'MODULE_PATHNAME', 'userseg_kmeans_sweep'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int) IS
+COMMENT ON FUNCTION userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int, int, boolean) IS
 'K-Means for each k from k_min to k_max on the same scaled data: inertia, silhouette, Calinski-Harabasz, Davies-Bouldin, the best k by silhouette and the elbow of the inertia curve';
 
 -- One row per clustering algorithm (K-Means for now; each algorithm adds its row)
 -- on the same scaled data: clusters found, noise rows, scores, the time of the fit
 -- alone, and a note.  A single cluster or only noise gives NULL silhouette,
--- Calinski-Harabasz and Davies-Bouldin, and the note says so.
+-- Calinski-Harabasz and Davies-Bouldin, and the note says so.  params sets each
+-- algorithm's parameters, keyed by algorithm ('{"kmeans": {"n_init": 3}}');
+-- scikit-learn's defaults where none are given.
 CREATE FUNCTION userseg_compare(source regclass, features text[], k int, seed int DEFAULT 0,
                                 scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
-                                sample_size int DEFAULT 10000)
+                                sample_size int DEFAULT 10000, params jsonb DEFAULT '{}',
+                                max_categories int DEFAULT 100,
+                                drop_first boolean DEFAULT false)
 RETURNS TABLE(algorithm text, n_clusters int, noise bigint, silhouette float8,
               calinski_harabasz float8, davies_bouldin float8, inertia float8,
               elapsed_ms float8, note text)
 AS 'MODULE_PATHNAME', 'userseg_compare'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION userseg_compare(regclass, text[], int, int, text, text, int) IS
+COMMENT ON FUNCTION userseg_compare(regclass, text[], int, int, text, text, int, jsonb, int, boolean) IS
 'each clustering algorithm on the same scaled data: clusters, noise, silhouette, Calinski-Harabasz, Davies-Bouldin, inertia, fit time and a note';
 
 -- (end of choosing k and comparing)

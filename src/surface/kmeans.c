@@ -2,8 +2,10 @@
  *
  * kmeans.c
  *	  SQL surface of K-Means: the window form userseg_kmeans(features, k, ...)
- *	  OVER (...), which clusters each window partition on its own; the fit behind
- *	  the table form (userseg_kmeans_fit); the nearest centroid behind predict.
+ *	  OVER (...), which clusters each window partition on its own; the table form
+ *	  userseg_kmeans(source, features, k, ...), which reads a relation, may write
+ *	  a label column and save a model; and K-Means' entry of the algorithm
+ *	  registry (kmeans_compare).
  *
  * Window form: the partition is read once into a matrix (UsWinReadPartition), scaled
  * in place, clustered by the core (kmeans_core.c) in a memory context of its own, and
@@ -12,31 +14,34 @@
  * checks its options and seeds K-Means through kmeans_options.h, so the same seed,
  * data and row order give the same labels in every form.
  *
+ * Table form: the shared path of tableform.c (read, encode, scale), the fit, the
+ * renumbering to the previous fit of the model (each cluster takes the number of the
+ * previous centroid it is matched to, at the least total squared distance in the new
+ * scaled space), the scores, the label column and the model row (model.c).
+ *
  *-------------------------------------------------------------------------
  */
-#include "ussweep.h"
+#include "tableform.h"
 
 #include <math.h>
 
 #include "access/htup_details.h"
-#include "access/parallel.h"
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
-#include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
-#include "utils/snapmgr.h"
 
 #include "kmeans_options.h"
 
 PG_FUNCTION_INFO_V1(userseg_kmeans);
 PG_FUNCTION_INFO_V1(userseg_kmeans_init);
-PG_FUNCTION_INFO_V1(userseg_kmeans_fit);
-PG_FUNCTION_INFO_V1(userseg_kmeans_nearest);
-PG_FUNCTION_INFO_V1(userseg_predict);
+PG_FUNCTION_INFO_V1(userseg_kmeans_table);
 
 /*
  * The table form's silhouette is exact up to this many rows, sampled above (on the
@@ -112,48 +117,42 @@ KmeansInitCenters(ArrayType *a, int *k)
 	return out;
 }
 
+/* Scale a copy of init (k x d, original units) with the fitted scaler */
+static double *
+KmeansScaleInit(const double *init, int k, int d, const double *center, const double *scale)
+{
+	UsMatrix	im;
+
+	if (init == NULL)
+		return NULL;
+	im.n = k;
+	im.d = d;
+	im.x = UsAllocMatrix(k, d, "the initial centers");
+	memcpy(im.x, init, UsMatrixBytes(k, d));
+	UsScaleApply(&im, center, scale);
+	return im.x;
+}
+
 /*
- * Scale m in place and fit K-Means.  Allocates in the current memory context;
- * reports a run that did not converge (WARNING) and fewer distinct clusters than k
- * (NOTICE).
+ * Fit K-Means on an already scaled matrix (init: scaled k x d, or NULL).  Allocates in
+ * the current memory context; reports a best run that did not converge (WARNING, with
+ * how many of the runs did not) and fewer distinct clusters than k (NOTICE).
  */
 static void
-KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result,
-		  double **center_out, double **scale_out)
+KmeansFitScaled(const UsMatrix *m, const KmeansOptions *opt, const double *init,
+				UsKmeansResult *result)
 {
-	UsCore		core;
-	double	   *center = palloc0(sizeof(double) * m->d);
-	double	   *scale = palloc0(sizeof(double) * m->d);
-	double	   *init = NULL;
 	instr_time	start;
 	instr_time	elapsed;
 
 	INSTR_TIME_SET_CURRENT(start);
-
-	/* k > rows before any work (UsKmeansRun checks it again, with the memory) */
-	UsKmeansCheckRows(m->n, opt->k);
-	UsCoreContextInit(&core);
-	UsScaleFitApply(&core, m, opt->scale, center, scale);
-	if (opt->init)
-	{
-		UsMatrix	im;
-
-		init = palloc(sizeof(double) * opt->k * m->d);
-		memcpy(init, opt->init, sizeof(double) * opt->k * m->d);
-		im.n = opt->k;
-		im.d = m->d;
-		im.x = init;
-		UsScaleApply(&im, center, scale);
-	}
-
 	UsKmeansRun(m, opt->k, opt->seed, opt->n_init, opt->max_iter, opt->tol, init, result);
-
 	if (!result->converged)
 		ereport(WARNING,
 				(errmsg("k-means did not converge within max_iter = %d iterations",
 						opt->max_iter),
-				 errdetail("The best run stopped after %d iterations; its labels are returned.",
-						   result->iterations),
+				 errdetail("%d of %d runs stopped at max_iter, the best of them after %d iterations; its labels are returned.",
+						   result->runs_not_converged, opt->n_init, result->iterations),
 				 errhint("Raise max_iter, or raise tol.")));
 	if (result->nonempty < opt->k)
 		ereport(NOTICE,
@@ -169,10 +168,6 @@ KmeansFit(UsMatrix *m, const KmeansOptions *opt, UsKmeansResult *result,
 								 result->inertia, result->iterations)));
 	elog(DEBUG1, "k-means on " INT64_FORMAT " rows of %d columns took %.1f ms",
 		 m->n, m->d, INSTR_TIME_GET_MILLISEC(elapsed));
-	if (center_out)
-		*center_out = center;
-	if (scale_out)
-		*scale_out = scale;
 }
 
 /* A window argument that must not be NULL */
@@ -238,9 +233,22 @@ KmeansWindow(FunctionCallInfo fcinfo, void (*get_options) (WindowObject, KmeansO
 
 		if (w->m.n > 0)
 		{
-			runcxt = AllocSetContextCreate(partcxt, "userseg k-means", ALLOCSET_DEFAULT_SIZES);
+			UsCore		core;
+			double	   *center;
+			double	   *scale;
+
+			runcxt = UsRunContextStart(AllocSetContextCreate(partcxt, "userseg k-means",
+															 ALLOCSET_DEFAULT_SIZES));
 			oldcxt = MemoryContextSwitchTo(runcxt);
-			KmeansFit(&w->m, opt, &result, NULL, NULL);
+			/* k > rows before any work (UsKmeansRun checks it again, with the memory) */
+			UsKmeansCheckRows(w->m.n, opt->k);
+			center = palloc0(sizeof(double) * w->m.d);
+			scale = palloc0(sizeof(double) * w->m.d);
+			UsCoreContextInit(&core);
+			UsScaleFitApply(&core, &w->m, opt->scale, center, scale);
+			KmeansFitScaled(&w->m, opt,
+							KmeansScaleInit(opt->init, opt->k, w->m.d, center, scale),
+							&result);
 			MemoryContextSwitchTo(partcxt);
 			state->labels = palloc(sizeof(int32) * w->m.n);
 			memcpy(state->labels, result.labels, sizeof(int32) * w->m.n);
@@ -300,437 +308,313 @@ userseg_kmeans_init(PG_FUNCTION_ARGS)
 	return KmeansWindow(fcinfo, KmeansOptionsInit);
 }
 
-/* A k x d float8[][] */
-static ArrayType *
-Doubles2D(const double *x, int k, int d)
-{
-	Datum	   *elems = palloc(sizeof(Datum) * Max(k * d, 1));
-	int			dims[2] = {k, d};
-	int			lbs[2] = {1, 1};
+/* ---- the table form ---- */
 
-	for (int i = 0; i < k * d; i++)
-		elems[i] = Float8GetDatum(x[i]);
-	return construct_md_array(elems, NULL, 2, dims, lbs, FLOAT8OID, sizeof(float8),
-							  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+/* The table form's arguments */
+typedef struct KmeansTableArgs
+{
+	TableFormArgs table;
+	KmeansOptions opt;
+	ArrayType  *init;			/* k x d in original units, or NULL */
+	char	   *model;			/* the name to save the model under, or NULL */
+	Oid			nsp;			/* the extension's schema (the models table) */
+} KmeansTableArgs;
+
+/*
+ * Parse and check userseg_kmeans(source, features, k, label_column, scale, nulls, seed,
+ * n_init, max_iter, tol, init, model, id_column, max_categories, drop_first)
+ */
+static void
+KmeansTableParse(FunctionCallInfo fcinfo, KmeansTableArgs *a)
+{
+	static const char *const names[] = {"k", "seed", "n_init", "max_iter", "tol"};
+	static const int argnos[] = {2, 6, 7, 8, 9};
+
+	memset(a, 0, sizeof(*a));
+	TableFormParse(fcinfo, 0, 1, 4, 5, 13, 14, "userseg_kmeans", &a->table);
+	for (int i = 0; i < (int) lengthof(names); i++)
+		SweepArgNotNull(fcinfo, argnos[i], names[i]);
+	a->opt.k = PG_GETARG_INT32(2);
+	a->opt.seed = PG_GETARG_INT32(6);
+	a->opt.n_init = PG_GETARG_INT32(7);
+	a->opt.max_iter = PG_GETARG_INT32(8);
+	a->opt.tol = PG_GETARG_FLOAT8(9);
+	a->opt.scale = a->table.scale;
+	if (!PG_ARGISNULL(3))
+		a->table.read.label_column = pstrdup(NameStr(*PG_GETARG_NAME(3)));
+	if (!PG_ARGISNULL(10))
+		a->init = PG_GETARG_ARRAYTYPE_P(10);
+	if (!PG_ARGISNULL(11))
+		UsModelCheckName(a->model = text_to_cstring(PG_GETARG_TEXT_PP(11)));
+	if (!PG_ARGISNULL(12))
+		a->table.read.id_column = pstrdup(NameStr(*PG_GETARG_NAME(12)));
+	a->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	UsKmeansCheckK(a->opt.k);
+	UsKmeansCheckNInit(a->opt.n_init);
+	UsKmeansCheckMaxIter(a->opt.max_iter);
+	UsKmeansCheckTol(a->opt.tol);
+}
+
+/*
+ * Whether a refit keeps the previous fit's numbering: the same algorithm, k, features
+ * and encoded columns.  Otherwise the model is replaced, with a NOTICE naming what
+ * changed.
+ */
+static bool
+KmeansSameModel(const UsModel *prev, const UsModel *m, int k)
+{
+	StringInfoData what;
+	char	   *pf = UsModelFeatureList(prev);
+	char	   *mf = UsModelFeatureList(m);
+	bool		same_columns = prev->d == m->d;
+
+	initStringInfo(&what);
+	if (strcmp(prev->algorithm, "kmeans") != 0)
+		appendStringInfo(&what, "algorithm %s to kmeans", prev->algorithm);
+	if (prev->k > 0 && prev->k != k)
+		appendStringInfo(&what, "%sk %d to %d", what.len ? ", " : "", prev->k, k);
+	for (int j = 0; j < m->d && same_columns; j++)
+		same_columns = strcmp(prev->columns[j], m->columns[j]) == 0;
+	if (strcmp(pf, mf) != 0)
+		appendStringInfo(&what, "%sfeatures (%s) to (%s)", what.len ? ", " : "", pf, mf);
+	else if (!same_columns)
+		appendStringInfo(&what, "%sencoded columns (%d to %d: the categories changed)",
+						 what.len ? ", " : "", prev->d, m->d);
+	if (what.len == 0 && prev->k == k)
+		return true;
+	ereport(NOTICE,
+			(errmsg("model \"%s\" is replaced: %s", m->name,
+					what.len ? what.data : "it had no centroids"),
+			 errdetail("The new fit's cluster numbers are not matched to the previous fit's.")));
+	return false;
 }
 
 /*
  * Renumber clusters to match previous centers (k x d, original units) one to one,
- * at the least total squared distance in the scaled space
+ * at the least total squared distance in the new scaled space
  */
 static void
 KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *previous,
 					const double *center, const double *scale)
 {
 	UsCore		core;
-	double	   *prev = palloc(sizeof(double) * k * d);
-	double	   *cost = palloc(sizeof(double) * k * k);
-	int		   *assign = palloc(sizeof(int) * k);
-	double	   *centers = palloc(sizeof(double) * k * d);
-	int64_t    *sizes = palloc(sizeof(int64_t) * k);
-	UsMatrix	pm = {k, d, prev};
+	UsMatrix	pm = {k, d, UsAllocMatrix(k, d, "the previous centers")};
+	double	   *cost = UsAllocMatrix(k, k, "the matching to the previous centers");
+	int		   *assign = UsAllocChecked(sizeof(int) * (Size) k, "the matching");
+	double	   *centers = UsAllocMatrix(k, d, "the matching");
+	int64_t    *sizes = UsAllocChecked(sizeof(int64_t) * (Size) k, "the matching");
 
 	UsCoreContextInit(&core);
-	memcpy(prev, previous, sizeof(double) * k * d);
+	memcpy(pm.x, previous, UsMatrixBytes(k, d));
 	UsScaleApply(&pm, center, scale);
 	for (int i = 0; i < k; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
 		for (int j = 0; j < k; j++)
 		{
 			double		s = 0.0;
 
 			for (int c = 0; c < d; c++)
 			{
-				double		t = r->centers[i * d + c] - prev[j * d + c];
+				double		t = r->centers[(Size) i * d + c] - pm.x[(Size) j * d + c];
 
 				s += t * t;
 			}
-			cost[i * k + j] = s;
+			cost[(Size) i * k + j] = s;
 		}
+	}
 	UsMinCostAssignment(&core, cost, k, assign);
 	for (int i = 0; i < k; i++)
 	{
-		memcpy(centers + assign[i] * d, r->centers + i * d, sizeof(double) * d);
+		memcpy(centers + (Size) assign[i] * d, r->centers + (Size) i * d, sizeof(double) * d);
 		sizes[assign[i]] = r->sizes[i];
 	}
-	memcpy(r->centers, centers, sizeof(double) * k * d);
-	memcpy(r->sizes, sizes, sizeof(int64_t) * k);
+	memcpy(r->centers, centers, UsMatrixBytes(k, d));
+	memcpy(r->sizes, sizes, sizeof(int64_t) * (Size) k);
 	for (int64 i = 0; i < n; i++)
 		r->labels[i] = assign[r->labels[i]];
 }
 
+/* The model's parameters */
+static Jsonb *
+KmeansParameters(const KmeansTableArgs *a, const UsKmeansResult *r)
+{
+	StringInfoData b;
+	const char *label = a->table.read.label_column;
+	const char *id = a->table.read.id_column;
+
+	initStringInfo(&b);
+	appendStringInfo(&b, "{\"k\": %d, \"seed\": %d, \"n_init\": %d, \"max_iter\": %d, "
+					 "\"tol\": %.17g, \"init\": %s, \"iterations\": %d, \"converged\": %s, "
+					 "\"source\": ", a->opt.k, a->opt.seed, a->opt.n_init, a->opt.max_iter,
+					 a->opt.tol, a->init ? "true" : "false", r->iterations,
+					 r->converged ? "true" : "false");
+	escape_json(&b, DatumGetCString(DirectFunctionCall1(regclassout,
+														ObjectIdGetDatum(a->table.relid))));
+	appendStringInfoString(&b, ", \"label_column\": ");
+	if (label)
+		escape_json(&b, label);
+	else
+		appendStringInfoString(&b, "null");
+	appendStringInfoString(&b, ", \"id_column\": ");
+	if (id)
+		escape_json(&b, id);
+	else
+		appendStringInfoString(&b, "null");
+	appendStringInfoChar(&b, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(b.data)));
+}
+
+/* Fill the model row of a fit: centroids scaled and in original units, scores */
+static void
+KmeansModelFill(UsModel *m, const KmeansTableArgs *a, const UsKmeansResult *r,
+				const SweepScores *sc)
+{
+	int			k = a->opt.k;
+	UsMatrix	om = {k, m->d, UsAllocMatrix(k, m->d, "the model's centroids")};
+
+	memcpy(om.x, r->centers, UsMatrixBytes(k, m->d));
+	UsScaleInverse(&om, m->center, m->scale);
+	m->name = a->model;
+	m->algorithm = "kmeans";
+	m->parameters = KmeansParameters(a, r);
+	m->k = k;
+	m->centroids = r->centers;
+	m->centroids_original = om.x;
+	m->sizes = r->sizes;
+	m->inertia = r->inertia;
+	m->silhouette = sc->silhouette;
+	m->silhouette_sampled = sc->sampled;
+}
+
+/* The summary row (userseg_kmeans_summary) */
+static Datum
+KmeansSummary(FunctionCallInfo fcinfo, const KmeansTableArgs *a, const TableFormData *data,
+			  const UsKmeansResult *r, const SweepScores *sc, instr_time start)
+{
+	TupleDesc	desc;
+	Datum		v[9];
+	bool		isnull[9] = {false};
+	instr_time	elapsed;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "userseg_kmeans must return a record, please report a bug");
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	v[0] = a->model ? CStringGetTextDatum(a->model) : (Datum) 0;
+	isnull[0] = a->model == NULL;
+	v[1] = Int32GetDatum(a->opt.k);
+	v[2] = Int64GetDatum(data->rel->n);
+	v[3] = Int64GetDatum(data->rel->nskipped);
+	v[4] = Int32GetDatum(r->iterations);
+	v[5] = Float8GetDatum(r->inertia);
+	v[6] = Float8GetDatum(sc->silhouette);
+	isnull[6] = isnan(sc->silhouette);
+	v[7] = BoolGetDatum(sc->sampled);
+	v[8] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), v, isnull));
+}
+
 /*
- * userseg_kmeans_fit(source, features, k, label_column, scale, nulls, seed, n_init,
- * max_iter, tol, init, previous, id_column): the table form's work; the SQL wrapper
- * keeps the models table.  With id_column the rows are read in its order, so the
- * labels do not depend on the table's physical order.
+ * userseg_kmeans(source, features, k, label_column, scale, nulls, seed, n_init,
+ * max_iter, tol, init, model, id_column, max_categories, drop_first): K-Means on
+ * columns of a relation, one summary row.  With id_column the rows are read in its
+ * order, so the labels do not depend on the table's physical order.
  */
 Datum
-userseg_kmeans_fit(PG_FUNCTION_ARGS)
+userseg_kmeans_table(PG_FUNCTION_ARGS)
 {
-	Oid			relid;
-	ArrayType  *features;
-	KmeansOptions opt;
-	char	   *label_column = NULL;
-	char	   *id_column = NULL;
-	UsNullPolicy nulls;
-	UsRelData  *rel;
-	UsMatrix	m;
+	KmeansTableArgs a;
+	TableFormData data;
+	UsModel    *previous = NULL;
 	UsKmeansResult result;
-	double	   *center;
-	double	   *scale;
-	double	   *orig;
 	SweepScores scores;
-	bool		has_sil;
-	TupleDesc	tupdesc;
-	Datum		values[15];
-	bool		isnull[15];
-	Datum	   *colnames;
-	Datum	   *sizes;
-	instr_time	start;
-	instr_time	elapsed;
 	MemoryContext runcxt;
 	MemoryContext oldcxt;
-	HeapTuple	tuple;
+	instr_time	start;
+	Datum		summary;
 
+	/* parse, check */
 	INSTR_TIME_SET_CURRENT(start);
-	for (int a = 0; a < 10; a++)
-		if (PG_ARGISNULL(a) && a != 3)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("%s must not be NULL",
-							(const char *[]) {"source", "features", "k", "label_column",
-							"scale", "nulls", "seed", "n_init", "max_iter", "tol"}[a])));
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "userseg_kmeans_fit must return a record, please report a bug");
-
-	relid = PG_GETARG_OID(0);
-	features = PG_GETARG_ARRAYTYPE_P(1);
-	memset(&opt, 0, sizeof(opt));
-	opt.k = PG_GETARG_INT32(2);
-	if (!PG_ARGISNULL(3))
-		label_column = NameStr(*PG_GETARG_NAME(3));
-	if (!PG_ARGISNULL(12))
-		id_column = NameStr(*PG_GETARG_NAME(12));
-	opt.scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(4)));
-	nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(5)));
-	opt.seed = PG_GETARG_INT32(6);
-	opt.n_init = PG_GETARG_INT32(7);
-	opt.max_iter = PG_GETARG_INT32(8);
-	opt.tol = PG_GETARG_FLOAT8(9);
-	UsKmeansCheckK(opt.k);
-	UsKmeansCheckNInit(opt.n_init);
-	UsKmeansCheckMaxIter(opt.max_iter);
-	UsKmeansCheckTol(opt.tol);
-
+	KmeansTableParse(fcinfo, &a);
 	runcxt = UsRunContextCreate("userseg k-means");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	if (id_column)
-		rel = UsReadRelationOrdered(relid, features, nulls, id_column, label_column);
-	else if (label_column)
-		rel = UsReadRelationForLabels(relid, features, nulls, label_column);
-	else
-		rel = UsReadRelation(relid, features, nulls, false);
-	UsCheckRowsToCluster(rel);
-	if (!PG_ARGISNULL(10))
-		opt.init = Arg2D(PG_GETARG_ARRAYTYPE_P(10), opt.k, rel->d, "init", true);
-	m.n = rel->n;
-	m.d = rel->d;
-	m.x = rel->x;
+	/* prepare: the previous fit (locked), the rows read, encoded and scaled */
+	if (a.model)
+		previous = UsModelLockPrevious(a.nsp, a.model);
+	TableFormRead(&a.table, &data);
+	data.model->name = a.model;
+	if (a.init)
+		a.opt.init = Arg2D(a.init, a.opt.k, data.m.d, "init", true);
+	UsCheckMemory(UsKmeansWorkBytes(data.m.n, data.m.d, a.opt.k, previous != NULL),
+				  psprintf("k-means with k = %d%s", a.opt.k,
+						   previous ? " and the matching to the previous fit" : ""));
 
-	KmeansFit(&m, &opt, &result, &center, &scale);
+	/* run */
+	KmeansFitScaled(&data.m, &a.opt,
+					KmeansScaleInit(a.opt.init, a.opt.k, data.m.d, data.center, data.scale),
+					&result);
+	if (previous && KmeansSameModel(previous, data.model, a.opt.k))
+		KmeansMatchPrevious(&result, data.m.n, a.opt.k, data.m.d,
+							previous->centroids_original, data.center, data.scale);
 
-	if (!PG_ARGISNULL(11))
+	/* report: labels, scores, the model, the summary */
+	if (a.table.read.label_column)
+		(void) UsWriteLabels(data.rel, a.table.read.label_column, result.labels);
+	SweepScore(&data.m, result.labels, KMEANS_SILHOUETTE_ROWS, a.opt.seed, &scores);
+	if (a.model)
 	{
-		const double *previous = Arg2D(PG_GETARG_ARRAYTYPE_P(11), opt.k, rel->d,
-									   "previous centers", false);
-
-		if (previous)
-			KmeansMatchPrevious(&result, m.n, opt.k, m.d, previous, center, scale);
+		KmeansModelFill(data.model, &a, &result, &scores);
+		UsModelSave(a.nsp, data.model);
 	}
-	if (label_column)
-		(void) UsWriteLabels(rel, label_column, result.labels);
-
-	SweepScore(&m, result.labels, KMEANS_SILHOUETTE_ROWS, opt.seed, &scores);
-	has_sil = !isnan(scores.silhouette);
-
-	/* centers in original units */
-	orig = palloc(sizeof(double) * opt.k * m.d);
-	memcpy(orig, result.centers, sizeof(double) * opt.k * m.d);
-	{
-		UsMatrix	om = {opt.k, m.d, orig};
-
-		UsScaleInverse(&om, center, scale);
-	}
-	colnames = palloc(sizeof(Datum) * m.d);
-	for (int j = 0; j < m.d; j++)
-		colnames[j] = CStringGetTextDatum(rel->cols[j].category ?
-										  psprintf("%s=%s", rel->cols[j].source,
-												   rel->cols[j].category) :
-										  rel->cols[j].source);
-	sizes = palloc(sizeof(Datum) * opt.k);
-	for (int c = 0; c < opt.k; c++)
-		sizes[c] = Int64GetDatum(result.sizes[c]);
-
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-
 	MemoryContextSwitchTo(oldcxt);
-	memset(isnull, 0, sizeof(isnull));
-	values[0] = Int32GetDatum(opt.k);
-	values[1] = Int64GetDatum(rel->n);
-	values[2] = Int64GetDatum(rel->nskipped);
-	values[3] = Int32GetDatum(result.iterations);
-	values[4] = Float8GetDatum(result.inertia);
-	values[5] = Float8GetDatum(scores.silhouette);
-	isnull[5] = !has_sil;
-	values[6] = BoolGetDatum(scores.sampled);
-	values[7] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
-	values[8] = PointerGetDatum(construct_array(colnames, m.d, TEXTOID, -1, false,
-												TYPALIGN_INT));
-	values[9] = PointerGetDatum(UsDoublesToArray(center, m.d));
-	values[10] = PointerGetDatum(UsDoublesToArray(scale, m.d));
-	values[11] = PointerGetDatum(Doubles2D(result.centers, opt.k, m.d));
-	values[12] = PointerGetDatum(Doubles2D(orig, opt.k, m.d));
-	values[13] = PointerGetDatum(construct_array(sizes, opt.k, INT8OID, sizeof(int64),
-												 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-	values[14] = BoolGetDatum(result.converged);
-	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), values, isnull);
+	summary = KmeansSummary(fcinfo, &a, &data, &result, &scores, start);
 	MemoryContextDelete(runcxt);
-	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+	PG_RETURN_DATUM(summary);
 }
 
-/* A model's scaler and centroids, ready to label rows */
-typedef struct PredictModel
-{
-	int			k;
-	int			d;
-	double	   *centroids;		/* k x d, scaled */
-	double	   *center;			/* d */
-	double	   *scale;			/* d */
-	double	   *x;				/* d: the row being labelled */
-} PredictModel;
+/* ---- K-Means in userseg_compare ---- */
+
+static const char *const kmeans_compare_params[] = {"n_init", "max_iter", "tol", NULL};
 
 /*
- * Fill pm (allocating in the current memory context) from a model's arrays:
- * centroids k x d, scaler center and scale of d elements each
+ * K-Means with k-means++ seeding from seed; n_init 10, max_iter 300, tol 1e-4 unless
+ * params.kmeans gives others (scikit-learn's defaults, n_init as before its 1.4)
  */
 static void
-PredictModelFromArrays(PredictModel *pm, ArrayType *centroids, ArrayType *center,
-					   ArrayType *scale)
+KmeansCompare(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 {
-	if (ARR_NDIM(centroids) != 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("centroids must be a two-dimensional array")));
-	pm->k = ARR_DIMS(centroids)[0];
-	pm->d = ARR_DIMS(centroids)[1];
-	pm->centroids = palloc(sizeof(double) * Max(pm->k * pm->d, 1));
-	memcpy(pm->centroids, Arg2D(centroids, pm->k, pm->d, "centroids", true),
-		   sizeof(double) * pm->k * pm->d);
-	pm->center = palloc(sizeof(double) * pm->d);
-	pm->scale = palloc(sizeof(double) * pm->d);
-	pm->x = palloc(sizeof(double) * pm->d);
-	UsVectorToDoubles(center, pm->d, pm->center, "the model's scaler");
-	UsVectorToDoubles(scale, pm->d, pm->scale, "the model's scaler");
-}
+	UsKmeansResult result;
+	StringInfoData note;
+	int			n_init = TableFormParamInt(args->params, "params.kmeans", "n_init", 10);
+	int			max_iter = TableFormParamInt(args->params, "params.kmeans", "max_iter", 300);
+	double		tol = TableFormParamFloat(args->params, "params.kmeans", "tol", 1e-4);
 
-/* The label of one row: scaled with the model's scaler, nearest scaled centroid */
-static int32
-PredictLabel(const PredictModel *pm, ArrayType *features)
-{
-	UsMatrix	xm = {1, pm->d, pm->x};
+	UsKmeansCheckNInit(n_init);
+	UsKmeansCheckMaxIter(max_iter);
+	UsKmeansCheckTol(tol);
+	UsKmeansRun(m, args->k, args->seed, n_init, max_iter, tol, NULL, &result);
+	fit->labels = result.labels;
+	fit->inertia = result.inertia;
 
-	if (UsVectorDims(features) != pm->d)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("features has %d elements where the model has %d",
-						UsVectorDims(features), pm->d),
-				 errhint("Give one value per encoded feature, in the model's order.")));
-	UsVectorToDoubles(features, pm->d, pm->x, "features");
-	UsScaleApply(&xm, pm->center, pm->scale);
-	return UsKmeansNearest(pm->centroids, pm->k, pm->d, pm->x, NULL);
-}
-
-/*
- * userseg_kmeans_nearest(features, centroids, center, scale): the label of a new
- * row, scaled with the model's scaler, by its nearest scaled centroid
- */
-Datum
-userseg_kmeans_nearest(PG_FUNCTION_ARGS)
-{
-	PredictModel pm;
-
-	PredictModelFromArrays(&pm, PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_ARRAYTYPE_P(2),
-						   PG_GETARG_ARRAYTYPE_P(3));
-	PG_RETURN_INT32(PredictLabel(&pm, PG_GETARG_ARRAYTYPE_P(0)));
-}
-
-/*
- * The model cache of userseg_predict, in fn_extra (the memory of the calling
- * expression).  The model row is looked up once per snapshot: while the active
- * snapshot sees the same data as at the last look-up (same xmin, xmax, in-progress
- * transactions and command id: no transaction completed since and no command of our
- * own ran), the cached model is used as it is.  Otherwise the row is looked up
- * again, and its scaler and centroids are parsed again only when the row itself
- * changed (another xmin or ctid: a refit writes a new row version).  So a refit is
- * seen by the next statement, also by the next statement of a PL/pgSQL function,
- * where fn_extra may outlive one statement.  A parallel worker runs one statement:
- * its cache holds for the worker's life.
- */
-typedef struct PredictCache
-{
-	char	   *model;			/* name, NULL until the first look-up */
-	/* what the snapshot of the last look-up sees */
-	bool		have_snap;
-	TransactionId xmin;
-	TransactionId xmax;
-	CommandId	curcid;
-	uint32		xcnt;
-	int32		subxcnt;
-	bool		suboverflowed;
-	TransactionId *xip;			/* xcnt, then subxcnt, in fn_mcxt */
-	int			xip_cap;
-	/* the model row parsed */
-	TransactionId row_xmin;
-	ItemPointerData row_ctid;
-	PredictModel pm;
-	MemoryContext cxt;			/* holds pm, below fn_mcxt */
-} PredictCache;
-
-/* Whether the active snapshot sees what the snapshot of the last look-up saw */
-static inline bool
-PredictSameSnapshot(const PredictCache *pc, Snapshot snap)
-{
-	if (IsParallelWorker())
-		return true;
-	return snap != NULL && pc->have_snap &&
-		snap->xmin == pc->xmin && snap->xmax == pc->xmax && snap->curcid == pc->curcid &&
-		snap->xcnt == pc->xcnt && snap->subxcnt == pc->subxcnt &&
-		snap->suboverflowed == pc->suboverflowed &&
-		(snap->xcnt == 0 ||
-		 memcmp(snap->xip, pc->xip, sizeof(TransactionId) * snap->xcnt) == 0) &&
-		(snap->subxcnt <= 0 ||
-		 memcmp(snap->subxip, pc->xip + pc->xcnt, sizeof(TransactionId) * snap->subxcnt) == 0);
-}
-
-/* Remember what the snapshot sees */
-static void
-PredictKeepSnapshot(FunctionCallInfo fcinfo, PredictCache *pc, Snapshot snap)
-{
-	int			need;
-
-	pc->have_snap = false;
-	if (snap == NULL || snap->subxcnt < 0)
-		return;
-	need = (int) snap->xcnt + snap->subxcnt;
-	if (need > pc->xip_cap)
+	initStringInfo(&note);
+	appendStringInfo(&note, "k-means++, n_init %d, ", n_init);
+	if (result.converged)
+		appendStringInfo(&note, "converged after %d iteration%s", result.iterations,
+						 result.iterations == 1 ? "" : "s");
+	else
 	{
-		if (pc->xip)
-			pfree(pc->xip);
-		pc->xip = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(TransactionId) * need);
-		pc->xip_cap = need;
+		appendStringInfo(&note, "did not converge within max_iter = %d", max_iter);
+		ereport(WARNING,
+				(errmsg("k-means did not converge within max_iter = %d iterations", max_iter),
+				 errdetail("%d of %d runs stopped at max_iter, the best of them after %d iterations; its scores are returned.",
+						   result.runs_not_converged, n_init, result.iterations)));
 	}
-	if (snap->xcnt > 0)
-		memcpy(pc->xip, snap->xip, sizeof(TransactionId) * snap->xcnt);
-	if (snap->subxcnt > 0)
-		memcpy(pc->xip + snap->xcnt, snap->subxip, sizeof(TransactionId) * snap->subxcnt);
-	pc->xmin = snap->xmin;
-	pc->xmax = snap->xmax;
-	pc->curcid = snap->curcid;
-	pc->xcnt = snap->xcnt;
-	pc->subxcnt = snap->subxcnt;
-	pc->suboverflowed = snap->suboverflowed;
-	pc->have_snap = true;
+	if (result.nonempty < args->k)
+		appendStringInfo(&note, "; %d distinct clusters, fewer than k = %d (fewer distinct rows)",
+						 result.nonempty, args->k);
+	fit->note = note.data;
 }
 
-/*
- * Look the model up (SPI, in the extension's schema, with the caller's privileges)
- * and parse it into the cache unless its row is the one cached
- */
-static void
-PredictLookup(FunctionCallInfo fcinfo, PredictCache *pc, text *model, Snapshot snap)
-{
-	char	   *name = text_to_cstring(model);
-	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {PointerGetDatum(model)};
-	char	   *sql;
-	int			rc;
-	HeapTuple	tup;
-	TupleDesc	desc;
-	bool		isnull[5];
-	Datum		v[5];
-	TransactionId row_xmin;
-	ItemPointerData row_ctid;
-
-	sql = psprintf("SELECT xmin, ctid, centroids, scale_center, scale_scale FROM %s.userseg_models "
-				   "WHERE name OPERATOR(pg_catalog.=) $1",
-				   quote_identifier(get_namespace_name(nsp)));
-	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-	rc = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed (%s) for \"%s\", please report a bug",
-			 SPI_result_code_string(rc), sql);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("unknown model \"%s\"", name),
-				 errhint("Fit one with userseg_kmeans(..., model => 'name'); saved models are in userseg_models.")));
-	tup = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
-	for (int c = 0; c < 5; c++)
-	{
-		v[c] = SPI_getbinval(tup, desc, c + 1, &isnull[c]);
-		if (isnull[c])
-			elog(ERROR, "NULL in a NOT NULL column of userseg_models, please report a bug");
-	}
-	row_xmin = DatumGetTransactionId(v[0]);
-	row_ctid = *(ItemPointer) DatumGetPointer(v[1]);
-
-	if (pc->model == NULL || strcmp(pc->model, name) != 0 ||
-		pc->row_xmin != row_xmin || !ItemPointerEquals(&pc->row_ctid, &row_ctid))
-	{
-		MemoryContext oldcxt;
-
-		if (pc->cxt == NULL)
-			pc->cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "userseg predict model",
-											ALLOCSET_SMALL_SIZES);
-		MemoryContextReset(pc->cxt);
-		pc->model = NULL;		/* not valid until parsed */
-		oldcxt = MemoryContextSwitchTo(pc->cxt);
-		PredictModelFromArrays(&pc->pm, DatumGetArrayTypeP(v[2]), DatumGetArrayTypeP(v[3]),
-							   DatumGetArrayTypeP(v[4]));
-		pc->model = pstrdup(name);
-		MemoryContextSwitchTo(oldcxt);
-		pc->row_xmin = row_xmin;
-		pc->row_ctid = row_ctid;
-	}
-	SPI_finish();
-
-	PredictKeepSnapshot(fcinfo, pc, snap);
-	pfree(name);
-}
-
-/*
- * userseg_predict(model, features): the label of a new row by a saved model
- */
-Datum
-userseg_predict(PG_FUNCTION_ARGS)
-{
-	text	   *model = PG_GETARG_TEXT_PP(0);
-	PredictCache *pc = (PredictCache *) fcinfo->flinfo->fn_extra;
-	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
-
-	if (pc == NULL)
-	{
-		pc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(PredictCache));
-		fcinfo->flinfo->fn_extra = pc;
-	}
-	if (pc->model == NULL || !PredictSameSnapshot(pc, snap) ||
-		strlen(pc->model) != VARSIZE_ANY_EXHDR(model) ||
-		memcmp(pc->model, VARDATA_ANY(model), VARSIZE_ANY_EXHDR(model)) != 0)
-		PredictLookup(fcinfo, pc, model, snap);
-	PG_RETURN_INT32(PredictLabel(&pc->pm, PG_GETARG_ARRAYTYPE_P(1)));
-}
+const CompareAlgorithm kmeans_compare = {"kmeans", KmeansCompare, kmeans_compare_params};

@@ -21,6 +21,7 @@
 #include <math.h>
 
 #include "common/pg_prng.h"
+#include "storage/shmem.h"
 
 static inline void
 UsKmeansCheckK(int k)
@@ -92,6 +93,27 @@ UsKmeansSeed(pg_prng_state *rng, int seed)
 }
 
 /*
+ * Bytes K-Means needs beside the matrix, for the check before the work: per row its
+ * labels, bounds and distance (5 x 8 bytes, the best run's labels included); per
+ * center the k x d arrays (centers, transposed centers, sums, the best run's, the
+ * result's) and the k-means++ trials (2 + log k distances per center, two blocks of
+ * candidates); with a previous fit to match, the k x k cost matrix and two more
+ * k x d arrays.  54000 on overflow.
+ */
+static inline Size
+UsKmeansWorkBytes(int64 n, int d, int k, bool match)
+{
+	int			trials = 2 + (int) floor(log((double) Max(k, 1)));
+	Size		bytes = UsMatrixBytes(n, 5);
+
+	bytes = add_size(bytes, UsMatrixBytes(k, 5 * d + 8 + trials));
+	bytes = add_size(bytes, UsMatrixBytes(2 * (trials + 16), d));
+	if (match)
+		bytes = add_size(add_size(bytes, UsMatrixBytes(k, 2 * d + 2)), UsMatrixBytes(k, k));
+	return bytes;
+}
+
+/*
  * Fit K-Means on an already scaled matrix: check the memory budget, seed from the
  * seed argument, run the core.  init (k x d, scaled) or NULL for k-means++.
  * Allocates in the current memory context; reports nothing (callers say what a
@@ -106,8 +128,8 @@ UsKmeansRun(const UsMatrix *m, int k, int seed, int n_init, int max_iter, double
 	pg_prng_state rng;
 
 	UsKmeansCheckRows(m->n, k);
-	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row, next to the matrix */
-	UsCheckMemory(UsMatrixBytes(m->n, 5), "k-means on this data");
+	/* the working arrays, next to the matrix the run already holds */
+	UsCheckMemory(UsKmeansWorkBytes(m->n, m->d, k, false), "k-means on this data");
 
 	UsCoreContextInit(&core);
 	UsKmeansSeed(&rng, seed);

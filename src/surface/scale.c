@@ -33,7 +33,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "usdata.h"
+#include "usmodel.h"
 
 #include <math.h>
 
@@ -584,12 +584,7 @@ ApplyArgs(FunctionCallInfo fcinfo, double **x, double **center, double **scale)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("feature vector has %d elements but the scaler has %d", d, dims[0]),
 				 errdetail("A scaler applies to vectors of the length it was fitted on.")));
-	for (int j = 0; j < d; j++)
-		if (out[1][j] == 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_EXCEPTION),
-					 errmsg("the scaler's scale must not be zero"),
-					 errdetail("Element %d is zero.", j + 1)));
+	UsCheckScale(out[1], d, "the scaler's scale");
 	*x = palloc(sizeof(double) * d);
 	UsVectorToDoubles(features, d, *x, "feature vector");
 	*center = out[0];

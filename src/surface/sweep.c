@@ -3,11 +3,11 @@
  * sweep.c
  *	  SQL surface of choosing k: userseg_kmeans_sweep(source, features, k_min,
  *	  k_max, ...), one row of scores per k, the best k by silhouette and the
- *	  elbow of the inertia curve; and the reading, fitting and scoring it shares
- *	  with userseg_compare (compare.c).
+ *	  elbow of the inertia curve; and the scoring every table form shares
+ *	  (SweepScore).
  *
- * The relation is read once through SPI (UsReadRelation) into an n x d matrix,
- * scaled once in place, and K-Means runs for each k in a memory context of its
+ * The relation is read once into an n x d matrix and scaled once in place (the
+ * shared path of tableform.c), and K-Means runs for each k in a memory context of its
  * own, reset after the k is scored: memory is the matrix plus one fit (40 n bytes)
  * plus the silhouette's work on at most sample_size rows, each checked against
  * userseg.memory_limit before it is allocated.  Each k's K-Means is seeded from
@@ -35,7 +35,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "ussweep.h"
+#include "tableform.h"
 
 #include <math.h>
 
@@ -70,29 +70,6 @@ SweepCheckSampleSize(int sample_size)
 				 errmsg("sample_size must be at least 2"),
 				 errdetail("sample_size is %d.", sample_size),
 				 errhint("Valid sample sizes are 2 or more; a size of at least the number of rows gives the exact silhouette.")));
-}
-
-UsRelData *
-SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls, UsScaleMethod scale,
-				UsMatrix *m)
-{
-	UsRelData  *rel = UsReadRelation(relid, features, nulls, false);
-	UsCore		core;
-	double	   *center;
-	double	   *factor;
-
-	UsCheckRowsToCluster(rel);
-
-	m->n = rel->n;
-	m->d = rel->d;
-	m->x = rel->x;
-	center = palloc0(sizeof(double) * m->d);
-	factor = palloc0(sizeof(double) * m->d);
-	UsCoreContextInit(&core);
-	UsScaleFitApply(&core, m, scale, center, factor);
-	pfree(center);
-	pfree(factor);
-	return rel;
 }
 
 static int
@@ -290,138 +267,119 @@ SweepFloat(double v, bool *isnull)
 	return Float8GetDatum(v);
 }
 
-/*
- * userseg_kmeans_sweep(source, features, k_min, k_max, seed, n_init, max_iter, tol,
- *						scale, nulls, sample_size)
- *	 RETURNS TABLE(k, inertia, silhouette, calinski_harabasz, davies_bouldin, best, elbow)
- */
-Datum
-userseg_kmeans_sweep(PG_FUNCTION_ARGS)
+/* The sweep's arguments */
+typedef struct SweepArgs
 {
-	static const char *const names[] = {"source", "features", "k_min", "k_max", "seed",
-		"n_init", "max_iter", "tol", "scale", "nulls", "sample_size"};
-	Tuplestorestate *store;
-	TupleDesc	desc;
-	MemoryContext runcxt;
-	MemoryContext kcxt;
-	MemoryContext oldcxt;
+	TableFormArgs table;
 	int			k_min;
 	int			k_max;
 	int			seed;
 	int			n_init;
 	int			max_iter;
 	double		tol;
-	UsScaleMethod scale;
-	UsNullPolicy nulls;
 	int			sample_size;
-	UsMatrix	m;
-	int			count;
-	int		   *ks;
-	SweepScores *scores;
-	int			best = -1;
-	int			elbow;
-	bool		sampled = false;
-	StringInfoData not_converged;
+} SweepArgs;
 
-	for (int a = 0; a < (int) lengthof(names); a++)
-		SweepArgNotNull(fcinfo, a, names[a]);
-	k_min = PG_GETARG_INT32(2);
-	k_max = PG_GETARG_INT32(3);
-	seed = PG_GETARG_INT32(4);
-	n_init = PG_GETARG_INT32(5);
-	max_iter = PG_GETARG_INT32(6);
-	tol = PG_GETARG_FLOAT8(7);
-	scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(8)));
-	nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(9)));
-	sample_size = PG_GETARG_INT32(10);
+/*
+ * Parse and check (source, features, k_min, k_max, seed, n_init, max_iter, tol, scale,
+ * nulls, sample_size, max_categories, drop_first)
+ */
+static void
+SweepParse(FunctionCallInfo fcinfo, SweepArgs *a)
+{
+	static const char *const names[] = {"k_min", "k_max", "seed", "n_init", "max_iter",
+	"tol", "sample_size"};
+	static const int argnos[] = {2, 3, 4, 5, 6, 7, 10};
 
-	if (k_min < 1)
+	TableFormParse(fcinfo, 0, 1, 8, 9, 11, 12, "userseg_kmeans_sweep", &a->table);
+	for (int i = 0; i < (int) lengthof(names); i++)
+		SweepArgNotNull(fcinfo, argnos[i], names[i]);
+	a->k_min = PG_GETARG_INT32(2);
+	a->k_max = PG_GETARG_INT32(3);
+	a->seed = PG_GETARG_INT32(4);
+	a->n_init = PG_GETARG_INT32(5);
+	a->max_iter = PG_GETARG_INT32(6);
+	a->tol = PG_GETARG_FLOAT8(7);
+	a->sample_size = PG_GETARG_INT32(10);
+	if (a->k_min < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k_min must be at least 1"),
-				 errdetail("k_min is %d.", k_min),
+				 errdetail("k_min is %d.", a->k_min),
 				 errhint("Sweep k from 1 or 2 up to the largest number of clusters worth trying.")));
-	if (k_min > k_max)
+	if (a->k_min > a->k_max)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("k_min must not be greater than k_max"),
-				 errdetail("k_min is %d and k_max is %d.", k_min, k_max),
+				 errdetail("k_min is %d and k_max is %d.", a->k_min, a->k_max),
 				 errhint("Give a range such as k_min => 2, k_max => 10.")));
-	UsKmeansCheckNInit(n_init);
-	UsKmeansCheckMaxIter(max_iter);
-	UsKmeansCheckTol(tol);
-	SweepCheckSampleSize(sample_size);
+	UsKmeansCheckNInit(a->n_init);
+	UsKmeansCheckMaxIter(a->max_iter);
+	UsKmeansCheckTol(a->tol);
+	SweepCheckSampleSize(a->sample_size);
+}
 
-	store = UsMaterializeResult(fcinfo, &desc);
-	runcxt = UsRunContextCreate("userseg k sweep");
-	oldcxt = MemoryContextSwitchTo(runcxt);
+/*
+ * Fit and score each k in a memory context of its own; the k whose best run did not
+ * converge are listed in not_converged[0], their runs that did not in [1]
+ */
+static void
+SweepRun(const SweepArgs *a, const UsMatrix *m, int *ks, SweepScores *scores,
+		 StringInfoData *not_converged)
+{
+	MemoryContext kcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg k sweep run",
+											   ALLOCSET_DEFAULT_SIZES);
+	MemoryContext oldcxt = MemoryContextSwitchTo(kcxt);
 
-	(void) SweepReadScaled(PG_GETARG_OID(0), PG_GETARG_ARRAYTYPE_P(1), nulls, scale, &m);
-	if (k_max > m.n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("k_max is greater than the number of rows"),
-				 errdetail("There are " INT64_FORMAT " rows with features and k_max is %d.",
-						   m.n, k_max),
-				 errhint("Use a k_max of at most the number of rows.")));
-
-	count = k_max - k_min + 1;
-	ks = palloc(sizeof(int) * count);
-	scores = palloc0(sizeof(SweepScores) * count);
-	initStringInfo(&not_converged);
-
-	kcxt = AllocSetContextCreate(runcxt, "userseg k sweep run", ALLOCSET_DEFAULT_SIZES);
-	for (int i = 0; i < count; i++)
+	for (int i = 0; i <= a->k_max - a->k_min; i++)
 	{
-		int			k = k_min + i;
+		int			k = a->k_min + i;
 		UsKmeansResult result;
 
 		CHECK_FOR_INTERRUPTS();
 		ks[i] = k;
-		MemoryContextSwitchTo(kcxt);
-		UsKmeansRun(&m, k, seed, n_init, max_iter, tol, NULL, &result);
+		UsKmeansRun(m, k, a->seed, a->n_init, a->max_iter, a->tol, NULL, &result);
 		if (!result.converged)
-			appendStringInfo(&not_converged, "%s%d", not_converged.len > 0 ? ", " : "", k);
+		{
+			appendStringInfo(&not_converged[0], "%s%d", not_converged[0].len ? ", " : "", k);
+			appendStringInfo(&not_converged[1], "%s%d for k = %d",
+							 not_converged[1].len ? ", " : "", result.runs_not_converged, k);
+		}
 		if (result.nonempty < k)
 			ereport(NOTICE,
 					(errmsg("k-means found %d distinct clusters, fewer than k = %d",
 							result.nonempty, k),
 					 errdetail("There are fewer distinct rows than clusters; the scores are those of the %d clusters found.",
 							   result.nonempty)));
-		SweepScore(&m, result.labels, sample_size, seed, &scores[i]);
+		SweepScore(m, result.labels, a->sample_size, a->seed, &scores[i]);
 		/* the inertia of K-Means itself: to its centers, as scikit-learn's inertia_ */
 		scores[i].inertia = result.inertia;
-		sampled |= scores[i].sampled;
 		if (userseg_progress)
 			ereport(NOTICE,
 					(errmsg_internal("k-means sweep: k = %d, inertia %.17g, iterations %d",
 									 k, result.inertia, result.iterations)));
-		MemoryContextSwitchTo(runcxt);
 		MemoryContextReset(kcxt);
 	}
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(kcxt);
+}
 
-	for (int i = 0; i < count; i++)
-		if (!isnan(scores[i].silhouette) &&
-			(best < 0 || scores[i].silhouette > scores[best].silhouette))
-			best = i;
-	{
-		double	   *inertia = palloc(sizeof(double) * count);
-
-		for (int i = 0; i < count; i++)
-			inertia[i] = scores[i].inertia;
-		elbow = SweepElbow(ks, inertia, count);
-	}
-
-	if (not_converged.len > 0)
+/* The WARNING and NOTICEs of a sweep */
+static void
+SweepReport(const SweepArgs *a, int64 n, const int *ks, int count, bool sampled, int elbow,
+			const StringInfoData *not_converged)
+{
+	if (not_converged[0].len)
 		ereport(WARNING,
 				(errmsg("k-means did not converge within max_iter = %d iterations for k = %s",
-						max_iter, not_converged.data),
-				 errdetail("The best run of each of these k stopped at max_iter; its scores are returned."),
+						a->max_iter, not_converged[0].data),
+				 errdetail("The best run of each of these k stopped at max_iter; its scores are returned. Runs of the n_init = %d that did not converge: %s.",
+						   a->n_init, not_converged[1].data),
 				 errhint("Raise max_iter, or raise tol.")));
 	if (sampled)
 		ereport(NOTICE,
 				(errmsg("silhouette computed on a sample of %d of " INT64_FORMAT " rows",
-						sample_size, m.n),
+						a->sample_size, n),
 				 errdetail("The same rows, drawn with a generator seeded from seed, for every k."),
 				 errhint("Set sample_size to at least the number of rows for the exact silhouette.")));
 	if (elbow >= 0)
@@ -434,7 +392,67 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 				(errmsg("no bend found in the inertia curve from k = %d to k = %d",
 						ks[0], ks[count - 1]),
 				 errdetail("An elbow needs at least three values of k and a point below the chord from the first to the last.")));
+}
 
+/*
+ * userseg_kmeans_sweep(source, features, k_min, k_max, seed, n_init, max_iter, tol,
+ *						scale, nulls, sample_size, max_categories, drop_first)
+ *	 RETURNS TABLE(k, inertia, silhouette, calinski_harabasz, davies_bouldin, best, elbow)
+ */
+Datum
+userseg_kmeans_sweep(PG_FUNCTION_ARGS)
+{
+	SweepArgs	a;
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	MemoryContext runcxt;
+	MemoryContext oldcxt;
+	TableFormData data;
+	int			count;
+	int		   *ks;
+	double	   *inertia;
+	SweepScores *scores;
+	int			best = -1;
+	int			elbow;
+	bool		sampled = false;
+	StringInfoData not_converged[2];
+
+	/* parse, check */
+	SweepParse(fcinfo, &a);
+	store = UsMaterializeResult(fcinfo, &desc);
+	runcxt = UsRunContextCreate("userseg k sweep");
+	oldcxt = MemoryContextSwitchTo(runcxt);
+
+	/* prepare */
+	TableFormRead(&a.table, &data);
+	if (a.k_max > data.m.n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("k_max is greater than the number of rows"),
+				 errdetail("There are " INT64_FORMAT " rows with features and k_max is %d.",
+						   data.m.n, a.k_max),
+				 errhint("Use a k_max of at most the number of rows.")));
+	count = a.k_max - a.k_min + 1;
+	ks = palloc(sizeof(int) * count);
+	inertia = palloc(sizeof(double) * count);
+	scores = palloc0(sizeof(SweepScores) * count);
+	initStringInfo(&not_converged[0]);
+	initStringInfo(&not_converged[1]);
+
+	/* run */
+	SweepRun(&a, &data.m, ks, scores, not_converged);
+
+	/* report */
+	for (int i = 0; i < count; i++)
+	{
+		if (!isnan(scores[i].silhouette) &&
+			(best < 0 || scores[i].silhouette > scores[best].silhouette))
+			best = i;
+		inertia[i] = scores[i].inertia;
+		sampled |= scores[i].sampled;
+	}
+	elbow = SweepElbow(ks, inertia, count);
+	SweepReport(&a, data.m.n, ks, count, sampled, elbow, not_converged);
 	for (int i = 0; i < count; i++)
 	{
 		Datum		values[SWEEP_COLS];
@@ -450,7 +468,6 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 		values[6] = BoolGetDatum(i == elbow);
 		tuplestore_putvalues(store, desc, values, isnull);
 	}
-
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(runcxt);
 	return (Datum) 0;

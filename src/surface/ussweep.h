@@ -1,12 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * ussweep.h
- *	  Choosing k and comparing algorithms: what sweep.c shares with compare.c
- *	  (and, for scoring, with the K-Means table form).
+ *	  Scoring a labelling, shared by the sweep, the comparison and every table
+ *	  form (sweep.c), and argument checks they share.
  *
- * Both read a relation once (UsReadRelation), scale it once, fit on the scaled
- * matrix and score every fit the same way (SweepScore), so that their numbers are
- * comparable between values of k and between algorithms.
+ * Every table form reads and scales through tableform.c and scores its fit the same
+ * way (SweepScore), so that numbers are comparable between values of k, between
+ * algorithms and with the table forms' summaries.
  *
  *-------------------------------------------------------------------------
  */
@@ -37,14 +37,6 @@ extern void SweepArgNotNull(FunctionCallInfo fcinfo, int argno, const char *name
 
 /* Raise 22023 unless sample_size >= 2 */
 extern void SweepCheckSampleSize(int sample_size);
-
-/*
- * Read the features of a relation (with the NULL policy) and scale them in place
- * with a scaler fitted on the rows read.  22000 when no rows (or no encoded
- * columns) are left.  Allocates in the current memory context.
- */
-extern UsRelData *SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls,
-								  UsScaleMethod scale, UsMatrix *m);
 
 /*
  * Score labels (0..c-1 or -1 for noise, one per row of m): silhouette (exact when

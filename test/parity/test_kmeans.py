@@ -125,6 +125,7 @@ def main():
             check(len(set(ours.tolist())) == k and all(sizes[:-1] >= sizes[1:]),
                   "%s: k-means++ labels 0..k-1 by decreasing size" % tag, "(sizes %s)" % sizes)
     table_form(cur)
+    predict_rows(cur)
     cur.execute("DROP TABLE IF EXISTS kmeans_parity")
     conn.close()
 
@@ -165,6 +166,64 @@ def table_form(cur):
     check(iters == ref.n_iter_, "table form: iterations",
           "(userseg %d, scikit-learn %d)" % (iters, ref.n_iter_))
     cur.execute("DROP TABLE kmeans_parity_t")
+
+
+def predict_rows(cur):
+    """A saved model labels new rows given as jsonb as scikit-learn's pipeline encodes
+    them: SimpleImputer (mean; most frequent category), OneHotEncoder(handle_unknown=
+    'ignore') and StandardScaler fitted on the same rows, then the model's nearest
+    centroid.  New rows include categories the fit did not see and NULLs."""
+    import json
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+    rng = np.random.RandomState(7)
+    n = 600
+    num = rng.randn(n, 2) * [3.0, 1.0] + rng.randint(0, 3, size=(n, 1)) * 4.0
+    cat = rng.choice(["android", "ios", "web"], size=n, p=[0.5, 0.3, 0.2])
+    num[rng.rand(n) < 0.05, 0] = np.nan
+    cat = np.where(rng.rand(n) < 0.05, None, cat)
+    cur.execute("DROP TABLE IF EXISTS kmeans_parity_p")
+    cur.execute("CREATE TABLE kmeans_parity_p (id int PRIMARY KEY, a float8, b float8, p text)")
+    for i in range(n):
+        cur.execute("INSERT INTO kmeans_parity_p VALUES (%s, %s, %s, %s)",
+                    (i, None if np.isnan(num[i, 0]) else float(num[i, 0]), float(num[i, 1]),
+                     cat[i]))
+    cur.execute("SELECT rows_used FROM userseg_kmeans('kmeans_parity_p', ARRAY['a', 'b', 'p'], 4,"
+                " nulls => 'impute', model => 'kmeans_parity_p', id_column => 'id', seed => 1)")
+    cur.execute("SELECT centroids, scale_center, scale_scale FROM userseg_models"
+                " WHERE name = 'kmeans_parity_p'")
+    centroids, center, scale = cur.fetchone()
+    centroids = np.array(centroids)
+    num_imp = SimpleImputer(strategy="mean").fit(num)
+    cat_col = np.array([c if c is not None else np.nan for c in cat], dtype=object).reshape(-1, 1)
+    cat_imp = SimpleImputer(strategy="most_frequent").fit(cat_col)
+    enc = OneHotEncoder(handle_unknown="ignore").fit(cat_imp.transform(cat_col))
+
+    def encode(nums, cats):
+        c = np.array([x if x is not None else np.nan for x in cats], dtype=object).reshape(-1, 1)
+        return np.column_stack([num_imp.transform(nums), enc.transform(cat_imp.transform(c)).toarray()])
+    sc = StandardScaler().fit(encode(num, cat))
+    check(np.allclose(center, sc.mean_, rtol=1e-12, atol=1e-12) and
+          np.allclose(scale, sc.scale_, rtol=1e-12, atol=1e-12),
+          "predict: the model's scaler is StandardScaler's on the imputed, one-hot encoded rows")
+    m = 200
+    new_num = rng.randn(m, 2) * [3.0, 1.0] + rng.randint(0, 3, size=(m, 1)) * 4.0
+    new_num[::10, 0] = np.nan
+    new_cat = rng.choice(["android", "ios", "web", "tv", "car"], size=m).astype(object)
+    new_cat[::7] = None
+    ref = np.argmin(((sc.transform(encode(new_num, new_cat))[:, None, :] -
+                      centroids[None, :, :]) ** 2).sum(axis=2), axis=1)
+    ours = []
+    for i in range(m):
+        row = {"a": None if np.isnan(new_num[i, 0]) else float(new_num[i, 0]),
+               "b": float(new_num[i, 1]), "p": new_cat[i], "extra": "ignored"}
+        cur.execute("SELECT userseg_predict('kmeans_parity_p', %s::jsonb)", (json.dumps(row),))
+        ours.append(cur.fetchone()[0])
+    bad = int((np.array(ours) != ref).sum())
+    check(bad == 0, "predict: %d new rows (unknown categories, NULLs) labelled as scikit-learn's "
+          "pipeline encodes them" % m, "(%d differ)" % bad)
+    cur.execute("DELETE FROM userseg_models WHERE name = 'kmeans_parity_p'")
+    cur.execute("DROP TABLE kmeans_parity_p")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(74);
+SELECT plan(93);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -76,11 +76,11 @@ SELECT throws_ok($$SELECT userseg_kmeans(CASE WHEN id = 5 THEN ARRAY[1, 'Infinit
 -- table form
 SELECT has_function('userseg_kmeans',
     ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
-          'double precision', 'double precision[]', 'text', 'name'], 'table form exists');
+          'double precision', 'double precision[]', 'text', 'name', 'integer', 'boolean'], 'table form exists');
 SELECT volatility_is('userseg_kmeans',
     ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
-          'double precision', 'double precision[]', 'text', 'name'], 'volatile', 'the table form writes');
-SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name)'::regprocedure),
+          'double precision', 'double precision[]', 'text', 'name', 'integer', 'boolean'], 'volatile', 'the table form writes');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean)'::regprocedure),
     'u', 'the table form is PARALLEL UNSAFE');
 SELECT volatility_is('userseg_predict', ARRAY['text', 'double precision[]'], 'stable',
     'userseg_predict reads the models table');
@@ -238,6 +238,62 @@ RESET ROLE;
 SELECT ok((SELECT m.centroids = b.centroids AND m.created_at = b.created_at
            FROM userseg_models m, kc_m_before b WHERE m.name = 'kc_m'),
     'another role''s model is unchanged');
+
+-- a model belongs to the role that fitted it, whoever refits: a superuser (who bypasses
+-- row-level security) may not take kc_owner's name either, before any work
+CREATE TEMP TABLE kc_owned_before AS
+SELECT centroids, created_at, owner FROM userseg_models WHERE name = 'kc_owned_m';
+CREATE TEMP TABLE ku_seg_before AS SELECT id, seg FROM ku;
+SELECT ok((SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user),
+    'this suite runs as a role that bypasses row-level security');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 2, label_column => 'seg',
+    model => 'kc_owned_m')$$,
+    '42501', 'model "kc_owned_m" belongs to another role',
+    'a superuser''s refit of another role''s model is refused');
+SELECT ok((SELECT m.centroids = b.centroids AND m.created_at = b.created_at AND m.owner = b.owner
+           FROM userseg_models m, kc_owned_before b WHERE m.name = 'kc_owned_m'),
+    'the other role''s model keeps its owner and centroids');
+SELECT is((SELECT count(*) FROM ku JOIN ku_seg_before b USING (id) WHERE ku.seg IS DISTINCT FROM b.seg),
+    0::bigint, 'the refused refit wrote no labels');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 2, model => repeat('m', 64))$$,
+    '22023', 'model name must be 1 to 63 bytes long', 'a model name too long to index, before any work');
+SELECT throws_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 2, model => '')$$,
+    '22023', 'model name must be 1 to 63 bytes long', 'an empty model name');
+SELECT lives_ok($$SELECT userseg_kmeans('ku', ARRAY['a', 'b'], 2, model => repeat('m', 63))$$,
+    'a model name of 63 bytes');
+
+-- predict from the row's columns as jsonb gives the labels of the vector form
+SELECT is((SELECT count(*) FROM ku WHERE userseg_predict('kc_m', to_jsonb(ku)) IS DISTINCT FROM
+           userseg_predict('kc_m', ARRAY[a, b])), 0::bigint,
+    'predict from to_jsonb(row) labels as from the vector');
+SELECT volatility_is('userseg_predict', ARRAY['text', 'jsonb'], 'stable',
+    'userseg_predict(model, jsonb) reads the models table');
+SELECT volatility_is('userseg_predict', ARRAY['text', 'record'], 'stable',
+    'userseg_predict(model, record) reads the models table');
+SELECT is((SELECT count(*) FROM ku WHERE userseg_predict('kc_m', ku) IS DISTINCT FROM seg), 0::bigint,
+    'predict from the row itself gives each row its label');
+SELECT throws_ok($$SELECT userseg_predict('kc_m', '{"a": 1}'::jsonb)$$,
+    '22023', 'features has no key "b"', 'predict from jsonb: a missing column');
+SELECT throws_ok($$SELECT userseg_predict('kc_m', '{"a": 1, "b": "x"}'::jsonb)$$,
+    '22023', 'feature "b" must be a JSON number', 'predict from jsonb: a string for a number');
+SELECT throws_ok($$SELECT userseg_predict('kc_m', '[1, 2]'::jsonb)$$,
+    '22023', 'features must be a jsonb object', 'predict from jsonb: not an object');
+SELECT is(userseg_predict('kc_m', '{"a": null, "b": 1}'::jsonb), NULL::int,
+    'predict from jsonb: a NULL feature of a model fitted with nulls => skip gives NULL');
+
+-- one check of a scaler's scale in every form
+SELECT throws_ok($$SELECT userseg_kmeans_nearest(ARRAY[1, 2]::float8[], ARRAY[[0, 0]]::float8[],
+    ARRAY[0, 0]::float8[], ARRAY[1, 0]::float8[])$$,
+    '22000', 'the scaler''s scale must not be zero', 'nearest: a zero scale');
+SELECT throws_ok($$SELECT userseg_kmeans_nearest(ARRAY[1, 2]::float8[], ARRAY[[0, 0]]::float8[],
+    ARRAY[0, 0]::float8[], ARRAY[1, 1e-310]::float8[])$$,
+    '22000', 'the scaler''s scale must be a normal float8', 'nearest: a denormal scale');
+SELECT throws_ok($$SELECT userseg_scale_apply(ARRAY[1, 2]::float8[],
+    ROW('zscore', 2, ARRAY[0, 0], ARRAY[1, 1e-310])::userseg_scaler)$$,
+    '22000', 'the scaler''s scale must be a normal float8', 'scale_apply: the same check');
+UPDATE userseg_models SET scale_scale = ARRAY[1, 1e-310] WHERE name = 'kc_m';
+SELECT throws_ok($$SELECT userseg_predict('kc_m', ARRAY[1, 2]::float8[])$$,
+    '22000', 'the model''s scale must be a normal float8', 'predict: a denormal scale in a model');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,28 +4,31 @@ SELECT plan(33);
 
 SELECT has_function('userseg_kmeans_sweep',
     ARRAY['regclass', 'text[]', 'integer', 'integer', 'integer', 'integer', 'integer',
-          'double precision', 'text', 'text', 'integer'],
+          'double precision', 'text', 'text', 'integer', 'integer', 'boolean'],
     'userseg_kmeans_sweep exists');
 SELECT has_function('userseg_compare',
-    ARRAY['regclass', 'text[]', 'integer', 'integer', 'text', 'text', 'integer'],
+    ARRAY['regclass', 'text[]', 'integer', 'integer', 'text', 'text', 'integer', 'jsonb',
+          'integer', 'boolean'],
     'userseg_compare exists');
 SELECT volatility_is('userseg_kmeans_sweep',
     ARRAY['regclass', 'text[]', 'integer', 'integer', 'integer', 'integer', 'integer',
-          'double precision', 'text', 'text', 'integer'],
+          'double precision', 'text', 'text', 'integer', 'integer', 'boolean'],
     'volatile', 'the sweep reads a table: volatile');
 SELECT volatility_is('userseg_compare',
-    ARRAY['regclass', 'text[]', 'integer', 'integer', 'text', 'text', 'integer'],
+    ARRAY['regclass', 'text[]', 'integer', 'integer', 'text', 'text', 'integer', 'jsonb',
+          'integer', 'boolean'],
     'volatile', 'the comparison reads a table: volatile');
 SELECT isnt_strict('userseg_kmeans_sweep',
     ARRAY['regclass', 'text[]', 'integer', 'integer', 'integer', 'integer', 'integer',
-          'double precision', 'text', 'text', 'integer'],
+          'double precision', 'text', 'text', 'integer', 'integer', 'boolean'],
     'a NULL argument of the sweep is an error, not an empty result');
 SELECT isnt_strict('userseg_compare',
-    ARRAY['regclass', 'text[]', 'integer', 'integer', 'text', 'text', 'integer'],
+    ARRAY['regclass', 'text[]', 'integer', 'integer', 'text', 'text', 'integer', 'jsonb',
+          'integer', 'boolean'],
     'a NULL argument of the comparison is an error, not an empty result');
-SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int)'::regprocedure),
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int, int, boolean)'::regprocedure),
           'r'::"char", 'the sweep is PARALLEL RESTRICTED (reads through SPI in the leader)');
-SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_compare(regclass, text[], int, int, text, text, int)'::regprocedure),
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_compare(regclass, text[], int, int, text, text, int, jsonb, int, boolean)'::regprocedure),
           'r'::"char", 'the comparison is PARALLEL RESTRICTED (reads through SPI in the leader)');
 SELECT is_empty($$
     SELECT p.oid::regprocedure::text FROM pg_proc p
@@ -34,13 +37,13 @@ SELECT is_empty($$
     'the sweep and the comparison have comments');
 SELECT is((SELECT array_agg(a ORDER BY n) FROM pg_proc p,
                   unnest(p.proargnames, p.proargmodes) WITH ORDINALITY u(a, m, n)
-           WHERE p.oid = 'userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int)'::regprocedure
+           WHERE p.oid = 'userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int, int, boolean)'::regprocedure
              AND m = 't'),
           ARRAY['k', 'inertia', 'silhouette', 'calinski_harabasz', 'davies_bouldin', 'best', 'elbow']::text[],
           'the sweep''s columns');
 SELECT is((SELECT array_agg(a ORDER BY n) FROM pg_proc p,
                   unnest(p.proargnames, p.proargmodes) WITH ORDINALITY u(a, m, n)
-           WHERE p.oid = 'userseg_compare(regclass, text[], int, int, text, text, int)'::regprocedure
+           WHERE p.oid = 'userseg_compare(regclass, text[], int, int, text, text, int, jsonb, int, boolean)'::regprocedure
              AND m = 't'),
           ARRAY['algorithm', 'n_clusters', 'noise', 'silhouette', 'calinski_harabasz',
                 'davies_bouldin', 'inertia', 'elapsed_ms', 'note']::text[],

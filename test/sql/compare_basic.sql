@@ -35,6 +35,37 @@ CREATE TABLE compare_two AS SELECT g AS id, (g % 2)::float8 AS x FROM generate_s
 SELECT algorithm, n_clusters, round(silhouette::numeric, 6) AS silhouette, note
 FROM userseg_compare('compare_two', ARRAY['x'], 3);
 
+-- parameters per algorithm: params keyed by algorithm; K-Means with n_init 1 and
+-- max_iter 1 says so in its note, and its scores are those of that fit
+SELECT algorithm, note FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4,
+                                            params => '{"kmeans": {"n_init": 1, "max_iter": 1}}');
+SELECT a.inertia = s.inertia AS same_as_sweep
+FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, seed => 3,
+                     params => '{"kmeans": {"n_init": 2, "tol": 0.01}}') a,
+     userseg_kmeans_sweep('compare_blobs', ARRAY['x', 'y'], 4, 4, seed => 3, n_init => 2,
+                          tol => 0.01) s;
+-- the defaults are those of an empty object
+SELECT a.inertia = b.inertia AS defaults
+FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4) a,
+     userseg_compare('compare_blobs', ARRAY['x', 'y'], 4,
+                     params => '{"kmeans": {"n_init": 10, "max_iter": 300, "tol": 0.0001}}') b;
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"dbscan": {}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"kmeans": {"init": 1}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"kmeans": 3}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '[]');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"kmeans": {"n_init": 1.5}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"kmeans": {"n_init": 0}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"kmeans": {"tol": "x"}}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => NULL);
+\echo :LAST_ERROR_SQLSTATE
+
 -- errors (with their SQLSTATEs)
 SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 0);
 \echo :LAST_ERROR_SQLSTATE

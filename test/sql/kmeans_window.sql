@@ -38,12 +38,20 @@ FROM km_pts WHERE id <= 4 ORDER BY id;
 -- a partition with no features at all: NULL labels, no error
 SELECT userseg_kmeans(NULL::float8[], 3) OVER () FROM generate_series(1, 2);
 
--- the same seed gives the same labels; every scaling method works
-SELECT count(*) AS differing
-FROM (SELECT id, userseg_kmeans(f, 4, 11) OVER (ORDER BY id) AS a,
-             userseg_kmeans(f, 4, 11) OVER (ORDER BY id) AS b
-      FROM km_pts) s
-WHERE a <> b;
+-- the same seed gives the same labels: two separate statements compared (two
+-- identical window calls in one SELECT are evaluated once, so they could not differ);
+-- another seed, compared the same way, gives other labels of this data
+CREATE TEMP TABLE km_run1 AS
+SELECT id, userseg_kmeans(f, 6, 11, 1) OVER (ORDER BY id) AS lab FROM km_pts;
+CREATE TEMP TABLE km_run2 AS
+SELECT id, userseg_kmeans(f, 6, 11, 1) OVER (ORDER BY id) AS lab FROM km_pts;
+CREATE TEMP TABLE km_run3 AS
+SELECT id, userseg_kmeans(f, 6, 12, 1) OVER (ORDER BY id) AS lab FROM km_pts;
+SELECT count(*) AS same_seed_differing
+FROM km_run1 a JOIN km_run2 b USING (id) WHERE a.lab IS DISTINCT FROM b.lab;
+SELECT count(*) > 0 AS other_seed_differs
+FROM km_run1 a JOIN km_run3 b USING (id) WHERE a.lab IS DISTINCT FROM b.lab;
+-- every scaling method works
 SELECT scale, count(DISTINCT lab) AS labels
 FROM (VALUES ('zscore'), ('minmax'), ('robust'), ('none')) v(scale),
      LATERAL (SELECT userseg_kmeans(f, 3, 5, scale => v.scale) OVER () AS lab FROM km_pts) s

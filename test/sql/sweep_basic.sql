@@ -88,4 +88,8 @@ SELECT * FROM userseg_kmeans_sweep('sweep_blobs', ARRAY['x', 'nope'], 2, 4);
 CREATE TABLE sweep_empty (x float8);
 SELECT * FROM userseg_kmeans_sweep('sweep_empty', ARRAY['x'], 2, 4);
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_kmeans_sweep('sweep_blobs', ARRAY['x', 'y'], 2, 4, max_categories => 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_kmeans_sweep('sweep_blobs', ARRAY['x', 'y'], 2, 4, drop_first => NULL);
+\echo :LAST_ERROR_SQLSTATE
 DROP TABLE sweep_blobs, sweep_nulls, sweep_two, sweep_empty;

@@ -1,0 +1,189 @@
+/*-------------------------------------------------------------------------
+ *
+ * tableform.c
+ *	  The shared path of the table forms (K-Means, the sweep, the comparison and
+ *	  every algorithm's table form): parse the common arguments, read, encode,
+ *	  scale; and the parameters given as jsonb objects.
+ *
+ * A table form is: TableFormParse (its own arguments beside), TableFormRead, the fit
+ * on data.m, SweepScore, then UsWriteLabels and UsModelSave when asked.  The relation
+ * is read in one place (TableFormReader), so that every form reads with the same
+ * options and encodes the same way.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "tableform.h"
+
+#include <math.h>
+
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+void
+TableFormParse(FunctionCallInfo fcinfo, int source, int features, int scale, int nulls,
+			   int max_categories, int drop_first, const char *caller,
+			   TableFormArgs *args)
+{
+	SweepArgNotNull(fcinfo, source, "source");
+	SweepArgNotNull(fcinfo, features, "features");
+	SweepArgNotNull(fcinfo, scale, "scale");
+	SweepArgNotNull(fcinfo, nulls, "nulls");
+	SweepArgNotNull(fcinfo, max_categories, "max_categories");
+	SweepArgNotNull(fcinfo, drop_first, "drop_first");
+	/* every option given here (nulls, id and label column set by the caller) */
+	memset(args, 0, sizeof(*args));
+	args->relid = PG_GETARG_OID(source);
+	args->features = PG_GETARG_ARRAYTYPE_P(features);
+	args->scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(scale)));
+	args->read.nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(nulls)));
+	args->read.max_categories = PG_GETARG_INT32(max_categories);
+	args->read.drop_first = PG_GETARG_BOOL(drop_first);
+	args->read.caller = caller;
+	if (args->read.max_categories < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_categories must be at least 1"),
+				 errdetail("max_categories is %d.", args->read.max_categories),
+				 errhint("max_categories bounds the distinct values of a categorical column; the default is %d.",
+						 US_DEFAULT_MAX_CATEGORIES)));
+}
+
+/*
+ * The one call of the relation reader.  The reader with options (UsRead) replaces the
+ * three below without a change elsewhere.
+ */
+static UsRelData *
+TableFormReader(Oid relid, ArrayType *features, const UsReadOptions *o)
+{
+	if (o->id_column)
+		return UsReadRelationOrdered(relid, features, o->nulls, o->id_column, o->label_column);
+	if (o->label_column)
+		return UsReadRelationForLabels(relid, features, o->nulls, o->label_column);
+	return UsReadRelation(relid, features, o->nulls, o->want_tids);
+}
+
+void
+TableFormRead(const TableFormArgs *args, TableFormData *data)
+{
+	UsCore		core;
+
+	data->rel = TableFormReader(args->relid, args->features, &args->read);
+	UsCheckRowsToCluster(data->rel);
+	data->model = UsModelFromRel(data->rel, &args->read);
+	data->m.n = data->rel->n;
+	data->m.d = data->rel->d;
+	data->m.x = data->rel->x;
+	data->center = UsAllocChecked(sizeof(double) * data->m.d, "the scaler");
+	data->scale = UsAllocChecked(sizeof(double) * data->m.d, "the scaler");
+	UsCoreContextInit(&core);
+	UsScaleFitApply(&core, &data->m, args->scale, data->center, data->scale);
+	data->model->scaler = args->scale;
+	data->model->center = data->center;
+	data->model->scale = data->scale;
+	data->model->rows = data->m.n;
+}
+
+/* ---- parameters as jsonb ---- */
+
+char *
+TableFormNameList(const char *const *names)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	for (int i = 0; names[i]; i++)
+		appendStringInfo(&b, "%s%s", i > 0 ? ", " : "", names[i]);
+	return b.data;
+}
+
+void
+TableFormCheckKeys(JsonbContainer *c, const char *what, const char *noun, const char *nouns,
+				   const char *const *valid)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (c == NULL)
+		return;
+	it = JsonbIteratorInit(c);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		char	   *key;
+		bool		known = false;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		for (int i = 0; valid[i] && !known; i++)
+			known = strcmp(key, valid[i]) == 0;
+		if (!known)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown %s \"%s\" in %s", noun, key, what),
+					 errhint("Valid %s are %s.", nouns, TableFormNameList(valid))));
+	}
+}
+
+JsonbContainer *
+TableFormParamObject(JsonbContainer *c, const char *what, const char *key)
+{
+	JsonbValue	buf;
+	JsonbValue *v;
+
+	if (c == NULL)
+		return NULL;
+	v = getKeyJsonValueFromContainer(c, key, strlen(key), &buf);
+	if (v == NULL)
+		return NULL;
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s.%s must be a jsonb object", what, key),
+				 errhint("Give the parameters of %s as {\"name\": value, ...}.", key)));
+	return v->val.binary.data;
+}
+
+static JsonbValue *
+ParamNumber(JsonbContainer *c, const char *what, const char *key, JsonbValue *buf)
+{
+	JsonbValue *v;
+
+	if (c == NULL)
+		return NULL;
+	v = getKeyJsonValueFromContainer(c, key, strlen(key), buf);
+	if (v != NULL && v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s.%s must be a number", what, key)));
+	return v;
+}
+
+int
+TableFormParamInt(JsonbContainer *c, const char *what, const char *key, int def)
+{
+	JsonbValue	buf;
+	JsonbValue *v = ParamNumber(c, what, key, &buf);
+	double		x;
+
+	if (v == NULL)
+		return def;
+	x = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+	if (x != floor(x) || x < PG_INT32_MIN || x > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s.%s must be an integer", what, key),
+				 errdetail("%s is %g.", key, x)));
+	return (int) x;
+}
+
+double
+TableFormParamFloat(JsonbContainer *c, const char *what, const char *key, double def)
+{
+	JsonbValue	buf;
+	JsonbValue *v = ParamNumber(c, what, key, &buf);
+
+	if (v == NULL)
+		return def;
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v->val.numeric)));
+}
