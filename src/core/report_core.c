@@ -85,7 +85,10 @@ UsGroupMoments(const UsCore *core, const UsMatrix *m, const int32_t *group, int 
 			bad = (int) (c % (size_t) d);
 	}
 	if (bad >= 0)
+	{
+		UsFree(core, comp);
 		return bad;
+	}
 
 	/* pass 2: squared deviations from each group's mean and from the overall mean */
 	for (int64_t i = 0; i < m->n; i++)
