@@ -97,7 +97,7 @@ SELECT * FROM userseg_profile('report_empty', 'seg', ARRAY['minutes']);
 INSERT INTO report_empty VALUES (NULL, 1), (NULL, 2);
 SELECT * FROM userseg_profile_wide('report_empty', 'seg', ARRAY['minutes']);
 \echo :LAST_ERROR_SQLSTATE
--- NaN and infinities in a labelled row
+-- NaN and infinities: refused in any row, as the clustering functions refuse them
 INSERT INTO report_empty VALUES (1, 'NaN'), (1, 'Infinity'), (2, 3);
 SELECT * FROM userseg_profile('report_empty', 'seg', ARRAY['minutes']);
 \echo :LAST_ERROR_SQLSTATE
