@@ -121,6 +121,74 @@ Float8OrNull(double v, bool *isnull)
 	return Float8GetDatum(*isnull ? 0.0 : v);
 }
 
+/* The profile row of numeric feature f in cluster c */
+static void
+PutNumericRow(Tuplestorestate *store, TupleDesc desc, const UsProfile *p, int c, int f,
+			  Datum *values, bool *isnull)
+{
+	const UsReportData *rd = p->rd;
+	int			j = rd->rel->features[f].first;
+	Size		cell = ReportCell(p, c, j);
+	Size		all = ReportCell(p, rd->k, j);
+	bool		none = p->stats.count[cell] == 0;
+
+	isnull[2] = true;
+	values[3] = Int64GetDatum(p->stats.count[cell]);
+	values[5] = Float8OrNull(p->stats.mean[cell], &isnull[5]);
+	values[6] = Float8OrNull(ReportStddev(p, cell), &isnull[6]);
+	values[7] = Float8OrNull(none ? NAN : p->stats.min[cell], &isnull[7]);
+	values[8] = Float8OrNull(none ? NAN : p->stats.max[cell], &isnull[8]);
+	values[9] = Float8OrNull(p->stats.mean[all], &isnull[9]);
+	values[10] = Float8OrNull(ReportZ(p, c, j), &isnull[10]);
+	isnull[11] = true;
+	tuplestore_putvalues(store, desc, values, isnull);
+}
+
+/* One category row: n of the cluster's rows, in_all of all labelled rows */
+static void
+PutCategoryRow(Tuplestorestate *store, TupleDesc desc, const UsProfile *p, int c,
+			   const char *category, int64 n, int64 in_all, Datum *values, bool *isnull)
+{
+	double		in = (double) n / (double) p->rd->sizes[c];
+	double		overall = (double) in_all / (double) p->rd->total;
+
+	if (category)
+		values[2] = CStringGetTextDatum(category);
+	isnull[2] = category == NULL;
+	values[3] = Int64GetDatum(n);
+	values[5] = Float8GetDatum(in);
+	isnull[5] = false;
+	isnull[6] = isnull[7] = isnull[8] = isnull[10] = true;
+	values[9] = Float8GetDatum(overall);
+	isnull[9] = false;
+	values[11] = Float8GetDatum(in / overall);
+	isnull[11] = false;
+	tuplestore_putvalues(store, desc, values, isnull);
+}
+
+/* The profile rows of categorical feature f in cluster c: its categories, then NULL */
+static void
+PutCategoryRows(Tuplestorestate *store, TupleDesc desc, const UsProfile *p, int c, int f,
+				Datum *values, bool *isnull)
+{
+	const UsReportData *rd = p->rd;
+	const UsFeature *feat = &rd->rel->features[f];
+	int64		nulls_all = ReportNullCategory(p, rd->k, f);
+
+	for (int j = feat->first; j < feat->first + feat->ncols; j++)
+	{
+		int64		in_all = (int64) p->stats.sum[ReportCell(p, rd->k, j)];
+
+		if (in_all == 0)
+			continue;			/* seen only in rows without a label */
+		PutCategoryRow(store, desc, p, c, rd->rel->cols[j].category,
+					   (int64) p->stats.sum[ReportCell(p, c, j)], in_all, values, isnull);
+	}
+	if (nulls_all > 0)
+		PutCategoryRow(store, desc, p, c, NULL, ReportNullCategory(p, c, f), nulls_all,
+					   values, isnull);
+}
+
 /*
  * userseg_profile(source regclass, label_column name, features text[])
  *	 RETURNS TABLE(cluster, feature, category, n, share, mean, stddev, min, max,
@@ -156,64 +224,14 @@ userseg_profile(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		for (int f = 0; f < rd->nfeatures; f++)
 		{
-			const UsFeature *feat = &rd->rel->features[f];
-
 			memset(isnull, 0, sizeof(isnull));
 			values[0] = Int32GetDatum(rd->clusters[c]);
-			values[1] = CStringGetTextDatum(feat->name);
+			values[1] = CStringGetTextDatum(rd->rel->features[f].name);
 			values[4] = Float8GetDatum((double) rd->sizes[c] / (double) rd->total);
-			if (!feat->onehot)
-			{
-				int			j = feat->first;
-				Size		cell = ReportCell(p, c, j);
-				Size		all = ReportCell(p, rd->k, j);
-				bool		none = p->stats.count[cell] == 0;
-
-				isnull[2] = true;
-				values[3] = Int64GetDatum(p->stats.count[cell]);
-				values[5] = Float8OrNull(p->stats.mean[cell], &isnull[5]);
-				values[6] = Float8OrNull(ReportStddev(p, cell), &isnull[6]);
-				values[7] = Float8OrNull(none ? NAN : p->stats.min[cell], &isnull[7]);
-				values[8] = Float8OrNull(none ? NAN : p->stats.max[cell], &isnull[8]);
-				values[9] = Float8OrNull(p->stats.mean[all], &isnull[9]);
-				values[10] = Float8OrNull(ReportZ(p, c, j), &isnull[10]);
-				isnull[11] = true;
-				tuplestore_putvalues(store, desc, values, isnull);
-				continue;
-			}
-			isnull[6] = isnull[7] = isnull[8] = isnull[10] = true;
-			for (int j = feat->first; j < feat->first + feat->ncols; j++)
-			{
-				Size		cell = ReportCell(p, c, j);
-				Size		all = ReportCell(p, rd->k, j);
-				double		in = p->stats.sum[cell] / (double) rd->sizes[c];
-				double		overall = p->stats.sum[all] / (double) rd->total;
-
-				if (p->stats.sum[all] == 0)
-					continue;	/* seen only in rows without a label */
-				values[2] = CStringGetTextDatum(rd->rel->cols[j].category);
-				isnull[2] = false;
-				values[3] = Int64GetDatum((int64) p->stats.sum[cell]);
-				values[5] = Float8GetDatum(in);
-				values[9] = Float8GetDatum(overall);
-				values[11] = Float8GetDatum(in / overall);
-				isnull[11] = false;
-				tuplestore_putvalues(store, desc, values, isnull);
-			}
-			if (ReportNullCategory(p, rd->k, f) > 0)
-			{
-				int64		nc = ReportNullCategory(p, c, f);
-				double		in = (double) nc / (double) rd->sizes[c];
-				double		overall = (double) ReportNullCategory(p, rd->k, f) / (double) rd->total;
-
-				isnull[2] = true;
-				values[3] = Int64GetDatum(nc);
-				values[5] = Float8GetDatum(in);
-				values[9] = Float8GetDatum(overall);
-				values[11] = Float8GetDatum(in / overall);
-				isnull[11] = false;
-				tuplestore_putvalues(store, desc, values, isnull);
-			}
+			if (rd->rel->features[f].onehot)
+				PutCategoryRows(store, desc, p, c, f, values, isnull);
+			else
+				PutNumericRow(store, desc, p, c, f, values, isnull);
 		}
 	}
 
@@ -248,6 +266,64 @@ JsonbFromText(StringInfo buf)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf->data));
 }
 
+/* The means, z and lift objects of cluster c into out[0..2] */
+static void
+WideObjects(const UsProfile *p, int c, Datum *out)
+{
+	const UsReportData *rd = p->rd;
+	StringInfoData means;
+	StringInfoData z;
+	StringInfoData lift;
+	bool		fm = true;
+	bool		fz = true;
+	bool		fl = true;
+
+	initStringInfo(&means);
+	initStringInfo(&z);
+	initStringInfo(&lift);
+	appendStringInfoChar(&means, '{');
+	appendStringInfoChar(&z, '{');
+	appendStringInfoChar(&lift, '{');
+	for (int f = 0; f < rd->nfeatures; f++)
+	{
+		const UsFeature *feat = &rd->rel->features[f];
+		bool		fc = true;
+		bool		flc = true;
+
+		JsonKey(&means, &fm, feat->name);
+		if (!feat->onehot)
+		{
+			JsonNumber(&means, p->stats.mean[ReportCell(p, c, feat->first)]);
+			JsonKey(&z, &fz, feat->name);
+			JsonNumber(&z, ReportZ(p, c, feat->first));
+			continue;
+		}
+		JsonKey(&lift, &fl, feat->name);
+		appendStringInfoChar(&means, '{');
+		appendStringInfoChar(&lift, '{');
+		for (int j = feat->first; j < feat->first + feat->ncols; j++)
+		{
+			double		all = p->stats.sum[ReportCell(p, rd->k, j)];
+			double		in = p->stats.sum[ReportCell(p, c, j)] / (double) rd->sizes[c];
+
+			if (all == 0)
+				continue;		/* seen only in rows without a label */
+			JsonKey(&means, &fc, rd->rel->cols[j].category);
+			JsonNumber(&means, in);
+			JsonKey(&lift, &flc, rd->rel->cols[j].category);
+			JsonNumber(&lift, in / (all / (double) rd->total));
+		}
+		appendStringInfoChar(&means, '}');
+		appendStringInfoChar(&lift, '}');
+	}
+	appendStringInfoChar(&means, '}');
+	appendStringInfoChar(&z, '}');
+	appendStringInfoChar(&lift, '}');
+	out[0] = JsonbFromText(&means);
+	out[1] = JsonbFromText(&z);
+	out[2] = JsonbFromText(&lift);
+}
+
 /*
  * userseg_profile_wide(source regclass, label_column name, features text[])
  *	 RETURNS TABLE(cluster, n, share, means jsonb, z jsonb, lift jsonb)
@@ -278,64 +354,14 @@ userseg_profile_wide(PG_FUNCTION_ARGS)
 
 	for (int c = 0; c < rd->k; c++)
 	{
-		StringInfoData means;
-		StringInfoData z;
-		StringInfoData lift;
-		bool		fm = true;
-		bool		fz = true;
-		bool		fl = true;
 		Datum		values[WIDE_COLS];
 		bool		isnull[WIDE_COLS] = {0};
 
 		CHECK_FOR_INTERRUPTS();
-		initStringInfo(&means);
-		initStringInfo(&z);
-		initStringInfo(&lift);
-		appendStringInfoChar(&means, '{');
-		appendStringInfoChar(&z, '{');
-		appendStringInfoChar(&lift, '{');
-		for (int f = 0; f < rd->nfeatures; f++)
-		{
-			const UsFeature *feat = &rd->rel->features[f];
-			bool		fc = true;
-			bool		flc = true;
-
-			JsonKey(&means, &fm, feat->name);
-			if (!feat->onehot)
-			{
-				JsonNumber(&means, p->stats.mean[ReportCell(p, c, feat->first)]);
-				JsonKey(&z, &fz, feat->name);
-				JsonNumber(&z, ReportZ(p, c, feat->first));
-				continue;
-			}
-			JsonKey(&lift, &fl, feat->name);
-			appendStringInfoChar(&means, '{');
-			appendStringInfoChar(&lift, '{');
-			for (int j = feat->first; j < feat->first + feat->ncols; j++)
-			{
-				double		all = p->stats.sum[ReportCell(p, rd->k, j)];
-				double		in = p->stats.sum[ReportCell(p, c, j)] / (double) rd->sizes[c];
-
-				if (all == 0)
-					continue;
-				JsonKey(&means, &fc, rd->rel->cols[j].category);
-				JsonNumber(&means, in);
-				JsonKey(&lift, &flc, rd->rel->cols[j].category);
-				JsonNumber(&lift, in / (all / (double) rd->total));
-			}
-			appendStringInfoChar(&means, '}');
-			appendStringInfoChar(&lift, '}');
-		}
-		appendStringInfoChar(&means, '}');
-		appendStringInfoChar(&z, '}');
-		appendStringInfoChar(&lift, '}');
-
 		values[0] = Int32GetDatum(rd->clusters[c]);
 		values[1] = Int64GetDatum(rd->sizes[c]);
 		values[2] = Float8GetDatum((double) rd->sizes[c] / (double) rd->total);
-		values[3] = JsonbFromText(&means);
-		values[4] = JsonbFromText(&z);
-		values[5] = JsonbFromText(&lift);
+		WideObjects(p, c, values + 3);
 		tuplestore_putvalues(store, desc, values, isnull);
 	}
 

@@ -237,6 +237,128 @@ Consider(Named *cands, int *ncands, int64 n, int64 size, double lift, int pos,
 	(*ncands)++;
 }
 
+/* What the sentences are built from */
+typedef struct Segments
+{
+	UsProfile  *p;
+	int			ncatcols;
+	char	  **catnames;
+	UsCrosstab **xts;			/* one per category column */
+	bool	   *cattextual;		/* whether its categories are named alone */
+	int			maxcands;
+	int			top;
+} Segments;
+
+/* The numeric features of cluster c that may be named, largest |z| first */
+static int
+ScoreFeatures(const Segments *sg, int c, Scored *scored)
+{
+	const UsReportData *rd = sg->p->rd;
+	int			nscored = 0;
+
+	for (int f = 0; f < rd->nfeatures; f++)
+	{
+		const UsFeature *feat = &rd->rel->features[f];
+		double		z;
+
+		if (feat->onehot)
+			continue;
+		z = ReportZ(sg->p, c, feat->first);
+		if (!isnan(z) && fabs(z) >= 0.1)
+		{
+			scored[nscored].absz = fabs(z);
+			scored[nscored].z = z;
+			scored[nscored].pos = f;
+			scored[nscored].feature = feat->name;
+			nscored++;
+		}
+	}
+	qsort(scored, nscored, sizeof(Scored), CompareScored);
+	return nscored;
+}
+
+/* The categories of cluster c that may be named, largest lift first */
+static int
+NameCategories(const Segments *sg, int c, Named *cands)
+{
+	const UsProfile *p = sg->p;
+	const UsReportData *rd = p->rd;
+	int64		size = rd->sizes[c];
+	int			ncands = 0;
+
+	/* the categorical features */
+	for (int f = 0; f < rd->nfeatures; f++)
+	{
+		const UsFeature *feat = &rd->rel->features[f];
+
+		for (int j = feat->first; feat->onehot && j < feat->first + feat->ncols; j++)
+		{
+			double		all = p->stats.sum[ReportCell(p, rd->k, j)];
+			int64		n = (int64) p->stats.sum[ReportCell(p, c, j)];
+
+			if (all == 0)
+				continue;
+			Consider(cands, &ncands, n, size,
+					 ((double) n / (double) size) / (all / (double) rd->total), f,
+					 feat->name, rd->rel->cols[j].category, Textual(feat->typid));
+		}
+	}
+	/* the category columns */
+	for (int q = 0; q < sg->ncatcols; q++)
+	{
+		UsCrosstab *xt = sg->xts[q];
+		int32	   *hit = bsearch(&rd->clusters[c], xt->clusters, xt->k, sizeof(int32),
+								  CompareInt32);
+		int			xc;
+
+		/* the crosstab's own snapshot may have missed a cluster */
+		if (hit == NULL)
+			continue;
+		xc = (int) (hit - xt->clusters);
+		for (int k = 0; k < xt->ncat; k++)
+		{
+			int64		n = xt->counts[(Size) xc * xt->ncat + k];
+			double		lift = ((double) n / (double) xt->sizes[xc]) /
+				((double) xt->catcounts[k] / (double) xt->total);
+
+			Consider(cands, &ncands, n, xt->sizes[xc], lift, rd->nfeatures + q,
+					 sg->catnames[q], xt->cats[k], sg->cattextual[q]);
+		}
+	}
+	qsort(cands, ncands, sizeof(Named), CompareNamed);
+	return ncands;
+}
+
+/* The sentence of cluster c */
+static char *
+Sentence(const Segments *sg, int c)
+{
+	const UsReportData *rd = sg->p->rd;
+	Scored	   *scored = palloc(sizeof(Scored) * Max(rd->nfeatures, 1));
+	Named	   *cands = palloc(sizeof(Named) * Max(sg->maxcands, 1));
+	int			nscored = ScoreFeatures(sg, c, scored);
+	int			ncands = NameCategories(sg, c, cands);
+	int64		size = rd->sizes[c];
+	StringInfoData s;
+
+	initStringInfo(&s);
+	if (rd->clusters[c] == -1)
+		appendStringInfoString(&s, "noise, ");
+	appendStringInfo(&s, "%s %s (%s): ", Grouped(psprintf(INT64_FORMAT, size)),
+					 size == 1 ? "user" : "users", Percent(size, rd->total));
+	if (nscored == 0)
+		appendStringInfoString(&s, "close to average on every feature");
+	for (int i = 0; i < Min(nscored, sg->top); i++)
+		appendStringInfo(&s, "%s%s %c%s sd", i > 0 ? ", " : "", Words(scored[i].feature),
+						 scored[i].z < 0 ? '-' : '+', OneDecimal(scored[i].absz));
+	for (int i = 0; i < Min(ncands, sg->top); i++)
+		appendStringInfo(&s, "%s%s x%s", i > 0 ? ", " : "; ", cands[i].label,
+						 OneDecimal(cands[i].lift));
+	pfree(scored);
+	pfree(cands);
+	return s.data;
+}
+
 /*
  * userseg_describe_segments(source regclass, label_column name, features text[],
  *							 categories text[] DEFAULT NULL, top int DEFAULT 3)
@@ -251,14 +373,8 @@ userseg_describe_segments(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 	Oid			relid;
 	const char *label;
-	int			top;
-	UsProfile  *p;
+	Segments	sg;
 	UsReportData *rd;
-	char	  **catnames;
-	int			ncatcols;
-	UsCrosstab **xts;
-	bool	   *cattextual;
-	int			maxcands = 0;
 
 	/* parse, check */
 	ReportArgNotNull(fcinfo, 0, "source");
@@ -267,119 +383,45 @@ userseg_describe_segments(PG_FUNCTION_ARGS)
 	ReportArgNotNull(fcinfo, 4, "top");
 	relid = PG_GETARG_OID(0);
 	label = NameStr(*PG_GETARG_NAME(1));
-	top = PG_GETARG_INT32(4);
-	if (top < 1)
+	sg.top = PG_GETARG_INT32(4);
+	if (sg.top < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("top must be at least 1"),
-				 errdetail("top is %d.", top),
+				 errdetail("top is %d.", sg.top),
 				 errhint("top is how many features and how many categories each sentence names.")));
 	store = UsMaterializeResult(fcinfo, &desc);
 	runcxt = UsRunContextCreate("userseg describe segments");
 	oldcxt = MemoryContextSwitchTo(runcxt);
-
-	catnames = ParseCategories(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), &ncatcols);
+	sg.catnames = ParseCategories(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
+								  &sg.ncatcols);
 
 	/* prepare, run: the profile, then a crosstab per category column */
-	p = ReportProfile(relid, label, PG_GETARG_ARRAYTYPE_P(2));
-	rd = p->rd;
-	CheckNotFeatures(catnames, ncatcols, rd);
-	xts = palloc0(sizeof(UsCrosstab *) * Max(ncatcols, 1));
-	cattextual = palloc0(sizeof(bool) * Max(ncatcols, 1));
-	for (int q = 0; q < ncatcols; q++)
+	sg.p = ReportProfile(relid, label, PG_GETARG_ARRAYTYPE_P(2));
+	rd = sg.p->rd;
+	CheckNotFeatures(sg.catnames, sg.ncatcols, rd);
+	sg.xts = palloc0(sizeof(UsCrosstab *) * Max(sg.ncatcols, 1));
+	sg.cattextual = palloc0(sizeof(bool) * Max(sg.ncatcols, 1));
+	sg.maxcands = rd->rel->d;
+	for (int q = 0; q < sg.ncatcols; q++)
 	{
-		xts[q] = UsReportCrosstab(relid, label, catnames[q]);
-		cattextual[q] = Textual(get_atttype(relid, get_attnum(relid, catnames[q])));
-		maxcands += xts[q]->ncat;
+		sg.xts[q] = UsReportCrosstab(relid, label, sg.catnames[q]);
+		sg.cattextual[q] = Textual(get_atttype(relid, get_attnum(relid, sg.catnames[q])));
+		sg.maxcands += sg.xts[q]->ncat;
 	}
-	maxcands += rd->rel->d;
 
 	/* report: one sentence per cluster */
 	for (int c = 0; c < rd->k; c++)
 	{
-		Scored	   *scored = palloc(sizeof(Scored) * Max(rd->nfeatures, 1));
-		Named	   *cands = palloc(sizeof(Named) * Max(maxcands, 1));
-		int			nscored = 0;
-		int			ncands = 0;
-		int64		size = rd->sizes[c];
-		StringInfoData s;
 		Datum		values[SEGMENT_COLS];
 		bool		isnull[SEGMENT_COLS] = {0};
 
-		for (int f = 0; f < rd->nfeatures; f++)
-		{
-			const UsFeature *feat = &rd->rel->features[f];
-
-			if (!feat->onehot)
-			{
-				double		z = ReportZ(p, c, feat->first);
-
-				if (!isnan(z) && fabs(z) >= 0.1)
-				{
-					scored[nscored].absz = fabs(z);
-					scored[nscored].z = z;
-					scored[nscored].pos = f;
-					scored[nscored].feature = feat->name;
-					nscored++;
-				}
-				continue;
-			}
-			for (int j = feat->first; j < feat->first + feat->ncols; j++)
-			{
-				double		all = p->stats.sum[ReportCell(p, rd->k, j)];
-				int64		n = (int64) p->stats.sum[ReportCell(p, c, j)];
-
-				if (all == 0)
-					continue;
-				Consider(cands, &ncands, n, size,
-						 ((double) n / (double) size) / (all / (double) rd->total), f,
-						 feat->name, rd->rel->cols[j].category, Textual(feat->typid));
-			}
-		}
-		for (int q = 0; q < ncatcols; q++)
-		{
-			UsCrosstab *xt = xts[q];
-			int32	   *hit = bsearch(&rd->clusters[c], xt->clusters, xt->k, sizeof(int32),
-									  CompareInt32);
-			int			xc;
-
-			/* the crosstab's own snapshot may have missed a cluster */
-			if (hit == NULL)
-				continue;
-			xc = (int) (hit - xt->clusters);
-			for (int k = 0; k < xt->ncat; k++)
-			{
-				int64		n = xt->counts[(Size) xc * xt->ncat + k];
-				double		lift = ((double) n / (double) xt->sizes[xc]) /
-					((double) xt->catcounts[k] / (double) xt->total);
-
-				Consider(cands, &ncands, n, xt->sizes[xc], lift, rd->nfeatures + q,
-						 catnames[q], xt->cats[k], cattextual[q]);
-			}
-		}
-		qsort(scored, nscored, sizeof(Scored), CompareScored);
-		qsort(cands, ncands, sizeof(Named), CompareNamed);
-
-		initStringInfo(&s);
-		if (rd->clusters[c] == -1)
-			appendStringInfoString(&s, "noise, ");
-		appendStringInfo(&s, "%s %s (%s): ", Grouped(psprintf(INT64_FORMAT, size)),
-						 size == 1 ? "user" : "users", Percent(size, rd->total));
-		if (nscored == 0)
-			appendStringInfoString(&s, "close to average on every feature");
-		for (int i = 0; i < Min(nscored, top); i++)
-			appendStringInfo(&s, "%s%s %c%s sd", i > 0 ? ", " : "", Words(scored[i].feature),
-							 scored[i].z < 0 ? '-' : '+', OneDecimal(scored[i].absz));
-		for (int i = 0; i < Min(ncands, top); i++)
-			appendStringInfo(&s, "%s%s x%s", i > 0 ? ", " : "; ", cands[i].label,
-							 OneDecimal(cands[i].lift));
-
-		values[0] = Int32GetDatum(rd->clusters[c]);
-		values[1] = Int64GetDatum(size);
-		values[2] = Float8GetDatum((double) size / (double) rd->total);
-		values[3] = CStringGetTextDatum(s.data);
-		tuplestore_putvalues(store, desc, values, isnull);
 		CHECK_FOR_INTERRUPTS();
+		values[0] = Int32GetDatum(rd->clusters[c]);
+		values[1] = Int64GetDatum(rd->sizes[c]);
+		values[2] = Float8GetDatum((double) rd->sizes[c] / (double) rd->total);
+		values[3] = CStringGetTextDatum(Sentence(&sg, c));
+		tuplestore_putvalues(store, desc, values, isnull);
 	}
 
 	MemoryContextSwitchTo(oldcxt);
