@@ -548,422 +548,62 @@ COMMENT ON FUNCTION userseg_compare(regclass, text[], int, int, text, text, int,
 -- Profiles and reports
 ------------------------------------------------------------------------------
 
--- Profiles and reports work on any integer label column of any table, view or
--- materialized view, so they serve every clustering algorithm.  They are written in
--- PL/pgSQL: each builds one aggregate query with format('%I') for column names and the
--- regclass's own quoted output for the relation, and binds every value as a parameter.
--- Rules shared by all of them (docs/reference.md, "Profiles and reports"):
+-- Profiles and reports work on any integer label column of any table, view,
+-- materialized view or foreign table, so they serve every clustering algorithm.  They
+-- are written in C (src/surface/report.c, segments.c) over the relation reader, and
+-- take the same feature list as the clustering functions: numeric columns are
+-- described by their moments, categorical ones (text, varchar, char, enum, boolean and
+-- domains over them) by their mix.  Rules shared by all of them (docs/reference.md,
+-- "Profiles and reports"):
 --   * rows whose label is NULL belong to no cluster and are left out of every figure,
 --     shares included; a source without a single labelled row is error 22000;
---   * the caller needs SELECT on the source (42501), every named column must exist
---     (42703), labels are smallint/integer/bigint or domains over them (42804);
---   * they read a relation by name: VOLATILE PARALLEL RESTRICTED;
---   * search_path is pinned to pg_catalog, pg_temp, so the relation is always named
---     schema-qualified in the generated queries and in messages.
+--   * every integer label is a cluster, -1 (noise, as density-based algorithms label
+--     it) included: a row of its own, counted in the overall figures;
+--   * the caller needs SELECT on the source or on the columns named (42501), every
+--     named column must exist (42703), labels are smallint/integer/bigint or domains
+--     over them (42804), a NULL argument is 22004 naming it;
+--   * they read a relation by name through SPI (with a fresh snapshot), which must
+--     happen in the leader: VOLATILE PARALLEL RESTRICTED.  Not STRICT, so that a NULL
+--     argument is an error rather than an empty result.
 
--- Internal: check a report's source and columns, raising the report errors.
--- STABLE: reads the catalogs and the caller's privileges only.
-CREATE FUNCTION @extschema@.userseg_report_check(source regclass, label_column name,
-                                                  features text[], categories text[])
-RETURNS void
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED  -- checks the catalog for the reporting functions, which run in the leader
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    kind "char";
-    col record;
-    base oid;
-    btype "char";
-    dup text;
-BEGIN
-    IF source IS NULL THEN
-        RAISE EXCEPTION 'source must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    IF label_column IS NULL THEN
-        RAISE EXCEPTION 'label_column must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    SELECT c.relkind INTO kind FROM pg_class AS c WHERE c.oid = source;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'relation with OID % does not exist', source::oid
-            USING ERRCODE = '42P01';
-    END IF;
-    IF kind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-        RAISE EXCEPTION '% is not a table, view or materialized view', source
-            USING ERRCODE = '42809';
-    END IF;
-    IF NOT has_any_column_privilege(source, 'SELECT') THEN
-        RAISE EXCEPTION 'permission denied for table %', source
-            USING ERRCODE = '42501',
-                  DETAIL = 'Reports read the source with the privileges of the current role.',
-                  HINT = 'Grant SELECT on the table, or on the columns the report names.';
-    END IF;
-    IF array_position(features, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'feature names must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    IF array_position(categories, NULL) IS NOT NULL THEN
-        RAISE EXCEPTION 'category column names must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    SELECT u.f INTO dup FROM unnest(features) AS u(f) GROUP BY u.f HAVING count(*) > 1
-        ORDER BY u.f COLLATE "C" LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'feature "%" is named more than once', dup
-            USING ERRCODE = '22023', HINT = 'Name each feature once.';
-    END IF;
-    SELECT u.f INTO dup FROM unnest(categories) AS u(f) GROUP BY u.f HAVING count(*) > 1
-        ORDER BY u.f COLLATE "C" LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'category column "%" is named more than once', dup
-            USING ERRCODE = '22023', HINT = 'Name each category column once.';
-    END IF;
+CREATE FUNCTION userseg_profile(source regclass, label_column name, features text[])
+RETURNS TABLE(cluster int, feature text, category text, n bigint, share float8,
+              mean float8, stddev float8, min float8, max float8, overall_mean float8,
+              z float8, lift float8)
+AS 'MODULE_PATHNAME', 'userseg_profile'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
-    FOR col IN
-        SELECT w.name, w.role, a.attnum, a.atttypid
-        FROM (SELECT label_column::text, 1, 0::bigint
-              UNION ALL
-              SELECT f.name, 2, f.pos FROM unnest(features) WITH ORDINALITY AS f(name, pos)
-              UNION ALL
-              SELECT g.name, 3, g.pos FROM unnest(categories) WITH ORDINALITY AS g(name, pos))
-             AS w(name, role, pos)
-        LEFT JOIN pg_attribute AS a
-               ON a.attrelid = source AND a.attname::text = w.name
-              AND a.attnum > 0 AND NOT a.attisdropped
-        ORDER BY w.role, w.pos
-    LOOP
-        IF col.attnum IS NULL THEN
-            RAISE EXCEPTION 'column "%" of relation % does not exist', col.name, source
-                USING ERRCODE = '42703',
-                      HINT = 'Column names are matched exactly as written, with no case folding.';
-        END IF;
-        IF NOT has_column_privilege(source, col.attnum, 'SELECT') THEN
-            RAISE EXCEPTION 'permission denied for column "%" of relation %', col.name, source
-                USING ERRCODE = '42501',
-                      HINT = 'Grant SELECT on the column or on the table.';
-        END IF;
-        CONTINUE WHEN col.role = 3;     -- a category may be of any type
-        base := col.atttypid;
-        LOOP
-            SELECT t.typtype, t.typbasetype INTO btype, dup FROM pg_type AS t WHERE t.oid = base;
-            EXIT WHEN btype IS DISTINCT FROM 'd';
-            base := dup::oid;
-        END LOOP;
-        IF col.role = 1 AND base NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) THEN
-            RAISE EXCEPTION 'label column "%" must be of an integer type', col.name
-                USING ERRCODE = '42804',
-                      DETAIL = format('Its type is %s.', format_type(col.atttypid, NULL)),
-                      HINT = 'Labels are smallint, integer or bigint; cast them in a view.';
-        END IF;
-        IF col.role = 2 AND base NOT IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype,
-                                         'float4'::regtype, 'float8'::regtype,
-                                         'numeric'::regtype) THEN
-            RAISE EXCEPTION 'feature column "%" must be of a numeric type', col.name
-                USING ERRCODE = '42804',
-                      DETAIL = format('Its type is %s.', format_type(col.atttypid, NULL)),
-                      HINT = 'Features are smallint, integer, bigint, real, double precision or numeric; name categories as categories.';
-        END IF;
-    END LOOP;
-END
-$fn$;
+COMMENT ON FUNCTION userseg_profile(regclass, name, text[]) IS
+'profile of each cluster: per numeric feature count, share, mean, sample stddev, min, max, overall mean and z; per category of a categorical feature count, share in the cluster, share overall and lift';
 
-COMMENT ON FUNCTION @extschema@.userseg_report_check(regclass, name, text[], text[]) IS
-'internal: checks the source, privileges and column types of a profile or report';
+-- The wide form for BI tools: one row per cluster, the feature means (a categorical
+-- feature's category shares), z scores and lifts as jsonb objects keyed by feature name
+-- (see the reference for turning them into columns).
+CREATE FUNCTION userseg_profile_wide(source regclass, label_column name, features text[])
+RETURNS TABLE(cluster int, n bigint, share float8, means jsonb, z jsonb, lift jsonb)
+AS 'MODULE_PATHNAME', 'userseg_profile_wide'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
--- Internal: raise 22000 for a source without a labelled row, saying which case it is.
-CREATE FUNCTION @extschema@.userseg_report_no_rows(source regclass, label_column name)
-RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    total bigint;
-BEGIN
-    EXECUTE format('SELECT count(*) FROM %s', source) INTO total;
-    RAISE EXCEPTION 'no labelled rows in %', source
-        USING ERRCODE = '22000',
-              DETAIL = CASE WHEN total = 0 THEN 'The relation is empty.'
-                            ELSE format('All %s rows have a NULL label in column "%s".',
-                                        total, label_column) END,
-              HINT = 'Reports describe the rows of a labelled relation; label it first.';
-END
-$fn$;
+COMMENT ON FUNCTION userseg_profile_wide(regclass, name, text[]) IS
+'profile of each cluster in one row: size, share, and the feature means (category shares), z scores and lifts as jsonb objects';
 
-COMMENT ON FUNCTION @extschema@.userseg_report_no_rows(regclass, name) IS
-'internal: raises the error for a report source without labelled rows';
-
--- Internal: the per cluster and feature statistics behind userseg_profile,
--- userseg_profile_wide and userseg_describe_segments, with cluster sizes and the
--- overall standard deviation beside them.  One scan of the source: one aggregate query
--- grouped by cluster and by nothing (the overall row), each feature's aggregates
--- gathered in arrays, unpivoted here into one row per cluster and feature.
-CREATE FUNCTION @extschema@.userseg_report_profile_stats(source regclass, label_column name,
-                                                          features text[])
-RETURNS TABLE(cluster int, feature_pos int, feature text, size bigint, total bigint,
-              n bigint, mean float8, stddev float8, min float8, max float8,
-              overall_mean float8, overall_stddev float8, z float8)
-LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    q text;
-    r record;
-    o record;
-    i int;
-    d int;
-BEGIN
-    IF features IS NULL THEN
-        RAISE EXCEPTION 'features must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    IF cardinality(features) = 0 THEN
-        RAISE EXCEPTION 'features must name at least one column' USING ERRCODE = '22023';
-    END IF;
-    PERFORM @extschema@.userseg_report_check(source, label_column, features, NULL);
-    d := cardinality(features);
-
-    SELECT format($q$
-        SELECT grouping(s.%1$I) AS grp, s.%1$I::int4 AS c, count(*) AS size,
-               ARRAY[%2$s]::bigint[] AS n, ARRAY[%3$s]::float8[] AS mean,
-               ARRAY[%4$s]::float8[] AS sd, ARRAY[%5$s]::float8[] AS mn,
-               ARRAY[%6$s]::float8[] AS mx, ARRAY[%7$s]::bigint[] AS bad
-        FROM %8$s AS s
-        WHERE s.%1$I IS NOT NULL
-        GROUP BY GROUPING SETS ((s.%1$I), ())
-        ORDER BY 1 DESC, 2$q$,
-        label_column,
-        string_agg(format('count(%s)', fe.e), ', ' ORDER BY fe.pos),
-        string_agg(format('avg(%s)', fe.e), ', ' ORDER BY fe.pos),
-        string_agg(format('stddev_samp(%s)', fe.e), ', ' ORDER BY fe.pos),
-        string_agg(format('min(%s)', fe.e), ', ' ORDER BY fe.pos),
-        string_agg(format('max(%s)', fe.e), ', ' ORDER BY fe.pos),
-        string_agg(format($b$count(*) FILTER (WHERE %1$s = 'NaN'::float8 OR %1$s = 'Infinity'::float8 OR %1$s = '-Infinity'::float8)$b$, fe.e),
-                   ', ' ORDER BY fe.pos),
-        source)
-    INTO q
-    FROM (SELECT format('s.%I::float8', f.name) AS e, f.pos
-          FROM unnest(features) WITH ORDINALITY AS f(name, pos)) AS fe;
-
-    FOR r IN EXECUTE q LOOP
-        IF r.grp = 1 THEN
-            -- the overall row comes first
-            o := r;
-            IF o.size = 0 THEN
-                PERFORM @extschema@.userseg_report_no_rows(source, label_column);
-            END IF;
-            FOR i IN 1 .. d LOOP
-                IF o.bad[i] > 0 THEN
-                    RAISE EXCEPTION 'feature "%" has NaN or infinite values', features[i]
-                        USING ERRCODE = '22000',
-                              DETAIL = format('%s labelled rows hold NaN, Infinity or -Infinity.',
-                                              o.bad[i]),
-                              HINT = 'Replace them with NULL or filter them out in a view.';
-                END IF;
-            END LOOP;
-            CONTINUE;
-        END IF;
-        FOR i IN 1 .. d LOOP
-            cluster := r.c;
-            feature_pos := i;
-            feature := features[i];
-            size := r.size;
-            total := o.size;
-            n := r.n[i];
-            mean := r.mean[i];
-            stddev := r.sd[i];
-            min := r.mn[i];
-            max := r.mx[i];
-            overall_mean := o.mean[i];
-            overall_stddev := o.sd[i];
-            -- a feature without spread (constant, or a single value) has no z
-            z := CASE WHEN o.sd[i] > 0 THEN (r.mean[i] - o.mean[i]) / o.sd[i] END;
-            RETURN NEXT;
-        END LOOP;
-    END LOOP;
-END
-$fn$;
-
-COMMENT ON FUNCTION @extschema@.userseg_report_profile_stats(regclass, name, text[]) IS
-'internal: per cluster and feature statistics with cluster sizes, behind the profile functions';
-
-CREATE FUNCTION @extschema@.userseg_profile(source regclass, label_column name,
-                                             features text[])
-RETURNS TABLE(cluster int, feature text, n bigint, share float8, mean float8,
-              stddev float8, min float8, max float8, overall_mean float8, z float8)
-LANGUAGE sql VOLATILE PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-    SELECT p.cluster, p.feature, p.n, p.size::float8 / p.total, p.mean, p.stddev,
-           p.min, p.max, p.overall_mean, p.z
-    FROM @extschema@.userseg_report_profile_stats(source, label_column, features) AS p
-    ORDER BY p.cluster, p.feature_pos
-$fn$;
-
-COMMENT ON FUNCTION @extschema@.userseg_profile(regclass, name, text[]) IS
-'profile of each cluster: per feature count, share, mean, sample stddev, min, max, overall mean and z in overall standard deviations';
-
--- The wide form for BI tools: one row per cluster, the feature means and z scores as
--- jsonb objects keyed by feature name (see the reference for turning them into columns).
-CREATE FUNCTION @extschema@.userseg_profile_wide(source regclass, label_column name,
-                                                  features text[])
-RETURNS TABLE(cluster int, n bigint, share float8, means jsonb, z jsonb)
-LANGUAGE sql VOLATILE PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-    SELECT p.cluster, p.size, p.size::float8 / p.total,
-           jsonb_object_agg(p.feature, p.mean ORDER BY p.feature_pos),
-           jsonb_object_agg(p.feature, p.z ORDER BY p.feature_pos)
-    FROM @extschema@.userseg_report_profile_stats(source, label_column, features) AS p
-    GROUP BY p.cluster, p.size, p.total
-    ORDER BY p.cluster
-$fn$;
-
-COMMENT ON FUNCTION @extschema@.userseg_profile_wide(regclass, name, text[]) IS
-'profile of each cluster in one row: size, share, and the feature means and z scores as jsonb objects';
-
-CREATE FUNCTION @extschema@.userseg_crosstab(source regclass, label_column name,
-                                              category_column name)
+CREATE FUNCTION userseg_crosstab(source regclass, label_column name, category_column name)
 RETURNS TABLE(cluster int, category text, n bigint, share_in_cluster float8,
               share_overall float8, lift float8)
-LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    q text;
-BEGIN
-    IF category_column IS NULL THEN
-        RAISE EXCEPTION 'category_column must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    PERFORM @extschema@.userseg_report_check(source, label_column, NULL,
-                                             ARRAY[category_column::text]);
-    -- Counts per (cluster, category text); then every cluster meets every category
-    -- seen, with 0 where they never meet.  NULL categories are a category of their own,
-    -- joined through a flag so that the join stays a hash join.
-    q := format($q$
-        WITH cnt AS (
-            SELECT s.%1$I::int4 AS c, s.%2$I::text AS k, count(*) AS n
-            FROM %3$s AS s
-            WHERE s.%1$I IS NOT NULL
-            GROUP BY 1, 2),
-        cl AS (SELECT cnt.c, sum(cnt.n)::bigint AS size FROM cnt GROUP BY cnt.c),
-        ca AS (SELECT cnt.k, sum(cnt.n)::bigint AS kn FROM cnt GROUP BY cnt.k),
-        tot AS (SELECT sum(cnt.n)::bigint AS total FROM cnt)
-        SELECT cl.c, ca.k, coalesce(cnt.n, 0) AS n,
-               coalesce(cnt.n, 0)::float8 / cl.size AS sc,
-               ca.kn::float8 / tot.total AS so,
-               (coalesce(cnt.n, 0)::float8 / cl.size) / (ca.kn::float8 / tot.total) AS lift
-        FROM cl CROSS JOIN ca CROSS JOIN tot
-        LEFT JOIN cnt ON cnt.c = cl.c AND (cnt.k IS NULL) = (ca.k IS NULL)
-                     AND coalesce(cnt.k, '') = coalesce(ca.k, '')
-        ORDER BY cl.c, ca.k COLLATE "C" NULLS LAST$q$, label_column, category_column, source);
-    RETURN QUERY EXECUTE q;
-    IF NOT FOUND THEN
-        PERFORM @extschema@.userseg_report_no_rows(source, label_column);
-    END IF;
-END
-$fn$;
+AS 'MODULE_PATHNAME', 'userseg_crosstab'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION @extschema@.userseg_crosstab(regclass, name, name) IS
-'mix of a category column in each cluster: count, share in the cluster, share overall and lift';
+COMMENT ON FUNCTION userseg_crosstab(regclass, name, name) IS
+'mix of a category column of any type in each cluster: count, share in the cluster, share overall and lift';
 
--- Internal: a feature or category column name as words (underscores to spaces).
--- IMMUTABLE: text in, text out.
-CREATE FUNCTION @extschema@.userseg_report_words(name text)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN pg_catalog.btrim(pg_catalog.regexp_replace(name, '_+', ' ', 'g'));
-
-COMMENT ON FUNCTION @extschema@.userseg_report_words(text) IS
-'internal: a column name as words for segment sentences (underscores become spaces)';
-
-CREATE FUNCTION @extschema@.userseg_describe_segments(source regclass, label_column name,
-                                                       features text[],
-                                                       categories text[] DEFAULT NULL,
-                                                       top int DEFAULT 3)
+CREATE FUNCTION userseg_describe_segments(source regclass, label_column name,
+                                          features text[], categories text[] DEFAULT NULL,
+                                          top int DEFAULT 3)
 RETURNS TABLE(cluster int, n bigint, share float8, description text)
-LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-#variable_conflict use_column
-BEGIN
-    IF top IS NULL THEN
-        RAISE EXCEPTION 'top must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    IF top < 1 THEN
-        RAISE EXCEPTION 'top must be at least 1' USING ERRCODE = '22023',
-            DETAIL = format('top is %s.', top),
-            HINT = 'top is how many features and how many categories each sentence names.';
-    END IF;
-    IF features IS NULL THEN
-        RAISE EXCEPTION 'features must not be NULL' USING ERRCODE = '22004';
-    END IF;
-    IF cardinality(features) = 0 THEN
-        RAISE EXCEPTION 'features must name at least one column' USING ERRCODE = '22023';
-    END IF;
-    PERFORM @extschema@.userseg_report_check(source, label_column, features, categories);
+AS 'MODULE_PATHNAME', 'userseg_describe_segments'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 
-    RETURN QUERY
-    WITH p AS MATERIALIZED (
-        SELECT * FROM @extschema@.userseg_report_profile_stats(source, label_column, features)),
-    sizes AS (
-        SELECT DISTINCT p.cluster, p.size, p.total FROM p),
-    -- features that set the cluster apart: |z| >= 0.1, largest first, ties in the
-    -- order the features were given
-    fz AS (
-        SELECT p.cluster,
-               string_agg(format('%s %s%s sd',
-                                 @extschema@.userseg_report_words(p.feature),
-                                 CASE WHEN p.z < 0 THEN '-' ELSE '+' END,
-                                 to_char(round(abs(p.z)::numeric, 1), 'FM999,999,990.0')),
-                          ', ' ORDER BY p.rank) AS words
-        FROM (SELECT p.*, row_number() OVER (PARTITION BY p.cluster
-                                             ORDER BY abs(p.z) DESC, p.feature_pos) AS rank
-              FROM p WHERE p.z IS NOT NULL AND abs(p.z) >= 0.1) AS p
-        WHERE p.rank <= top
-        GROUP BY p.cluster),
-    -- categories over-represented in the cluster: lift >= 1.2 with at least 5 rows and
-    -- 5% of the cluster, NULL categories left out; largest lift first, then count,
-    -- then column order, then category text
-    cc AS (
-        SELECT x.cluster, x.category, x.n, x.share_in_cluster, x.lift, k.pos,
-               CASE WHEN k.textual THEN x.category
-                    ELSE format('%s = %s', @extschema@.userseg_report_words(k.name),
-                                x.category) END AS label
-        FROM (SELECT k0.name, k0.pos, ty.typcategory IN ('S', 'E') AS textual
-              FROM unnest(categories) WITH ORDINALITY AS k0(name, pos)
-              JOIN pg_attribute AS a
-                ON a.attrelid = source AND a.attname::text = k0.name
-               AND a.attnum > 0 AND NOT a.attisdropped
-              JOIN pg_type AS ty ON ty.oid = a.atttypid) AS k
-        CROSS JOIN LATERAL @extschema@.userseg_crosstab(source, label_column, k.name::name)
-             AS x),
-    cz AS (
-        SELECT c.cluster,
-               string_agg(format('%s x%s', c.label,
-                                 to_char(round(c.lift::numeric, 1), 'FM999,999,990.0')),
-                          ', ' ORDER BY c.rank) AS words
-        FROM (SELECT cc.*, row_number() OVER (PARTITION BY cc.cluster
-                                              ORDER BY cc.lift DESC, cc.n DESC, cc.pos,
-                                                       cc.category COLLATE "C") AS rank
-              FROM cc
-              WHERE cc.category IS NOT NULL AND cc.n >= 5 AND cc.share_in_cluster >= 0.05
-                AND cc.lift >= 1.2) AS c
-        WHERE c.rank <= top
-        GROUP BY c.cluster)
-    SELECT s.cluster, s.size, s.size::float8 / s.total,
-           format('%s %s (%s): %s%s',
-                  to_char(s.size, 'FM999,999,999,999,999,990'),
-                  CASE WHEN s.size = 1 THEN 'user' ELSE 'users' END,
-                  CASE WHEN round(100.0 * s.size / s.total) = 0 THEN '<1%'
-                       WHEN round(100.0 * s.size / s.total) = 100 AND s.size < s.total
-                            THEN '>99%'
-                       ELSE round(100.0 * s.size / s.total)::text || '%' END,
-                  coalesce(fz.words, 'close to average on every feature'),
-                  CASE WHEN cz.words IS NOT NULL THEN '; ' || cz.words ELSE '' END)
-    FROM sizes AS s
-    LEFT JOIN fz ON fz.cluster = s.cluster
-    LEFT JOIN cz ON cz.cluster = s.cluster
-    ORDER BY s.cluster;
-END
-$fn$;
-
-COMMENT ON FUNCTION @extschema@.userseg_describe_segments(regclass, name, text[], text[], int) IS
-'one readable sentence per cluster: size, share, the features with the largest |z| and the categories with the largest lift';
+COMMENT ON FUNCTION userseg_describe_segments(regclass, name, text[], text[], int) IS
+'one readable sentence per cluster: size, share, the numeric features with the largest |z| and the categories with the largest lift';
 
 -- (end of profiles and reports)

@@ -155,6 +155,33 @@ extern double UsCalinskiHarabasz(const UsCore *core, const UsMatrix *m,
 extern double UsDaviesBouldin(const UsCore *core, const UsMatrix *m,
 							  const int32_t *labels, int k);
 
+/* ---- report_core.c: per group column moments (profiles, segment sentences) ---- */
+
+/*
+ * (k + 1) x d figures, row-major: row g < k for group g, row k for every grouped row.
+ * count and sum leave missing (NaN) values out; mean is NaN for a count of 0; m2 is the
+ * sum of squared deviations from the row's mean; min/max are +-Infinity for a count of 0.
+ */
+typedef struct UsGroupStats
+{
+	int			k;
+	int			d;
+	int64_t    *count;
+	double	   *sum;
+	double	   *mean;
+	double	   *m2;
+	double	   *min;
+	double	   *max;
+} UsGroupStats;
+
+/*
+ * Moments of each column of m per group (group[i] in 0..k-1, or -1 for none); arrays
+ * allocated through core.  Returns -1, or the first column whose sum or sum of squares
+ * overflows float8.
+ */
+extern int	UsGroupMoments(const UsCore *core, const UsMatrix *m, const int32_t *group,
+						   int k, UsGroupStats *out);
+
 /* ---- kmeans_core.c: K-Means (see that file) ---- */
 
 typedef struct UsKmeansParams

@@ -321,4 +321,43 @@ extern int64 UsWriteLabels(const UsRelData *rel, const char *label_column,
  */
 extern void UsCheckRowsToCluster(const UsRelData *rel);
 
+/* ---- reportread.c: the rows behind profiles, crosstabs and segment sentences ---- */
+
+/*
+ * A report's relation read once with the relation reader (US_NULLS_KEEP), the label
+ * column with the features.  Every integer label is a cluster, -1 (noise) included;
+ * rows with a NULL label are in none.  Errors: see reportread.c; 22000 when no row has
+ * a label.
+ */
+typedef struct UsReportData
+{
+	UsRelData  *rel;			/* the features named first, then maybe the label */
+	int			nfeatures;		/* features named by the caller */
+	int64		nrows;			/* rows of the source */
+	int			k;				/* clusters */
+	int32	   *clusters;		/* k labels, ascending */
+	int64	   *sizes;			/* k rows per cluster */
+	int64		total;			/* labelled rows */
+	int32	   *group;			/* rel->n: index into clusters, -1 without a label */
+} UsReportData;
+
+/* Counts per cluster and category (the text of a column of any type) */
+typedef struct UsCrosstab
+{
+	int			k;
+	int32	   *clusters;		/* k labels, ascending */
+	int64	   *sizes;			/* k rows per cluster */
+	int			ncat;
+	char	  **cats;			/* ncat categories COLLATE "C"; a NULL one last */
+	int64	   *catcounts;		/* ncat labelled rows per category */
+	int64	   *counts;			/* k x ncat */
+	int64		total;			/* labelled rows */
+} UsCrosstab;
+
+/* Check the source and its label column (42P01, 42809, 42501, 42703, 42804) */
+extern Oid	UsReportCheckSource(Oid relid, const char *label_column);
+extern UsReportData *UsReportRead(Oid relid, const char *label_column, ArrayType *features);
+extern UsCrosstab *UsReportCrosstab(Oid relid, const char *label_column,
+									const char *category_column);
+
 #endif							/* USDATA_H */

@@ -1626,6 +1626,90 @@ Now(void)
 	return (double) ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* ---------------------------------------------------------------- group moments */
+
+static void
+FreeGroupStats(UsGroupStats *st)
+{
+	UsFree(&core, st->count);
+	UsFree(&core, st->sum);
+	UsFree(&core, st->mean);
+	UsFree(&core, st->m2);
+	UsFree(&core, st->min);
+	UsFree(&core, st->max);
+}
+
+/*
+ * UsGroupMoments against a naive per group loop: NaN cells and rows in no group
+ * (-1) left out, row k for every grouped row; overflow reports the column
+ */
+static void
+TestGroupMoments(void)
+{
+	Rng			r = {11};
+	int64_t		n = 5000;
+	int			d = 3;
+	int			k = 4;
+	double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+	int32_t    *g = Xcalloc((size_t) n, sizeof(int32_t));
+	UsMatrix	m = {n, d, x};
+	UsGroupStats st;
+	Errs		e = {0};
+	int			bad;
+	double		huge[4] = {1e308, 1, -1e308, 2};
+	int32_t		g2[2] = {0, 0};
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		g[i] = (int32_t) RngInt(&r, k + 1) - 1;
+		for (int j = 0; j < d; j++)
+			x[i * d + j] = RngUniform(&r) < 0.05 ? NAN : 1e6 + RngNormal(&r) * (j + 1);
+	}
+	bad = UsGroupMoments(&core, &m, g, k, &st);
+	for (int c = 0; c <= k; c++)
+		for (int j = 0; j < d; j++)
+		{
+			int64_t		cnt = 0;
+			double		sum = 0,
+						ss = 0,
+						lo = INFINITY,
+						hi = -INFINITY,
+						mean;
+			size_t		cell = (size_t) c * d + j;
+
+			for (int64_t i = 0; i < n; i++)
+				if (g[i] >= 0 && (c == k || g[i] == c) && !isnan(x[i * d + j]))
+				{
+					cnt++;
+					sum += x[i * d + j];
+					lo = fmin(lo, x[i * d + j]);
+					hi = fmax(hi, x[i * d + j]);
+				}
+			mean = sum / (double) cnt;
+			for (int64_t i = 0; i < n; i++)
+				if (g[i] >= 0 && (c == k || g[i] == c) && !isnan(x[i * d + j]))
+					ss += (x[i * d + j] - mean) * (x[i * d + j] - mean);
+			if (st.count[cell] != cnt || !Close(st.mean[cell], mean, 1e-12, 1) ||
+				!Close(st.m2[cell], ss, 1e-9, 1) || st.min[cell] != lo || st.max[cell] != hi)
+				Err(&e, "group %d column %d: count %ld/%ld mean %.17g/%.17g m2 %.17g/%.17g",
+					c, j, (long) st.count[cell], (long) cnt, st.mean[cell], mean,
+					st.m2[cell], ss);
+		}
+	Check(bad == -1 && e.count == 0,
+		  "group moments: counts, means, squared deviations and extrema per group and overall match a naive loop");
+	FreeGroupStats(&st);
+
+	/* a column whose sum of squares overflows is reported, the finite one is not */
+	m.n = 2;
+	m.d = 2;
+	m.x = huge;
+	bad = UsGroupMoments(&core, &m, g2, 1, &st);
+	Check(bad == 0, "group moments: the column whose squares overflow float8 is reported (%d)", bad);
+	FreeGroupStats(&st);
+	free(x);
+	free(g);
+}
+
 static void
 TestFuzz(int max_cases, double seconds)
 {
@@ -1654,6 +1738,7 @@ main(int argc, char **argv)
 	TestKmeans();
 	TestAssignment();
 	TestAssignmentEdges();
+	TestGroupMoments();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,

@@ -1,10 +1,12 @@
 """Parity of the profiles and crosstabs with pandas on the same rows.
 
-Builds a seeded table with numpy (several thousand rows, a few clusters, NULL labels,
-NULL features, NULL categories), reads it back from the database, and compares
-userseg_profile with pandas groupby count/mean/std/min/max, userseg_crosstab with
-pd.crosstab counts, shares and lift, and the segment sentences with the same rules
-applied to the pandas figures.  Prints one line per check.
+Builds a seeded table with numpy (several thousand rows, a few clusters, noise rows
+labelled -1, NULL labels, NULL features, NULL categories), reads it back from the
+database, and compares userseg_profile with pandas groupby count/mean/std/min/max for
+the numeric features and with pd.get_dummies shares and lifts for the categorical
+features of the same list, userseg_crosstab with pd.crosstab counts, shares and lift,
+and the segment sentences with the same rules applied to the pandas figures.  Prints
+one line per check.
 """
 import math
 import sys
@@ -20,6 +22,8 @@ N = 6000
 TOL = 1e-9
 FEATURES = ["daily_usage_minutes", "likes_received_per_day", "age", "score"]
 CATEGORIES = ["platform", "premium", "age_group"]
+CAT_FEATURES = ["platform", "premium"]          # categorical columns in the feature list
+ALL = FEATURES + CAT_FEATURES
 
 from tap import check
 
@@ -49,6 +53,7 @@ def make_table(cur):
     platform = np.array([platforms[rng.choice(5, p=mix[s])] for s in seg], dtype=object)
     premium = rng.random(N) < np.array([0.1, 0.5, 0.3, 0.2])[seg]
     label = seg.astype(object)
+    label[rng.random(N) < 0.02] = -1                         # noise, as DBSCAN labels it
     label[rng.random(N) < 0.03] = None                       # unlabelled rows
     usage = usage.astype(object)
     usage[rng.random(N) < 0.05] = None                       # missing features
@@ -95,14 +100,32 @@ def main():
     check(len(lab) < len(df) and df[FEATURES].isna().any().any(),
           f"table of {len(df)} rows with {len(df) - len(lab)} NULL labels and NULL features")
 
-    # --- profile
-    cur.execute("SELECT * FROM userseg_profile('report_parity', 'seg', %s)", (FEATURES,))
-    prof = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+    # --- profile: one feature list, numeric and categorical columns
+    cur.execute("SELECT * FROM userseg_profile('report_parity', 'seg', %s)", (ALL,))
+    prof_all = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+    prof = prof_all[prof_all["feature"].isin(FEATURES)].reset_index(drop=True)
     g = lab.groupby("seg")
     size = g.size()
-    expected_keys = [(c, f) for c in sorted(size.index) for f in FEATURES]
-    got_keys = list(zip(prof["cluster"], prof["feature"]))
-    check(got_keys == expected_keys, "profile rows ordered by cluster, then features as given",
+    check(-1 in size.index and prof_all["cluster"].iloc[0] == -1,
+          "noise (-1) is a cluster row of its own, first")
+    dummies = {}
+    for cat in CAT_FEATURES:
+        txt = lab[cat].map(to_text)
+        cats = sorted(txt.dropna().unique(), key=lambda v: v.encode())
+        dummies[cat] = (cats, txt)
+    expected_keys = []
+    for c in sorted(size.index):
+        for f in ALL:
+            if f in FEATURES:
+                expected_keys.append((c, f, None))
+            else:
+                cats, txt = dummies[f]
+                expected_keys += [(c, f, k) for k in cats]
+                if txt.isna().any():
+                    expected_keys.append((c, f, None))
+    got_keys = [(r.cluster, r.feature, r.category) for r in prof_all.itertuples()]
+    check(got_keys == expected_keys,
+          "profile rows ordered by cluster, then features as given, categories in byte order",
           f"{got_keys[:6]} ...")
     ref = {
         "n": g[FEATURES].count(),
@@ -133,15 +156,56 @@ def main():
         check(not bad, f"profile {col} matches pandas ({len(prof)} values, max rel err {worst:.1e})",
               f"{bad[:3]}")
 
-    # --- profile, wide form
-    cur.execute("SELECT cluster, n, share, means FROM userseg_profile_wide('report_parity', 'seg', %s)",
-                (FEATURES,))
+    # categorical features: shares and lifts against pd.get_dummies on the same rows
+    for cat in CAT_FEATURES:
+        cats, txt = dummies[cat]
+        dm = pd.get_dummies(txt).astype(float)           # a NULL category: all zeros
+        dm["\x00NULL"] = txt.isna().astype(float)
+        share = dm.groupby(lab["seg"]).mean()
+        count = dm.groupby(lab["seg"]).sum()
+        overall = dm.mean()
+        lift = share / overall
+        rows = prof_all[prof_all["feature"] == cat]
+        bad = {"n": [], "share in cluster (mean)": [], "overall share (overall_mean)": [],
+               "lift": []}
+        worst = 0.0
+        for _, r in rows.iterrows():
+            c = r["cluster"]
+            k = "\x00NULL" if r["category"] is None else r["category"]
+            if r["n"] != count.loc[c, k]:
+                bad["n"].append((c, k, r["n"], count.loc[c, k]))
+            for col, key, want in (("mean", "share in cluster (mean)", share.loc[c, k]),
+                                   ("overall_mean", "overall share (overall_mean)", overall[k]),
+                                   ("lift", "lift", lift.loc[c, k])):
+                if not close(r[col], want):
+                    bad[key].append((c, k, r[col], want))
+                else:
+                    worst = max(worst, abs(float(r[col]) - float(want)) / max(1.0, abs(float(want))))
+        for key, b in bad.items():
+            check(not b, f"profile {cat} {key} matches pd.get_dummies ({len(rows)} rows, "
+                  f"max rel err {worst:.1e})", f"{b[:3]}")
+
+    # --- profile, wide form: the same list; category shares and lifts keyed by category
+    cur.execute("SELECT cluster, n, share, means, lift FROM userseg_profile_wide("
+                "'report_parity', 'seg', %s)", (ALL,))
     wide = cur.fetchall()
-    bad = [(c, n) for c, n, s, m in wide
+    bad = [(c, n) for c, n, s, m, lf in wide
            if n != size[c] or not close(s, size[c] / len(lab))
            or any(not close(m[f], ref["mean"].loc[c, f]) for f in FEATURES)]
     check(len(wide) == len(size) and not bad,
           "profile_wide sizes, shares and means match pandas", f"{bad[:3]}")
+    bad = []
+    for c, n, s, m, lf in wide:
+        for cat in CAT_FEATURES:
+            cats, txt = dummies[cat]
+            dm = pd.get_dummies(txt).astype(float)
+            share = dm.groupby(lab["seg"]).mean()
+            lift = share / dm.mean()
+            if sorted(m[cat]) != sorted(cats) or sorted(lf[cat]) != sorted(cats):
+                bad.append((c, cat, sorted(m[cat])))
+            bad += [(c, cat, k) for k in cats
+                    if not close(m[cat][k], share.loc[c, k]) or not close(lf[cat][k], lift.loc[c, k])]
+    check(not bad, "profile_wide category shares and lifts match pd.get_dummies", f"{bad[:3]}")
 
     # --- crosstabs
     for cat in CATEGORIES:
@@ -204,12 +268,19 @@ def main():
         catwords = ", ".join(f"{label} x{r1(lf)}" for *_, label, lf in cats[:top])
         pct = Decimal(100 * int(size[c])) / Decimal(total)
         pct = pct.quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-        want = (f"{size[c]:,} {'user' if size[c] == 1 else 'users'} ({pct}%): {words}"
+        want = ("noise, " if c == -1 else "") + (
+                f"{size[c]:,} {'user' if size[c] == 1 else 'users'} ({pct}%): {words}"
                 + (f"; {catwords}" if catwords else ""))
         if got.get(c) != want:
             bad.append((c, got.get(c), want))
     check(not bad, f"segment sentences follow the rules on the pandas figures ({len(got)} sentences)",
           f"{bad[:2]}")
+    # one feature list: the categorical columns among the features say the same
+    cur.execute("SELECT cluster, description FROM userseg_describe_segments("
+                "'report_parity', 'seg', %s, %s, %s)", (ALL, ["age_group"], top))
+    same = dict(cur.fetchall())
+    check(same == got, "segment sentences are the same with the categorical columns among the features",
+          f"{[(c, same.get(c), got.get(c)) for c in got if same.get(c) != got.get(c)][:2]}")
     for c in sorted(got):
         print(f"# {c}: {got[c]}")
 

@@ -1,6 +1,8 @@
 -- Categorical mixes per cluster: userseg_crosstab on a hand-made table.
 SET extra_float_digits = 0;
-\set SHOW_CONTEXT never
+-- CONTEXT lines are shown: errors read as coming from the function called, with no
+-- internal call quoted
+\set SHOW_CONTEXT errors
 
 -- 8 labelled rows and one unlabelled row (left out):
 --   cluster 0: Instagram, Instagram, Instagram, Twitter        (4 rows)
@@ -70,3 +72,16 @@ SELECT * FROM userseg_crosstab('report_mix', 'seg', 'platform');
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 DROP ROLE report_mix_reader;
+
+-- noise (label -1) is a cluster of its own; a label beyond the integer range is 22003
+CREATE TABLE report_mix_noise (seg bigint, platform text);
+INSERT INTO report_mix_noise VALUES (-1, 'a'), (0, 'a'), (0, 'b'), (NULL, 'c');
+SELECT * FROM userseg_crosstab('report_mix_noise', 'seg', 'platform');
+INSERT INTO report_mix_noise VALUES (-3000000000, 'a');
+SELECT * FROM userseg_crosstab('report_mix_noise', 'seg', 'platform');
+\echo :LAST_ERROR_SQLSTATE
+-- NULL arguments name the argument
+SELECT * FROM userseg_crosstab(NULL, 'seg', 'platform');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_crosstab('report_mix', NULL, 'platform');
+\echo :LAST_ERROR_SQLSTATE

@@ -1,6 +1,8 @@
 -- Profiles of clusters: userseg_profile and userseg_profile_wide on a hand-made table.
 SET extra_float_digits = 0;
-\set SHOW_CONTEXT never
+-- CONTEXT lines are shown: errors read as coming from the function called, with no
+-- internal call quoted
+\set SHOW_CONTEXT errors
 
 -- Three clusters and one unlabelled row (left out of every figure).
 --   minutes: cluster 0 = 1, 2, 3; cluster 1 = 5, 7; cluster 2 = 9; unlabelled 1000
@@ -78,8 +80,6 @@ SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['minutes', 'likes']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_profile('report_users', 'minutes', ARRAY['posts']);
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['platform']);
-\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['minutes', 'minutes']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['minutes', NULL]);
@@ -97,7 +97,7 @@ SELECT * FROM userseg_profile('report_empty', 'seg', ARRAY['minutes']);
 INSERT INTO report_empty VALUES (NULL, 1), (NULL, 2);
 SELECT * FROM userseg_profile_wide('report_empty', 'seg', ARRAY['minutes']);
 \echo :LAST_ERROR_SQLSTATE
--- NaN and infinities in a labelled row
+-- NaN and infinities: refused in any row, as the clustering functions refuse them
 INSERT INTO report_empty VALUES (1, 'NaN'), (1, 'Infinity'), (2, 3);
 SELECT * FROM userseg_profile('report_empty', 'seg', ARRAY['minutes']);
 \echo :LAST_ERROR_SQLSTATE
@@ -105,6 +105,95 @@ SELECT * FROM userseg_profile('report_empty', 'seg', ARRAY['minutes']);
 CREATE TYPE report_pair AS (seg int, minutes float8);
 SELECT * FROM userseg_profile('report_pair', 'seg', ARRAY['minutes']);
 \echo :LAST_ERROR_SQLSTATE
+
+-- The same feature list as the clustering functions: a categorical column is
+-- reported as its mix, one row per category (the reader's categories, COLLATE "C",
+-- then NULL): n rows of the category, mean = its share of the cluster's rows,
+-- overall_mean = its share of all labelled rows, lift = their ratio.
+--   platform over the 6 labelled rows: Instagram 3/6 = 0.5, Twitter 2/6, NULL 1/6
+--   (the unlabelled row's Instagram does not count)
+--   cluster 0 (Instagram, Instagram, Twitter): Instagram 2/3, lift (2/3)/0.5 = 4/3;
+--             Twitter 1/3, lift 1; NULL 0, lift 0
+--   cluster 1 (Twitter, NULL): Instagram 0; Twitter 1/2, lift 1.5; NULL 1/2, lift 3
+--   cluster 2 (Instagram): Instagram 1, lift 2; Twitter 0; NULL 0
+SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['minutes', 'platform']);
+-- the shares of a column add up to 1 in each cluster
+SELECT cluster, sum(n) AS n, sum(mean) AS shares
+FROM userseg_profile('report_users', 'seg', ARRAY['platform']) GROUP BY cluster ORDER BY cluster;
+-- the wide form: a categorical feature's shares and lifts as objects keyed by category
+-- (the NULL category has no key)
+SELECT * FROM userseg_profile_wide('report_users', 'seg', ARRAY['minutes', 'platform']);
+SELECT w.cluster, (w.means -> 'platform' ->> 'Instagram')::float8 AS instagram,
+       (w.lift -> 'platform' ->> 'Instagram')::float8 AS instagram_lift
+FROM userseg_profile_wide('report_users', 'seg', ARRAY['platform']) AS w;
+
+-- every type the reader one-hot encodes (text, varchar, char, enum, boolean, a domain
+-- over text), with its categories named as the reader names them
+CREATE TYPE report_tier AS ENUM ('gold', 'silver', 'bronze');
+CREATE DOMAIN report_country AS text;
+CREATE TABLE report_kinds (seg int, v varchar(10), c char(4), t report_tier, b bool,
+                           d report_country);
+INSERT INTO report_kinds VALUES
+  (0, 'a', 'x', 'gold', true, 'FR'), (0, 'a', 'x', 'silver', true, 'FR'),
+  (1, 'b', 'yy', 'bronze', false, 'DE'), (1, 'a', 'x', 'gold', NULL, NULL);
+SELECT cluster, feature, category, n, mean, overall_mean, lift
+FROM userseg_profile('report_kinds', 'seg', ARRAY['v', 'c', 't', 'b', 'd']);
+-- the categories are the reader's: the same as userseg_describe gives (NULL left out)
+SELECT feature, category FROM userseg_profile('report_kinds', 'seg', ARRAY['v', 'c', 't', 'b', 'd'])
+WHERE cluster = 0 AND category IS NOT NULL
+EXCEPT ALL
+SELECT column_name, category FROM userseg_describe('report_kinds', ARRAY['v', 'c', 't', 'b', 'd']);
+
+-- Noise: label -1 (as density-based algorithms give it) is a cluster row of its own,
+-- first, counted in the overall figures; NULL labels are left out.
+CREATE TABLE report_noise (seg int, x float8, kind text);
+INSERT INTO report_noise VALUES (-1, 100, 'a'), (0, 1, 'a'), (0, 3, 'b'), (1, 5, 'b'),
+                                (NULL, 1000, 'c');
+SELECT cluster, feature, category, n, share, mean, overall_mean, lift
+FROM userseg_profile('report_noise', 'seg', ARRAY['x', 'kind']);
+SELECT cluster, n, share, means FROM userseg_profile_wide('report_noise', 'seg', ARRAY['x']);
+
+-- a label column that is not an integer, and labels beyond the integer range
+CREATE TABLE report_badlabel (seg text, segf float8, seg8 bigint, x float8);
+INSERT INTO report_badlabel VALUES ('0', 0, 0, 1), ('1', 1, 3000000000, 2);
+SELECT * FROM userseg_profile('report_badlabel', 'seg', ARRAY['x']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_profile_wide('report_badlabel', 'segf', ARRAY['x']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_profile('report_badlabel', 'seg8', ARRAY['x']);
+\echo :LAST_ERROR_SQLSTATE
+-- a system column, and a type the reader cannot encode, as features
+SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['ctid']);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE report_dates (seg int, joined date);
+INSERT INTO report_dates VALUES (1, '2024-01-01');
+SELECT * FROM userseg_profile('report_dates', 'seg', ARRAY['joined']);
+\echo :LAST_ERROR_SQLSTATE
+
+-- the features list is checked as the clustering functions check it
+SELECT * FROM userseg_profile('report_users', 'seg', ARRAY[['minutes'], ['posts']]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_profile_wide('report_users', 'seg', ARRAY[['minutes', 'posts']]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_profile('report_users', 'seg', NULL);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_profile_wide('report_users', NULL, ARRAY['minutes']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_profile_wide(NULL, 'seg', ARRAY['minutes']);
+\echo :LAST_ERROR_SQLSTATE
+-- the label column may be a feature too
+SELECT cluster, feature, mean, z FROM userseg_profile('report_noise', 'seg', ARRAY['seg']);
+
+-- Values too large for float8 arithmetic: 22003 naming the column, whether the mean
+-- (a sum past 1.8e308) or the standard deviation (squares past it) overflows
+CREATE TABLE report_huge (seg int, fine float8, big float8, wide float8);
+INSERT INTO report_huge VALUES (0, 1, 1e308, 1e308), (0, 2, 1e308, -1e308),
+                               (1, 3, 1, 1e308), (1, 4, 1, -1e308);
+SELECT * FROM userseg_profile('report_huge', 'seg', ARRAY['fine', 'big']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_profile_wide('report_huge', 'seg', ARRAY['fine', 'wide']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT cluster, feature, mean FROM userseg_profile('report_huge', 'seg', ARRAY['fine']);
 
 -- privileges: none at all, then some columns only
 CREATE ROLE report_reader;
@@ -115,7 +204,16 @@ RESET ROLE;
 GRANT SELECT (seg, minutes) ON report_users TO report_reader;
 SET ROLE report_reader;
 SELECT cluster, feature, mean FROM userseg_profile('report_users', 'seg', ARRAY['minutes']);
+-- every report function works for a role that is not a superuser
+SELECT cluster, n, means FROM userseg_profile_wide('report_users', 'seg', ARRAY['minutes']);
+SELECT cluster, description FROM userseg_describe_segments('report_users', 'seg', ARRAY['minutes']);
+SELECT cluster, category, n FROM userseg_crosstab('report_users', 'seg', 'seg');
 SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['minutes', 'posts']);
+\echo :LAST_ERROR_SQLSTATE
+RESET ROLE;
+REVOKE SELECT (seg) ON report_users FROM report_reader;
+SET ROLE report_reader;
+SELECT * FROM userseg_profile('report_users', 'seg', ARRAY['minutes']);
 \echo :LAST_ERROR_SQLSTATE
 RESET ROLE;
 REVOKE ALL ON report_users FROM report_reader;

@@ -1,6 +1,8 @@
 -- One readable sentence per segment: userseg_describe_segments.
 SET extra_float_digits = 0;
-\set SHOW_CONTEXT never
+-- CONTEXT lines are shown: errors read as coming from the function called, with no
+-- internal call quoted
+\set SHOW_CONTEXT errors
 
 -- 10,000 labelled rows in four clusters of 2,314, 7,600, 85 and 1 rows.
 CREATE TABLE report_seg (id serial, seg int, daily_usage_minutes int,
@@ -68,6 +70,35 @@ SELECT cluster, description FROM userseg_describe_segments('report_tie', 'seg',
     ARRAY['a_b', 'c_d'], ARRAY['p', 'q'], 1);
 SELECT cluster, description FROM userseg_describe_segments('report_tie', 'seg',
     ARRAY['c_d', 'a_b'], ARRAY['q', 'p'], 1);
+-- one feature list: categorical features are named by their mix, exactly as when
+-- they are given as categories
+SELECT cluster, description FROM userseg_describe_segments('report_seg', 'seg',
+    ARRAY['daily_usage_minutes', 'likes_received_per_day', 'posts', 'platform',
+          'dominant_emotion', 'premium']);
+SELECT count(*) AS sentences_that_differ
+FROM userseg_describe_segments('report_seg', 'seg',
+         ARRAY['daily_usage_minutes', 'likes_received_per_day', 'posts', 'platform',
+               'dominant_emotion', 'premium']) AS a
+FULL JOIN userseg_describe_segments('report_seg', 'seg',
+         ARRAY['daily_usage_minutes', 'likes_received_per_day', 'posts'],
+         ARRAY['platform', 'dominant_emotion', 'premium']) AS b USING (cluster)
+WHERE a.description IS DISTINCT FROM b.description;
+-- categorical features only
+SELECT cluster, description FROM userseg_describe_segments('report_seg', 'seg',
+    ARRAY['platform'], top => 1);
+-- categories may be of any type, compared as text (an integer column here)
+SELECT cluster, description FROM userseg_describe_segments('report_seg', 'seg',
+    ARRAY['daily_usage_minutes'], ARRAY['likes_received_per_day'], top => 1);
+
+-- noise (label -1) is described as such; NULL labels are left out
+CREATE TABLE report_seg_noise (seg int, x float8, kind text);
+INSERT INTO report_seg_noise
+SELECT CASE WHEN i <= 10 THEN -1 WHEN i <= 55 THEN 0 WHEN i <= 100 THEN 1 END,
+       CASE WHEN i <= 10 THEN 100 ELSE i % 2 END,
+       CASE WHEN i <= 10 THEN 'odd' ELSE 'usual' END
+FROM generate_series(1, 110) AS i;
+SELECT * FROM userseg_describe_segments('report_seg_noise', 'seg', ARRAY['x', 'kind']);
+
 -- close to average everywhere
 CREATE TABLE report_flat (seg int, x float8);
 INSERT INTO report_flat VALUES (1, 1), (1, 2), (2, 1), (2, 2);
@@ -80,14 +111,34 @@ SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY['posts'], top
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY['posts'], ARRAY['country']);
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY['platform']);
-\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_describe_segments('report_seg', 'platform', ARRAY['posts']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_describe_segments('report_seg', 'seg', NULL);
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY['posts'],
                                         ARRAY['platform', 'platform']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY['posts', 'platform'],
+                                        ARRAY['platform']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY[['posts']]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY['posts'],
+                                        ARRAY[['platform'], ['premium']]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_describe_segments('report_seg', 'seg', ARRAY['posts'],
+                                        ARRAY['platform', NULL]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_describe_segments('report_seg', NULL, ARRAY['posts']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_describe_segments(NULL, 'seg', ARRAY['posts']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM userseg_describe_segments('report_seg', 'dominant_emotion', ARRAY['posts']);
+\echo :LAST_ERROR_SQLSTATE
+-- values too large for float8 arithmetic
+CREATE TABLE report_seg_huge (seg int, usage float8);
+INSERT INTO report_seg_huge VALUES (0, 1e308), (0, -1e308), (1, 1), (1, 2);
+SELECT * FROM userseg_describe_segments('report_seg_huge', 'seg', ARRAY['usage']);
 \echo :LAST_ERROR_SQLSTATE
 CREATE TABLE report_seg_empty (seg int, posts int, platform text);
 SELECT * FROM userseg_describe_segments('report_seg_empty', 'seg', ARRAY['posts'],
