@@ -201,6 +201,24 @@ UsBudgetCharge(Size bytes, const char *what)
 	}
 }
 
+/*
+ * 54000 for data that grows as rows are read and reached the limit before the last
+ * row: the total is not known, so say how far the read got
+ */
+void
+UsBudgetFailGrowing(int64 rows, const char *what)
+{
+	uint64		limit = (uint64) userseg_memory_limit_kb * 1024;
+
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s needs more memory than userseg.memory_limit (%s)",
+					what, UsPrettySize(limit)),
+			 errdetail("The operation held %s after reading " INT64_FORMAT " rows, and more rows followed.",
+					   UsPrettySize(us_budget ? us_budget->used : 0), rows),
+			 errhint("Raise userseg.memory_limit, or use fewer rows or columns.")));
+}
+
 /* Give bytes back to the operation's budget */
 void
 UsBudgetRelease(Size bytes)

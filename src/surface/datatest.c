@@ -30,6 +30,7 @@ userseg_test_write_labels(PG_FUNCTION_ARGS)
 {
 	MemoryContext runcxt;
 	MemoryContext oldcxt;
+	UsReadOptions ro;
 	UsRelData  *rel;
 	int32	   *labels;
 	int64		updated;
@@ -41,10 +42,10 @@ userseg_test_write_labels(PG_FUNCTION_ARGS)
 
 	runcxt = UsRunContextCreate("userseg test write labels");
 	oldcxt = MemoryContextSwitchTo(runcxt);
-	rel = UsReadRelationForLabels(PG_GETARG_OID(0),
-								  PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1),
-								  UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(3))),
-								  text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	UsReadOptionsInit(&ro);
+	ro.nulls = UsParseNullPolicy(text_to_cstring(PG_GETARG_TEXT_PP(3)));
+	ro.label_column = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	rel = UsRead(PG_GETARG_OID(0), PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), &ro);
 	labels = palloc(sizeof(int32) * Max(rel->n, 1));
 	for (int64 i = 0; i < rel->n; i++)
 		labels[i] = rel->d > 0 ? (int32) rint(rel->x[i * rel->d]) : 0;

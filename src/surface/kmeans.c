@@ -374,6 +374,7 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	char	   *id_column = NULL;
 	UsNullPolicy nulls;
 	UsRelData  *rel;
+	UsReadOptions ro;
 	UsMatrix	m;
 	UsKmeansResult result;
 	double	   *center;
@@ -425,12 +426,11 @@ userseg_kmeans_fit(PG_FUNCTION_ARGS)
 	runcxt = UsRunContextCreate("userseg k-means");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	if (id_column)
-		rel = UsReadRelationOrdered(relid, features, nulls, id_column, label_column);
-	else if (label_column)
-		rel = UsReadRelationForLabels(relid, features, nulls, label_column);
-	else
-		rel = UsReadRelation(relid, features, nulls, false);
+	UsReadOptionsInit(&ro);
+	ro.nulls = nulls;
+	ro.id_column = id_column;
+	ro.label_column = label_column;
+	rel = UsRead(relid, features, &ro);
 	UsCheckRowsToCluster(rel);
 	if (!PG_ARGISNULL(10))
 		opt.init = Arg2D(PG_GETARG_ARRAYTYPE_P(10), opt.k, rel->d, "init", true);

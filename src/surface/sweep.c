@@ -6,7 +6,7 @@
  *	  elbow of the inertia curve; and the reading, fitting and scoring it shares
  *	  with userseg_compare (compare.c).
  *
- * The relation is read once through SPI (UsReadRelation) into an n x d matrix,
+ * The relation is read once through SPI (UsRead) into an n x d matrix,
  * scaled once in place, and K-Means runs for each k in a memory context of its
  * own, reset after the k is scored: memory is the matrix plus one fit (40 n bytes)
  * plus the silhouette's work on at most sample_size rows, each checked against
@@ -76,11 +76,15 @@ UsRelData *
 SweepReadScaled(Oid relid, ArrayType *features, UsNullPolicy nulls, UsScaleMethod scale,
 				UsMatrix *m)
 {
-	UsRelData  *rel = UsReadRelation(relid, features, nulls, false);
+	UsReadOptions ro;
+	UsRelData  *rel;
 	UsCore		core;
 	double	   *center;
 	double	   *factor;
 
+	UsReadOptionsInit(&ro);
+	ro.nulls = nulls;
+	rel = UsRead(relid, features, &ro);
 	UsCheckRowsToCluster(rel);
 
 	m->n = rel->n;

@@ -3,19 +3,19 @@
 BEGIN;
 SELECT plan(25);
 
-SELECT has_function('userseg_describe', ARRAY['regclass', 'text[]'],
-                    'userseg_describe(regclass, text[]) exists');
-SELECT function_returns('userseg_describe', ARRAY['regclass', 'text[]'], 'setof record',
+SELECT has_function('userseg_describe', ARRAY['regclass', 'text[]', 'integer', 'boolean'],
+                    'userseg_describe(regclass, text[], int, boolean) exists');
+SELECT function_returns('userseg_describe', ARRAY['regclass', 'text[]', 'integer', 'boolean'], 'setof record',
                         'userseg_describe returns a set of rows');
-SELECT volatility_is('userseg_describe', ARRAY['regclass', 'text[]'], 'volatile',
+SELECT volatility_is('userseg_describe', ARRAY['regclass', 'text[]', 'integer', 'boolean'], 'volatile',
                      'userseg_describe is VOLATILE: it reads a table with a fresh snapshot');
-SELECT isnt_strict('userseg_describe', ARRAY['regclass', 'text[]'],
+SELECT isnt_strict('userseg_describe', ARRAY['regclass', 'text[]', 'integer', 'boolean'],
                    'userseg_describe is not STRICT: NULL arguments are errors');
 SELECT is((SELECT proparallel FROM pg_proc
-           WHERE oid = 'userseg_describe(regclass, text[])'::regprocedure),
+           WHERE oid = 'userseg_describe(regclass, text[], int, boolean)'::regprocedure),
           'r'::"char", 'userseg_describe is PARALLEL RESTRICTED');
 SELECT is((SELECT pg_catalog.obj_description(
-             'userseg_describe(regclass, text[])'::regprocedure, 'pg_proc') IS NOT NULL),
+             'userseg_describe(regclass, text[], int, boolean)'::regprocedure, 'pg_proc') IS NOT NULL),
           true, 'userseg_describe has a comment');
 
 CREATE TABLE tap_users (id int, age int, platform text, active bool, extra json,
