@@ -96,6 +96,56 @@ ReportUnwritten(const UsRelData *rel, int64 expected, int64 updated)
 					 "let it pass updates of the label column.")));
 }
 
+/*
+ * Run a query over the three label arrays with a generic plan: a custom plan would
+ * fold the parameters into constants, copying each array (of every row) into the plan
+ */
+static int
+ExecWithArrays(const char *sql, Oid *argtypes, Datum *args)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, 3, argtypes, CURSOR_OPT_GENERIC_PLAN);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_cursor failed (%s) for \"%s\", please report a bug",
+			 SPI_result_code_string(SPI_result), sql);
+	return SPI_execute_plan(plan, args, NULL, false, 0);
+}
+
+/*
+ * A one-dimensional array of n elements of a fixed-length type that needs no padding
+ * (oid, tid, int4), nvalues of them not NULL (a NULL bitmap when fewer), charged to
+ * the operation's budget
+ */
+static ArrayType *
+NewArray(Oid elemtype, int64 n, int64 nvalues, Size elemsize)
+{
+	bool		withnulls = nvalues < n;
+	Size		overhead = withnulls ? ARR_OVERHEAD_WITHNULLS(1, n) : ARR_OVERHEAD_NONULLS(1);
+	Size		bytes = overhead + (Size) nvalues * elemsize;
+	ArrayType  *a;
+
+	if (bytes > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cannot write labels into " INT64_FORMAT " rows at once", n)));
+	a = UsAllocChecked(bytes, "the labels to write");
+	SET_VARSIZE(a, bytes);
+	a->ndim = 1;
+	a->dataoffset = withnulls ? overhead : 0;
+	a->elemtype = elemtype;
+	ARR_DIMS(a)[0] = (int) n;
+	ARR_LBOUND(a)[0] = 1;
+	return a;
+}
+
+/* Copy n elements into array a from element at on */
+static inline void
+CopyInto(ArrayType *a, int64 at, const void *src, int64 n, Size elemsize)
+{
+	if (n > 0)
+		memcpy(ARR_DATA_PTR(a) + (Size) at * elemsize, src, (Size) n * elemsize);
+}
+
 /* The join of the table with the labels to write, for rows whose label changes */
 static void
 AppendChangedRows(StringInfo sql, const char *col)
@@ -117,12 +167,6 @@ int64
 UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *labels)
 {
 	int64		total = rel->n + rel->nskipped;
-	Datum	   *oids;
-	Datum	   *tids;
-	Datum	   *labs;
-	bool	   *labnulls;
-	int			dims[1];
-	int			lbs[1] = {1};
 	Oid			argtypes[3] = {OIDARRAYOID, TIDARRAYOID, INT4ARRAYOID};
 	Datum		args[3];
 	StringInfoData sql;
@@ -130,47 +174,38 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 	int			rc;
 	int64		updated;
 	int64		expected;
+	ArrayType  *a;
 
 	if (!rel->for_labels)
 		elog(ERROR, "labels written into a relation not read for labels, please report a bug");
-	if (total > (int64) (MaxAllocSize / sizeof(Datum)))
+	if (total > (int64) (MaxAllocSize / sizeof(ItemPointerData)))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("cannot write labels into " INT64_FORMAT " rows at once", total),
 				 errdetail("One statement writes at most " INT64_FORMAT " labels.",
-						   (int64) (MaxAllocSize / sizeof(Datum)))));
-	UsCheckMemory(total * (3 * sizeof(Datum) + 1 + 16), "the labels to write");
+						   (int64) (MaxAllocSize / sizeof(ItemPointerData)))));
 
-	oids = palloc(sizeof(Datum) * Max(total, 1));
-	tids = palloc(sizeof(Datum) * Max(total, 1));
-	labs = palloc(sizeof(Datum) * Max(total, 1));
-	labnulls = palloc(sizeof(bool) * Max(total, 1));
-	for (int64 i = 0; i < rel->n; i++)
+	/* the arrays, built in place: table oids, ctids, labels (NULL for skipped rows) */
+	a = NewArray(OIDOID, total, total, sizeof(Oid));
+	CopyInto(a, 0, rel->tableoids, rel->n, sizeof(Oid));
+	CopyInto(a, rel->n, rel->skipped_tableoids, rel->nskipped, sizeof(Oid));
+	args[0] = PointerGetDatum(a);
+	a = NewArray(TIDOID, total, total, sizeof(ItemPointerData));
+	CopyInto(a, 0, rel->tids, rel->n, sizeof(ItemPointerData));
+	CopyInto(a, rel->n, rel->skipped_tids, rel->nskipped, sizeof(ItemPointerData));
+	args[1] = PointerGetDatum(a);
+	a = NewArray(INT4OID, total, rel->n, sizeof(int32));
+	CopyInto(a, 0, labels, rel->n, sizeof(int32));
+	if (rel->nskipped > 0)
 	{
-		oids[i] = ObjectIdGetDatum(rel->tableoids[i]);
-		tids[i] = PointerGetDatum(&rel->tids[i]);
-		labs[i] = Int32GetDatum(labels[i]);
-		labnulls[i] = false;
+		bits8	   *bitmap = ARR_NULLBITMAP(a);
+
+		/* non-NULL labels first, then the NULLs of the skipped rows (bits 0) */
+		memset(bitmap, 0, (total + 7) / 8);
+		for (int64 i = 0; i < rel->n; i++)
+			bitmap[i / 8] |= 1 << (i % 8);
 	}
-	for (int64 i = 0; i < rel->nskipped; i++)
-	{
-		oids[rel->n + i] = ObjectIdGetDatum(rel->skipped_tableoids[i]);
-		tids[rel->n + i] = PointerGetDatum(&rel->skipped_tids[i]);
-		labs[rel->n + i] = (Datum) 0;
-		labnulls[rel->n + i] = true;
-	}
-	dims[0] = (int) total;
-	args[0] = PointerGetDatum(construct_md_array(oids, NULL, 1, dims, lbs, OIDOID,
-												 sizeof(Oid), true, TYPALIGN_INT));
-	args[1] = PointerGetDatum(construct_md_array(tids, NULL, 1, dims, lbs, TIDOID,
-												 sizeof(ItemPointerData), false,
-												 TYPALIGN_SHORT));
-	args[2] = PointerGetDatum(construct_md_array(labs, labnulls, 1, dims, lbs, INT4OID,
-												 sizeof(int32), true, TYPALIGN_INT));
-	pfree(oids);
-	pfree(tids);
-	pfree(labs);
-	pfree(labnulls);
+	args[2] = PointerGetDatum(a);
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
@@ -189,9 +224,9 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 	/* the rows whose label changes: what the UPDATE must report */
 	appendStringInfo(&sql, "SELECT pg_catalog.count(*) FROM %s AS t, ", rel->relname);
 	AppendChangedRows(&sql, col);
-	rc = SPI_execute_with_args(sql.data, 3, argtypes, args, NULL, false, 0);
+	rc = ExecWithArrays(sql.data, argtypes, args);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "SPI_execute_with_args failed (%s) for \"%s\", please report a bug",
+		elog(ERROR, "SPI_execute_plan failed (%s) for \"%s\", please report a bug",
 			 SPI_result_code_string(rc), sql.data);
 	{
 		bool		isnull;
@@ -207,9 +242,9 @@ UsWriteLabels(const UsRelData *rel, const char *label_column, const int32 *label
 		resetStringInfo(&sql);
 		appendStringInfo(&sql, "UPDATE %s AS t SET %s = u.label FROM ", rel->relname, col);
 		AppendChangedRows(&sql, col);
-		rc = SPI_execute_with_args(sql.data, 3, argtypes, args, NULL, false, 0);
+		rc = ExecWithArrays(sql.data, argtypes, args);
 		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "SPI_execute_with_args failed (%s) for \"%s\", please report a bug",
+			elog(ERROR, "SPI_execute_plan failed (%s) for \"%s\", please report a bug",
 				 SPI_result_code_string(rc), sql.data);
 		updated = (int64) SPI_processed;
 	}
