@@ -4,7 +4,7 @@
  *	  Choosing k and comparing algorithms: what sweep.c shares with compare.c
  *	  (and, for scoring, with the K-Means table form).
  *
- * Both read a relation once (UsReadRelation), scale it once, fit on the scaled
+ * Both read a relation once (UsRead), scale it once, fit on the scaled
  * matrix and score every fit the same way (SweepScore), so that their numbers are
  * comparable between values of k and between algorithms.
  *
