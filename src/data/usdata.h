@@ -5,17 +5,22 @@
  *	  through SPI into one contiguous n x d matrix, and results back out.
  *
  * Argument checks raise errors with precise SQLSTATEs:
+ *	0A000 feature_not_supported		 a label table with an INSTEAD rule on UPDATE
  *	22000 data_exception			 NaN or Infinity, vectors of different lengths,
  *									 multi-dimensional arrays
  *	22004 null_value_not_allowed	 NULL element, or a NULL with nulls => 'error'
  *	22023 invalid_parameter_value	 unknown option values (with a hint listing the valid)
  *	2202E array_subscript_error		 (not used: ragged input is 22000)
- *	42501 insufficient_privilege	 a relation the caller may not read (or update)
+ *	23505 unique_violation			 an id column with duplicates
+ *	27000 triggered_data_change_violation  a trigger kept labels from being written
+ *	42501 insufficient_privilege	 a relation the caller may not read (or update),
+ *									 or row-level security kept labels from being written
  *	42703 undefined_column			 an unknown column
  *	42804 datatype_mismatch			 a column of a type that cannot be a feature,
  *									 or a label column that is not an integer
  *	42809 wrong_object_type			 a relation kind without rows, or without ctids
- *	54000 program_limit_exceeded	 over userseg.memory_limit (both sizes named)
+ *	54000 program_limit_exceeded	 over userseg.memory_limit (both sizes named), or
+ *									 more categories than max_categories
  *
  *-------------------------------------------------------------------------
  */
