@@ -71,4 +71,25 @@ FROM userseg_describe('shop', ARRAY['platform', 'plan', 'spend']);
 CREATE TABLE one_cat AS SELECT 'x'::text AS c, g::float8 AS v FROM generate_series(1, 3) g;
 SELECT column_name, category, rows FROM userseg_describe('one_cat', ARRAY['c', 'v'], drop_first => true);
 
-DROP TABLE pts, csv, hostile, shop, one_cat CASCADE;
+-- what a read records to encode new rows as it did: per encoded column its source,
+-- category and the value a NULL became (nulls => 'impute'), through a C entry point
+-- kept for the tests; first_row is the first matrix row (by id_column)
+CREATE FUNCTION pg_temp.read(source regclass, features text[], nulls text, drop_first boolean,
+                             id_column text)
+RETURNS TABLE(col int, source text, category text, imputed float8, first_row float8)
+AS '$libdir/userseg', 'userseg_test_read' LANGUAGE C;
+CREATE TABLE imp (id int, spend float8, plan text);
+INSERT INTO imp VALUES (5, 10, 'pro'), (2, NULL, 'free'), (9, 20, 'pro'), (1, 60, NULL),
+                       (7, 30, 'team');
+-- spend: mean of 10, 20, 60, 30 = 30; plan: pro is the most frequent
+SELECT * FROM pg_temp.read('imp', ARRAY['spend', 'plan'], 'impute', false, 'id');
+-- drop_first leaves 'free' out; the first row by id (1) had a NULL plan, now 'pro'
+SELECT * FROM pg_temp.read('imp', ARRAY['plan', 'spend'], 'impute', true, 'id');
+-- 'free' is also the most frequent now: an imputed plan is all zeros with drop_first
+INSERT INTO imp VALUES (3, 5, 'free'), (4, 5, 'free');
+SELECT * FROM pg_temp.read('imp', ARRAY['plan'], 'impute', true, NULL);
+-- nothing imputed with the other policies; skip starts at the first complete row (id 3)
+SELECT * FROM pg_temp.read('imp', ARRAY['spend', 'plan'], 'skip', false, 'id');
+SELECT pg_temp.err($$SELECT * FROM pg_temp.read('imp', ARRAY['spend'], 'error', false, NULL)$$);
+
+DROP TABLE pts, csv, hostile, shop, one_cat, imp CASCADE;
