@@ -134,7 +134,7 @@ GrowTo(GrowArray *a, int64 need, MemoryContext cxt)
 
 	if (need <= a->cap)
 		return;
-	newcap = Max(need, a->cap + Max(a->cap / 8, US_GROW_ROWS));
+	newcap = Max(need, a->cap + Max(a->cap / 8, (int64) US_GROW_ROWS * a->per_row));
 	room = used < limit ? (int64) ((limit - used) / a->elem) : 0;
 	if (newcap - a->cap > room)
 	{
