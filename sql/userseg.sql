@@ -60,14 +60,16 @@ COMMENT ON FUNCTION userseg_sample_users(bigint, bigint) IS
 -- PARALLEL RESTRICTED: it reads a table named by a regclass through SPI (with a fresh
 -- snapshot), which must happen in the leader.  Not STRICT: a NULL features array is
 -- error 22004 rather than an empty result.
-CREATE FUNCTION userseg_describe(source regclass, features text[])
+CREATE FUNCTION userseg_describe(source regclass, features text[],
+                                 max_categories int DEFAULT 100,
+                                 drop_first boolean DEFAULT false)
 RETURNS TABLE(column_name text, category text, type text, rows bigint, nulls bigint,
               mean float8, stddev float8, min float8, max float8)
 AS 'MODULE_PATHNAME', 'userseg_describe'
 LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 
-COMMENT ON FUNCTION userseg_describe(regclass, text[]) IS
-'one row per encoded feature column (one-hot categories sorted by byte order): rows, NULLs, mean, sample stddev, min, max';
+COMMENT ON FUNCTION userseg_describe(regclass, text[], int, boolean) IS
+'one row per encoded feature column (one-hot categories sorted by byte order, at most max_categories per column, the first left out with drop_first): rows, NULLs, mean, sample stddev, min, max';
 
 -- (end of data layer)
 

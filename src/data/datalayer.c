@@ -188,6 +188,22 @@ UsCheckMemory(Size bytes, const char *what)
 }
 
 /*
+ * 54000 for data that grows as rows are read and reached the limit before the last
+ * row: the total is not known, so say how far the read got
+ */
+void
+UsBudgetFailGrowing(int64 rows, const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("%s needs more memory than userseg.memory_limit (%s)",
+					what, UsPrettySize(UsMemoryLimitBytes())),
+			 errdetail("The operation held %s after reading " INT64_FORMAT " rows, and more rows followed.",
+					   UsPrettySize(UsBudgetUsed()), rows),
+			 errhint("Raise userseg.memory_limit, or use fewer rows or columns.")));
+}
+
+/*
  * Check the budget, then allocate zeroed memory in the current context
  */
 void *

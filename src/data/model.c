@@ -124,40 +124,19 @@ UsModelFromRel(const UsRelData *rel, const UsReadOptions *opts)
 			continue;
 
 		/*
-		 * The imputed value, recovered from the matrix before scaling: a numeric
-		 * column's mean (imputing the mean leaves it the mean), a one-hot column's
-		 * most frequent category (imputing it keeps it the most frequent; ties to the
-		 * first in sort order, which is the one drop_first leaves out).
+		 * The value the read imputed for a NULL: a numeric column's mean, a one-hot
+		 * column's most frequent category (NULL: the first category, which
+		 * drop_first leaves out)
 		 */
 		mf->has_imputed = true;
 		if (!src->onehot)
-		{
-			double		s = 0.0;
-
-			for (int64 i = 0; i < rel->n; i++)
-				s += rel->x[i * rel->d + src->first];
-			mf->imputed = s / (double) rel->n;
-		}
+			mf->imputed = rel->imputed[src->first];
 		else
 		{
-			int64		best = -1;
-			int64		total = 0;
-
+			mf->imputed_category = NULL;
 			for (int c = 0; c < src->ncols; c++)
-			{
-				int64		count = 0;
-
-				for (int64 i = 0; i < rel->n; i++)
-					count += rel->x[i * rel->d + src->first + c] != 0.0;
-				total += count;
-				if (count > best)
-				{
-					best = count;
+				if (rel->imputed[src->first + c] == 1.0)
 					mf->imputed_category = mf->categories[c];
-				}
-			}
-			if (opts->drop_first && rel->n - total >= best)
-				mf->imputed_category = NULL;
 		}
 	}
 	return m;

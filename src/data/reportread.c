@@ -238,6 +238,7 @@ UsReportRead(Oid relid, const char *label_column, ArrayType *features)
 	int			lj;
 	int32	   *labels;
 	bool	   *valid;
+	UsReadOptions ro;
 
 	UsReportCheckSource(relid, label_column);
 
@@ -275,7 +276,9 @@ UsReportRead(Oid relid, const char *label_column, ArrayType *features)
 			rd->nfeatures = n;
 	}
 
-	rd->rel = UsReadRelation(relid, names, US_NULLS_KEEP, false);
+	UsReadOptionsInit(&ro);
+	ro.nulls = US_NULLS_KEEP;
+	rd->rel = UsRead(relid, names, &ro);
 	rd->nrows = rd->rel->nrows;
 	if (labelf < 0)
 		elog(ERROR, "the label column was not read, please report a bug");

@@ -5,17 +5,22 @@
  *	  through SPI into one contiguous n x d matrix, and results back out.
  *
  * Argument checks raise errors with precise SQLSTATEs:
+ *	0A000 feature_not_supported		 a label table with an INSTEAD rule on UPDATE
  *	22000 data_exception			 NaN or Infinity, vectors of different lengths,
  *									 multi-dimensional arrays
  *	22004 null_value_not_allowed	 NULL element, or a NULL with nulls => 'error'
  *	22023 invalid_parameter_value	 unknown option values (with a hint listing the valid)
  *	2202E array_subscript_error		 (not used: ragged input is 22000)
- *	42501 insufficient_privilege	 a relation the caller may not read (or update)
+ *	23505 unique_violation			 an id column with duplicates
+ *	27000 triggered_data_change_violation  a trigger kept labels from being written
+ *	42501 insufficient_privilege	 a relation the caller may not read (or update),
+ *									 or row-level security kept labels from being written
  *	42703 undefined_column			 an unknown column
  *	42804 datatype_mismatch			 a column of a type that cannot be a feature,
  *									 or a label column that is not an integer
  *	42809 wrong_object_type			 a relation kind without rows, or without ctids
- *	54000 program_limit_exceeded	 over userseg.memory_limit (both sizes named)
+ *	54000 program_limit_exceeded	 over userseg.memory_limit (both sizes named), or
+ *									 more categories than max_categories
  *
  *-------------------------------------------------------------------------
  */
@@ -61,6 +66,9 @@ extern MemoryContext UsRunContextStart(MemoryContext cxt);
 
 /* 54000 unless bytes more fit in the operation's budget */
 extern void UsCheckMemory(Size bytes, const char *what);
+
+/* 54000 for data grown row by row that reached the limit after rows rows */
+extern void UsBudgetFailGrowing(int64 rows, const char *what);
 
 /* Bytes the operation holds now */
 extern Size UsBudgetUsed(void);
@@ -139,27 +147,33 @@ extern UsWinData *UsWinReadPartition(WindowObject winobj, int feature_argno,
 /* Memory context that lives as long as the current partition */
 extern MemoryContext UsWinPartitionContext(WindowObject winobj);
 
-/* ---- relation.c: relations through SPI, label columns ---- */
+/* ---- relation.c, readrows.c: relations read through SPI ---- */
 
 /*
- * Reading a relation
+ * Reading a relation (UsRead)
  *
  * The relation arrives as a regclass; feature names arrive as text and are resolved
  * with get_attnum exactly as written (no case folding), then quoted: identifiers are
- * never spliced into queries.  Every query of one read runs under one snapshot (taken
- * when the read starts), so the row count, the categories and the rows agree.  Rows are
- * fetched through a cursor in batches, checking interrupts; memory is the n x d matrix
- * (checked against userseg.memory_limit before it is allocated) plus the categories
- * and one batch.
+ * never spliced into queries.  The relation is read in ONE scan, under one snapshot
+ * taken when the read starts (after its lock), through a cursor in batches, checking
+ * interrupts: any relation the caller can SELECT from works, a view over TABLESAMPLE,
+ * random() or clock_timestamp() included.  Memory: the n x d matrix (grown by an
+ * eighth at a time and charged to the operation's budget, userseg.memory_limit, as it
+ * grows), the categories and one batch.
  *
  * Encoding.  Numeric columns (int2, int4, int8, float4, float8, numeric, and domains
  * over them) are one column each, converted to float8.  text, varchar, char, enum and
  * boolean columns (and domains over them) are one-hot encoded: one column per distinct
  * non-NULL value, in the byte order of the values' text (COLLATE "C"; boolean: false,
  * true; enum: its labels' text, not the enum's declared order; char: without trailing
- * blanks), each 1 in rows of that value and 0 elsewhere.  A categorical column whose
- * values are all NULL has no encoded column.  With nulls => 'skip', categories are
- * taken from the rows kept only (as pandas' get_dummies after dropna()).
+ * blanks), each 1 in rows of that value and 0 elsewhere.  With drop_first, each such
+ * column's first category in that order has no encoded column (pandas' get_dummies
+ * with drop_first=True): its rows are all zeros.  A categorical column whose values
+ * are all NULL has no encoded column.  With nulls => 'skip', categories are taken from
+ * the rows kept only (as pandas' get_dummies after dropna()).  A one-hot column with
+ * more than max_categories distinct values is 54000, naming the column and its count;
+ * a text, varchar or char column whose values all read as decimal numbers gets a
+ * NOTICE with the ALTER TABLE that casts it.
  *
  * NULL policy.  US_NULLS_SKIP leaves out every row with a NULL in any feature and
  * raises a NOTICE saying how many rows were skipped and the NULLs per column;
@@ -174,12 +188,12 @@ extern MemoryContext UsWinPartitionContext(WindowObject winobj);
  * ("no rows to ...") themselves; describe shows counts of zero.
  *
  * Errors: 22004 NULL features array or element; 22023 empty features array, more than
- * one dimension, duplicate names, more than 1600 names; 42P01 a relation dropped
- * meanwhile; 42809 a relation kind without rows (index, sequence, composite type);
- * 42501 without SELECT on the table or on every feature column; 42703 an unknown,
- * dropped or system column; 42804 a column of another type (hint lists the types);
- * 22000 NaN or Infinity in a float or numeric column (naming it); 54000 over
- * userseg.memory_limit.
+ * one dimension, duplicate names, more than 1600 names, max_categories below 1; 42P01
+ * a relation dropped meanwhile; 42809 a relation kind without rows (index, sequence,
+ * composite type); 42501 without SELECT on the table or on every feature column; 42703
+ * an unknown, dropped or system column; 42804 a column of another type (hint lists the
+ * types); 22000 NaN or Infinity in a float or numeric column (naming it); 54000 over
+ * userseg.memory_limit, or past max_categories.
  */
 
 /* One source column asked for */
@@ -217,19 +231,29 @@ typedef struct UsRelData
 	double	   *x;				/* n x d; NaN marks NULL with US_NULLS_KEEP */
 
 	/*
+	 * What encoding a new row the way this read did needs (with features and cols):
+	 * the NULL policy, drop_first, and per encoded column the value a NULL became
+	 * with US_NULLS_IMPUTE (the mean of a numeric column; 1 in the most frequent
+	 * category's column and 0 in the others of a one-hot column), NaN otherwise.
+	 */
+	UsNullPolicy nullpolicy;
+	bool		drop_first;
+	double	   *imputed;		/* d of them */
+
+	/*
 	 * Row identities, when asked for (want_tids, or read for labels): tids[i] and
 	 * tableoids[i] identify matrix row i; skipped_tids / skipped_tableoids the
 	 * nskipped rows left out.  The table oid tells partitions and inheritance
 	 * children apart (their ctids overlap).  A ctid stays valid only while no one
-	 * else may update the table: see UsReadRelationForLabels.
+	 * else may update the table: see label_column in UsReadOptions.
 	 */
 	ItemPointerData *tids;		/* n ctids */
 	Oid		   *tableoids;		/* n table oids */
 	ItemPointerData *skipped_tids;	/* nskipped ctids */
 	Oid		   *skipped_tableoids;	/* nskipped table oids */
-	bool		for_labels;		/* read by UsReadRelationForLabels */
+	bool		for_labels;		/* read with a label column */
 
-	/* The id column of an ordered read (UsReadRelationOrdered), else NULL / 0 */
+	/* The id column of an ordered read (UsReadOptions.id_column), else NULL / 0 */
 	char	   *id_column;
 	AttrNumber	id_attnum;
 	Oid			id_typid;		/* declared type */
@@ -238,6 +262,38 @@ typedef struct UsRelData
 
 /*
  * How to read a relation: UsRead's options (UsReadOptionsInit sets the defaults)
+ *
+ * id_column: the rows in the order of this column, so that the matrix, and every
+ * result computed from it, does not depend on the relation's physical order.  It must
+ * exist (42703; not a system column), be readable (42501), be of a type with a default
+ * btree operator class (42804), and not be the label column (22023); it may also be a
+ * feature.  Rows are sorted with ORDER BY id_column, COLLATE "C" for collatable types
+ * (so the order does not depend on the database's locale either).  While reading,
+ * every row (those skipped for NULL features included) must have an id: a NULL id is
+ * 22004, two rows with equal ids (equal by the sort's comparison) are 23505
+ * unique_violation, as for CREATE UNIQUE INDEX on such data.  The sort costs
+ * O(n log n) (work_mem, then temporary files), done by the executor.
+ *
+ * label_column: read for writing labels into that column afterwards with
+ * UsWriteLabels, in the same transaction.  Before locking, checks UPDATE privilege on
+ * the table (or on the label column when it exists) and, when the column does not
+ * exist yet, that the caller owns the table so it can be added (42501).  Then takes a
+ * ShareRowExclusiveLock, held until the transaction ends: concurrent readers go on,
+ * concurrent writers (and VACUUM, other label writers) wait, so the ctids read stay
+ * valid until the labels are written.  The read's snapshot is taken after the lock is
+ * granted, so it sees every row a writer committed before.  Checks the label column:
+ * an existing column must be int2, int4 or int8 (42804), may not be a system column, a
+ * generated column or a feature (22023).  A table with an INSTEAD rule on UPDATE is
+ * refused (0A000, naming the rule).  Records row identities.  Tables and partitioned
+ * tables only (42809).
+ *
+ * Without a label column the read takes an AccessShareLock (as a SELECT would), so
+ * concurrent writers may change rows afterwards: the ctids recorded with want_tids
+ * name rows as they were in the read's snapshot, fine for reporting but not for
+ * writing labels.  Works on tables, partitioned tables, views, materialized views and
+ * foreign tables; want_tids needs a table or a partitioned table (42809).
+ *
+ * The result is allocated in the current memory context.
  */
 typedef struct UsReadOptions
 {
@@ -245,7 +301,8 @@ typedef struct UsReadOptions
 	const char *id_column;		/* rows in this unique column's order, or NULL */
 	const char *label_column;	/* read for writing labels into it (UsWriteLabels), or NULL */
 	bool		want_tids;		/* record row identities (implied by label_column) */
-	int			max_categories; /* most distinct values of a one-hot column (22023 past it) */
+	int			max_categories; /* most distinct values of a one-hot column (54000 past
+								 * it; below 1 is 22023) */
 	bool		drop_first;		/* one-hot: leave out each column's first category */
 	const char *caller;			/* the SQL function the user called, for messages */
 } UsReadOptions;
@@ -257,52 +314,11 @@ extern void UsReadOptionsInit(UsReadOptions *opts);
 /* Read a relation with the given options (see above and UsReadOptions) */
 extern UsRelData *UsRead(Oid relid, ArrayType *features, const UsReadOptions *opts);
 
-/*
- * Read the named columns of a relation into a matrix (see above).  Takes an
- * AccessShareLock on the relation (as a SELECT would), so concurrent writers may
- * change rows afterwards: the ctids recorded with want_tids name rows as they were
- * in the read's snapshot, fine for reporting but not for writing labels.  Works on
- * tables, partitioned tables, views, materialized views and foreign tables; want_tids
- * needs a table or a partitioned table (42809).  Allocates the result in the current
- * memory context.
- */
-extern UsRelData *UsReadRelation(Oid relid, ArrayType *features, UsNullPolicy nulls,
-								 bool want_tids);
+/* ---- labels.c: label columns ---- */
 
 /*
- * Read for writing labels into label_column afterwards with UsWriteLabels, in the same
- * transaction.  Before locking, checks UPDATE privilege on the table (or on the label
- * column when it exists) and, when the column does not exist yet, that the caller owns
- * the table so it can be added (42501).  Then takes a ShareRowExclusiveLock, held until
- * the transaction ends: concurrent readers go on, concurrent writers (and VACUUM, other
- * label writers) wait, so the ctids read stay valid until the labels are written.  The
- * read's snapshot is taken after the lock is granted, so it sees every row a writer
- * committed before.  Checks the label column: an existing column must be int2, int4 or
- * int8 (42804), may not be a system column, a generated column or a feature (22023).
- * Records row identities.  Tables and partitioned tables only (42809).
- */
-extern UsRelData *UsReadRelationForLabels(Oid relid, ArrayType *features,
-										  UsNullPolicy nulls, const char *label_column);
-
-/*
- * Read as UsReadRelation (label_column NULL) or UsReadRelationForLabels, with the rows
- * in the order of id_column (when not NULL), so that the matrix, and every result
- * computed from it, does not depend on the relation's physical order.  The id column
- * must exist (42703; not a system column), be readable (42501), be of a type with a
- * default btree operator class (42804), and not be the label column (22023).  Rows
- * are sorted with ORDER BY id_column, COLLATE "C" for collatable types (so the order
- * does not depend on the database's locale either).  While reading, every row (those
- * skipped for NULL features included) must have an id: a NULL id is 22004, two rows
- * with equal ids (equal by the sort's comparison) are 23505 unique_violation, as for
- * CREATE UNIQUE INDEX on such data.  The sort costs O(n log n) (work_mem, then
- * temporary files), done by the executor.
- */
-extern UsRelData *UsReadRelationOrdered(Oid relid, ArrayType *features, UsNullPolicy nulls,
-										const char *id_column, const char *label_column);
-
-/*
- * Write labels[i] for matrix row i into label_column of a relation read with
- * UsReadRelationForLabels, and NULL into the rows left out (skipped), in ONE UPDATE
+ * Write labels[i] for matrix row i into label_column of a relation read with that
+ * label column, and NULL into the rows left out (skipped), in ONE UPDATE
  * statement joining on (tableoid, ctid) from arrays bound as parameters: concurrent
  * readers see all old or all new labels, and a rollback restores the old ones.  Adds
  * the column as integer when it does not exist (ALTER TABLE ... ADD COLUMN, which
@@ -310,7 +326,11 @@ extern UsRelData *UsReadRelationOrdered(Oid relid, ArrayType *features, UsNullPo
  * table, so ctids stay valid).  Rows whose label does not change are not rewritten
  * (a nightly re-run with stable labels writes little).  Returns the rows whose label
  * changed.  Row-level security policies and triggers of the table apply as to any
- * UPDATE.
+ * UPDATE, and all labels are written or none: when the UPDATE changes fewer rows than
+ * the labels that change (an UPDATE policy that leaves rows out, a BEFORE UPDATE
+ * trigger returning NULL), the write fails, with 42501 when row-level security applies
+ * to the table and 27000 triggered_data_change_violation otherwise; the error aborts
+ * the statement, so the UPDATE is rolled back.
  */
 extern int64 UsWriteLabels(const UsRelData *rel, const char *label_column,
 						   const int32 *labels);

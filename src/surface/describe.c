@@ -4,7 +4,7 @@
  *	  userseg_describe: what the data layer sees in a relation, one row per
  *	  encoded column, as pandas' describe() would show it.
  *
- * The relation is read with UsReadRelation and US_NULLS_KEEP: every row counts,
+ * The relation is read with UsRead and US_NULLS_KEEP: every row counts,
  * numeric NULLs are NaN in the matrix and left out of the statistics, a NULL category
  * is 0 in every one-hot column (as pandas' get_dummies).  Statistics per column are
  * two-pass (mean, then the sum of squared deviations), the standard deviation is the
@@ -86,20 +86,28 @@ userseg_describe(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	MemoryContext runcxt;
 	MemoryContext oldcxt;
+	UsReadOptions ro;
 	UsRelData  *rel;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source must not be NULL")));
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", PG_ARGISNULL(2) ? "max_categories" : "drop_first")));
 
 	store = UsMaterializeResult(fcinfo, &desc);
 	runcxt = UsRunContextCreate("userseg describe");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	rel = UsReadRelation(PG_GETARG_OID(0),
-						 PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1),
-						 US_NULLS_KEEP, false);
+	UsReadOptionsInit(&ro);
+	ro.nulls = US_NULLS_KEEP;
+	ro.max_categories = PG_GETARG_INT32(2);
+	ro.drop_first = PG_GETARG_BOOL(3);
+	ro.caller = "userseg_describe";
+	rel = UsRead(PG_GETARG_OID(0), PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), &ro);
 
 	for (int f = 0; f < rel->nfeatures; f++)
 	{

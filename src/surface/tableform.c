@@ -30,8 +30,8 @@ TableFormParse(FunctionCallInfo fcinfo, int source, int features, int scale, int
 	SweepArgNotNull(fcinfo, nulls, "nulls");
 	SweepArgNotNull(fcinfo, max_categories, "max_categories");
 	SweepArgNotNull(fcinfo, drop_first, "drop_first");
-	/* every option given here (nulls, id and label column set by the caller) */
 	memset(args, 0, sizeof(*args));
+	UsReadOptionsInit(&args->read);
 	args->relid = PG_GETARG_OID(source);
 	args->features = PG_GETARG_ARRAYTYPE_P(features);
 	args->scale = UsParseScaleMethod(text_to_cstring(PG_GETARG_TEXT_PP(scale)));
@@ -39,35 +39,18 @@ TableFormParse(FunctionCallInfo fcinfo, int source, int features, int scale, int
 	args->read.max_categories = PG_GETARG_INT32(max_categories);
 	args->read.drop_first = PG_GETARG_BOOL(drop_first);
 	args->read.caller = caller;
-	if (args->read.max_categories < 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("max_categories must be at least 1"),
-				 errdetail("max_categories is %d.", args->read.max_categories),
-				 errhint("max_categories bounds the distinct values of a categorical column; the default is %d.",
-						 US_DEFAULT_MAX_CATEGORIES)));
+	/* the reader checks max_categories, and the id and label columns the caller sets */
 }
 
 /*
- * The one call of the relation reader.  The reader with options (UsRead) replaces the
- * three below without a change elsewhere.
+ * Read (the one call of the relation reader), encode and scale
  */
-static UsRelData *
-TableFormReader(Oid relid, ArrayType *features, const UsReadOptions *o)
-{
-	if (o->id_column)
-		return UsReadRelationOrdered(relid, features, o->nulls, o->id_column, o->label_column);
-	if (o->label_column)
-		return UsReadRelationForLabels(relid, features, o->nulls, o->label_column);
-	return UsReadRelation(relid, features, o->nulls, o->want_tids);
-}
-
 void
 TableFormRead(const TableFormArgs *args, TableFormData *data)
 {
 	UsCore		core;
 
-	data->rel = TableFormReader(args->relid, args->features, &args->read);
+	data->rel = UsRead(args->relid, args->features, &args->read);
 	UsCheckRowsToCluster(data->rel);
 	data->model = UsModelFromRel(data->rel, &args->read);
 	data->m.n = data->rel->n;

@@ -118,6 +118,29 @@ def main():
         report(not bad, f"{name}: mean, stddev, min, max within {RTOL} relative",
                "; ".join(f"{k} userseg {gv!r} pandas {ev!r}" for k, gv, ev in bad))
 
+    # drop_first: pandas' get_dummies(drop_first=True) leaves out each column's first
+    # category in sorted order; the rest must match column for column
+    cur.execute("SELECT column_name, category, rows, nulls, mean, stddev, min, max "
+                "FROM userseg_describe('userseg_parity_users', %s, drop_first => true)",
+                ([n for n, _ in CATEGORICAL],))
+    got = cur.fetchall()
+    expected = []
+    for n, _ in CATEGORICAL:
+        dummies = pd.get_dummies(df[n], drop_first=True).astype(float)
+        for c in dummies.columns:
+            d = dummies[c].describe()
+            expected.append((n, c, len(df), int(df[n].isna().sum()),
+                             d["mean"], d["std"], d["min"], d["max"]))
+    report([(g[0], g[1]) for g in got] == [(e[0], e[1]) for e in expected],
+           "drop_first: the same encoded columns as get_dummies(drop_first=True), in order",
+           f"userseg {[(g[0], g[1]) for g in got]}, pandas {[(e[0], e[1]) for e in expected]}")
+    bad = [(e[0], e[1]) for g, e in zip(got, expected)
+           if (g[2], g[3]) != (e[2], e[3])
+           or not all(close(gv, float(ev)) for gv, ev in zip(g[4:8], e[4:8]))]
+    report(not bad and len(got) == len(expected),
+           f"drop_first: rows, NULLs, mean, stddev, min, max of every column within {RTOL} relative",
+           f"differ: {bad}")
+
     cur.execute("DROP TABLE userseg_parity_users")
     cur.execute("DROP TYPE userseg_parity_mood")
     conn.close()

@@ -1,4 +1,4 @@
--- Label columns written back by the data layer (UsReadRelationForLabels and
+-- Label columns written back by the data layer (UsRead with a label column, and
 -- UsWriteLabels), through a C entry point kept for the tests: each row gets its first
 -- encoded feature, rounded, as label, so every label must land on its own row.
 SET extra_float_digits = 0;
