@@ -251,14 +251,12 @@ FROM userseg_compare('users', :features, 6, seed => 42, nulls => 'impute');
 -- 8. New users
 ------------------------------------------------------------------------------
 \echo
-\echo '== 8. New users labelled with the saved model (userseg_predict) =='
-SELECT user_id, platform, age, daily_usage_minutes AS minutes, posts_per_day AS posts,
-       likes_received_per_day AS likes,
-       userseg_predict('demo', ARRAY[age, daily_usage_minutes, posts_per_day,
-                       likes_received_per_day, comments_received_per_day,
-                       messages_sent_per_day]::float8[]) AS segment
-FROM userseg_sample_users(8, 4242)
-WHERE age IS NOT NULL AND messages_sent_per_day IS NOT NULL;
+\echo '== 8. New users labelled with the saved model (userseg_predict on a row) =='
+\echo '   (the model encodes the row as the fit did: its columns by name, NULLs imputed)'
+SELECT u.user_id, u.platform, u.age, u.daily_usage_minutes AS minutes,
+       u.posts_per_day AS posts, u.likes_received_per_day AS likes,
+       userseg_predict('demo', u) AS segment
+FROM userseg_sample_users(8, 4242) u;
 
 \echo
 \echo :done
