@@ -323,39 +323,13 @@ KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *prev
 					const double *center, const double *scale)
 {
 	UsCore		core;
-	double	   *prev = palloc(sizeof(double) * k * d);
-	double	   *cost = palloc(sizeof(double) * k * k);
-	int		   *assign = palloc(sizeof(int) * k);
-	double	   *centers = palloc(sizeof(double) * k * d);
-	int64_t    *sizes = palloc(sizeof(int64_t) * k);
+	double	   *prev = UsAllocChecked(sizeof(double) * k * d, "the previous centers");
 	UsMatrix	pm = {k, d, prev};
 
 	UsCoreContextInit(&core);
 	memcpy(prev, previous, sizeof(double) * k * d);
 	UsScaleApply(&pm, center, scale);
-	for (int i = 0; i < k; i++)
-		for (int j = 0; j < k; j++)
-		{
-			double		s = 0.0;
-
-			for (int c = 0; c < d; c++)
-			{
-				double		t = r->centers[i * d + c] - prev[j * d + c];
-
-				s += t * t;
-			}
-			cost[i * k + j] = s;
-		}
-	UsMinCostAssignment(&core, cost, k, assign);
-	for (int i = 0; i < k; i++)
-	{
-		memcpy(centers + assign[i] * d, r->centers + i * d, sizeof(double) * d);
-		sizes[assign[i]] = r->sizes[i];
-	}
-	memcpy(r->centers, centers, sizeof(double) * k * d);
-	memcpy(r->sizes, sizes, sizeof(int64_t) * k);
-	for (int64 i = 0; i < n; i++)
-		r->labels[i] = assign[r->labels[i]];
+	UsMatchPrevious(&core, prev, k, d, r->centers, r->sizes, r->labels, n, NULL);
 }
 
 /*

@@ -106,6 +106,7 @@ UsKmeansRun(const UsMatrix *m, int k, int seed, int n_init, int max_iter, double
 	pg_prng_state rng;
 
 	UsKmeansCheckRows(m->n, k);
+	UsCheckDistanceRange(m, "k-means");
 	/* labels (2 x 4 bytes), bounds (2 x 8) and distances (8) per row */
 	UsCheckMemory(UsMatrixBytes(m->n, m->d) + UsMatrixBytes(m->n, 5), "k-means on this data");
 
