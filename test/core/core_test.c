@@ -1456,20 +1456,16 @@ FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
 		for (int j = 0; j < d; j++)
 		{
 			/*
-			 * zscore's sum of squares overflows above ~1e154: its scale is then
-			 * 1 (an infinite variance passes the constant test, as scikit-learn's
-			 * _is_constant_feature) or NaN (inf - inf); counted, not checked
+			 * zscore's moments are taken on huge columns times a power of two:
+			 * its center and scale are finite for every finite column (a
+			 * population standard deviation is at most half the range)
 			 */
-			if (mi == US_SCALE_ZSCORE && !safe)
-			{
-				if (isnan(s[j]))
-					st->zscore_nan++;
-				continue;
-			}
+			if (mi == US_SCALE_ZSCORE && isnan(s[j]))
+				st->zscore_nan++;
 			if (!isfinite(c[j]) || !(s[j] > 0))
 				Err(&e, "case %lu: %s column %d: center %g scale %g", (unsigned long) case_seed,
 					MethodName(mi), j, c[j], s[j]);
-			else if ((mi != US_SCALE_ZSCORE || safe) && !isfinite(s[j]))
+			else if ((mi == US_SCALE_ZSCORE || safe) && !isfinite(s[j]))
 				Err(&e, "case %lu: %s column %d: scale %g", (unsigned long) case_seed,
 					MethodName(mi), j, s[j]);
 		}
@@ -1493,9 +1489,10 @@ FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
 				}
 			free(nper);
 		}
-		if (safe && !(sil >= -1.0 && sil <= 1.0))
+		/* in [-1, 1] whatever the magnitudes: huge rows are scored scaled down */
+		if (!(sil >= -1.0 && sil <= 1.0))
 			Err(&e, "case %lu: silhouette %g", (unsigned long) case_seed, sil);
-		for (int64_t i = 0; safe && i < n; i++)
+		for (int64_t i = 0; i < n; i++)
 			if (!(per[i] >= -1.0 && per[i] <= 1.0))
 			{
 				Err(&e, "case %lu: silhouette of row %ld %g", (unsigned long) case_seed, (long) i, per[i]);
@@ -1510,12 +1507,15 @@ FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
 				Err(&e, "case %lu: Calinski-Harabasz %g (k = %d)", (unsigned long) case_seed, ch, k);
 			if (safe && !(db >= 0 && isfinite(db)))
 				Err(&e, "case %lu: Davies-Bouldin %g", (unsigned long) case_seed, db);
+			/* huge rows: never NaN (an Infinity is the caller's 22003) */
+			if (!(db >= 0) || (k < n && !(ch >= 0)))
+				Err(&e, "case %lu: Calinski-Harabasz %g, Davies-Bouldin %g", (unsigned long) case_seed, ch, db);
 		}
 	}
 	{
 		double		in = UsInertia(&core, &m, lab, k);
 
-		if (safe && !(in >= 0 && isfinite(in)))
+		if ((safe && !isfinite(in)) || !(in >= 0))
 			Err(&e, "case %lu: inertia %g", (unsigned long) case_seed, in);
 	}
 	{
