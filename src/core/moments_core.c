@@ -125,6 +125,10 @@ UsColumnMoments(const UsCore *core, const UsMatrix *m, bool skip_nan, UsMoments 
 		double		m2 = count[j] > 0 ?
 			ssq[j] - corr[j] * corr[j] / (double) count[j] : NAN;
 
+		/* (sum t)^2 / n <= sum t^2, but rounding can cross it for a constant column */
+		if (m2 < 0.0)
+			m2 = 0.0;
+
 		if (out->count)
 			out->count[j] = count[j];
 		if (out->mean)

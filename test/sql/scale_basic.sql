@@ -208,3 +208,7 @@ SELECT column_name, mean, stddev, min, max FROM userseg_describe('scale_huge', A
 SELECT * FROM userseg_describe('scale_huge', ARRAY['a', 'b']);
 \echo SQLSTATE :LAST_ERROR_SQLSTATE
 DROP TABLE scale_huge;
+-- a constant column has a standard deviation of exactly 0 (never a negative M2, an error)
+CREATE TABLE scale_const AS SELECT 0.1::float8 AS a FROM generate_series(1, 7);
+SELECT column_name, mean, stddev FROM userseg_describe('scale_const', ARRAY['a']);
+DROP TABLE scale_const;
