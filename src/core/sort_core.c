@@ -13,8 +13,13 @@
  * so the result is the one any correct sort gives.  Interrupts are checked every
  * US_CHECK_EVERY comparisons or so (counted per partition pass and per heap step).
  *
- * One template, instantiated for doubles (ascending, no NaN), int32 and int64
- * indexes ordered by a caller's comparison.
+ * One template, instantiated for doubles (ascending, no NaN), int32, int64
+ * indexes ordered by a caller's comparison, and 16-byte row keys (label, first
+ * value, row number) for the canonical order of the metric aggregates' rows:
+ * sorting keys rather than indexes keeps most comparisons within the key array
+ * instead of waiting on memory (userseg_calinski_harabasz over 4 million rows of one
+ * value took 5.5 to 6.9 s with the index sort, 2.5 to 3.5 s with the keys, on a
+ * busy two-core machine).
  *
  *-------------------------------------------------------------------------
  */
@@ -169,7 +174,44 @@ typedef struct SortCmp
 #define LESS_INDEX(a, b, arg) \
 	(((const SortCmp *) (arg))->cmp((a), (b), ((const SortCmp *) (arg))->arg) < 0)
 
+/* A row's sort key: its label, its first value and its number (16 bytes) */
+typedef struct RowKey
+{
+	double		v0;
+	int32_t		label;
+	uint32_t	row;
+} RowKey;
+
+typedef struct RowsArg
+{
+	const double *x;
+	int			d;
+} RowsArg;
+
+/* Label, then the values in order, then the row number */
+static inline bool
+RowKeyLess(const RowKey *a, const RowKey *b, const RowsArg *r)
+{
+	if (a->label != b->label)
+		return a->label < b->label;
+	if (a->v0 != b->v0)
+		return a->v0 < b->v0;
+	if (r->d > 1)
+	{
+		const double *xa = r->x + (int64_t) a->row * r->d;
+		const double *xb = r->x + (int64_t) b->row * r->d;
+
+		for (int c = 1; c < r->d; c++)
+			if (xa[c] != xb[c])
+				return xa[c] < xb[c];
+	}
+	return a->row < b->row;
+}
+
+#define LESS_ROWKEY(a, b, arg) RowKeyLess(&(a), &(b), (const RowsArg *) (arg))
+
 SORT_DEFINE(SortD, double, LESS_DOUBLE)
+SORT_DEFINE(SortRows, RowKey, LESS_ROWKEY)
 SORT_DEFINE(SortI32, int32_t, LESS_INT32)
 SORT_DEFINE(SortIdx, int64_t, LESS_INDEX)
 
@@ -211,4 +253,37 @@ UsSortIndexes(const UsCore *core, int64_t *idx, int64_t n,
 
 	if (n > 1)
 		SortIdxRange(idx, 0, n, SortDepthLimit(n), &c, &tick);
+}
+
+/*
+ * Row numbers 0..n-1 in canonical order: by label, then by the values in column
+ * order, then by row number (a total order: the result is that of any correct sort).
+ * Sorts 16-byte keys (label, first value, row) so that most comparisons touch no
+ * row; memory 16 n bytes through core.  n is below 2^32 (rows are numbered in 32
+ * bits).
+ */
+void
+UsSortRowsCanonical(const UsCore *core, const double *x, const int32_t *labels, int64_t n,
+					int d, int64_t *idx)
+{
+	SortTick	tick = {core, 0};
+	RowsArg		r = {x, d};
+	RowKey	   *keys;
+
+	if (n <= 0)
+		return;
+	keys = UsAlloc(core, sizeof(RowKey) * (size_t) n);
+	for (int64_t i = 0; i < n; i++)
+	{
+		keys[i].v0 = x[i * d];
+		keys[i].label = labels[i];
+		keys[i].row = (uint32_t) i;
+		if (i % (US_CHECK_EVERY * 16) == 0)
+			UsCheck(core);
+	}
+	if (n > 1)
+		SortRowsRange(keys, 0, n, SortDepthLimit(n), &r, &tick);
+	for (int64_t i = 0; i < n; i++)
+		idx[i] = keys[i].row;
+	UsFree(core, keys);
 }

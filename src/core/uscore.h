@@ -146,6 +146,13 @@ extern void UsSortDoubles(const UsCore *core, double *x, int64_t n);
 /* Sort int32 values ascending */
 extern void UsSortInt32(const UsCore *core, int32_t *x, int64_t n);
 
+/*
+ * Row numbers 0..n-1 (n < 2^32) of an n x d matrix in canonical order: by label,
+ * then by the values in column order, then by row number
+ */
+extern void UsSortRowsCanonical(const UsCore *core, const double *x, const int32_t *labels,
+								int64_t n, int d, int64_t *idx);
+
 /* Sort indexes by cmp (a total order, ties broken by the indexes) */
 extern void UsSortIndexes(const UsCore *core, int64_t *idx, int64_t n,
 						  int (*cmp) (int64_t a, int64_t b, void *arg), void *arg);

@@ -440,10 +440,18 @@ MetricsCanonical(const UsCore *core, const MetricsState *st, bool sample, Metric
 	int64		n = st->n;
 	int64	   *idx = UsAllocChecked(sizeof(int64) * (Size) Max(n, 1), "the data of a userseg score");
 
-	for (int64 i = 0; i < n; i++)
-		idx[i] = i;
-	/* interruptible: a sort of 20 million rows takes many seconds */
-	UsSortIndexes(core, idx, n, MetricsCompareRows, (void *) st);
+	/* interruptible: a sort of 20 million rows takes seconds */
+	if ((uint64) n <= (uint64) PG_UINT32_MAX)
+	{
+		UsCheckMemory(sizeof(int64) * 2 * (Size) n, "the sort of a userseg score's rows");
+		UsSortRowsCanonical(core, st->x, st->labels, n, st->d, idx);
+	}
+	else
+	{
+		for (int64 i = 0; i < n; i++)
+			idx[i] = i;
+		UsSortIndexes(core, idx, n, MetricsCompareRows, (void *) st);
+	}
 
 	if (sample && st->sampled && st->sample_size < n)
 	{

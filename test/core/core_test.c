@@ -1664,6 +1664,33 @@ CmpIdxKey(int64_t a, int64_t b, void *arg)
 	return (a > b) - (a < b);
 }
 
+/* The canonical row order, written out for qsort */
+static struct
+{
+	const double *x;
+	const int32_t *lab;
+	int			d;
+}			naive_rows;
+
+static int
+CmpRowsNaive(const void *pa, const void *pb)
+{
+	int64_t		a = *(const int64_t *) pa;
+	int64_t		b = *(const int64_t *) pb;
+
+	if (naive_rows.lab[a] != naive_rows.lab[b])
+		return naive_rows.lab[a] < naive_rows.lab[b] ? -1 : 1;
+	for (int c = 0; c < naive_rows.d; c++)
+	{
+		double		u = naive_rows.x[a * naive_rows.d + c];
+		double		v = naive_rows.x[b * naive_rows.d + c];
+
+		if (u != v)
+			return u < v ? -1 : 1;
+	}
+	return (a > b) - (a < b);
+}
+
 /* Fill x[n] with one of the shapes that break simple quicksorts */
 static void
 SortShape(Rng *r, double *x, int64_t n, int shape)
@@ -1763,6 +1790,43 @@ TestSorts(void)
 		free(key);
 		free(idx);
 		free(seen);
+	}
+
+	/* rows in canonical order: by label, values, row number (naive: qsort on indexes) */
+	{
+		int			bad = 0;
+
+		for (int rep = 0; rep < 24; rep++)
+		{
+			int64_t		n = rep < 12 ? 1 + RngInt(&r, 40) : 1 + RngInt(&r, 20000);
+			int			d = 1 + (int) RngInt(&r, 4);
+			double	   *x = Xcalloc(n * d, sizeof(double));
+			int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+			int64_t    *got = Xcalloc(n, sizeof(int64_t));
+			int64_t    *want = Xcalloc(n, sizeof(int64_t));
+
+			for (int64_t i = 0; i < n; i++)
+			{
+				lab[i] = (int32_t) RngInt(&r, 4) - (rep % 2 ? 2 : 0);
+				for (int c = 0; c < d; c++)
+					/* few values: ties on the first value and on whole rows; -0 and 0 */
+					x[i * d + c] = rep % 3 == 0 ? RngNormal(&r) :
+						(RngInt(&r, 7) == 0 ? -0.0 : (double) RngInt(&r, 3));
+				want[i] = i;
+			}
+			naive_rows.x = x;
+			naive_rows.lab = lab;
+			naive_rows.d = d;
+			qsort(want, n, sizeof(int64_t), CmpRowsNaive);
+			UsSortRowsCanonical(&core, x, lab, n, d, got);
+			if (memcmp(got, want, sizeof(int64_t) * n) != 0)
+				bad++;
+			free(x);
+			free(lab);
+			free(got);
+			free(want);
+		}
+		Check(bad == 0, "rows in canonical order (label, values, row) = qsort of indexes, 24 cases (%d wrong)", bad);
 	}
 
 	/* interrupts are checked inside a sort, whatever the shape */
