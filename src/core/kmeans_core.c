@@ -40,7 +40,11 @@
  * whose bounds fail (all of them in the first iteration, few on separated data) plus
  * O(k^2 d).  Memory beyond the matrix: 32 n bytes (two label arrays, two bounds, one
  * array of distances) and O(k d).  Interrupts are checked every US_CHECK_EVERY
- * rows of every pass over the rows.  Randomness comes from the caller's generator
+ * rows of every pass over the rows.  Distances are the shared kernels of
+ * distance_core.c (UsSqDist, and UsSqDistBlocks for all centers of a row at once);
+ * the tolerance uses the column moments of moments_core.c.  Callers check first
+ * that squared distances over the rows stay within float8
+ * (UsDistanceOverflowColumn).  Randomness comes from the caller's generator
  * (params->uniform), so the same seed, data and row order give the same labels.
  *
  *-------------------------------------------------------------------------
@@ -58,30 +62,6 @@
 /* Above this many centers, a row whose bounds fail first tightens its upper bound */
 #define KM_TIGHTEN_K 64
 
-/* Centers per block of the transposed centers (one AVX2 vector of doubles) */
-#define KM_B 4
-
-/*
- * The all-distances kernel: a runtime-dispatched AVX2 clone and -O3 loop
- * vectorization (GCC on x86-64 Linux; elsewhere plain code).  No a * b + c is
- * contracted to an FMA (the avx2 target does not enable FMA, and contraction is
- * off besides), so every clone computes each distance in the same order as SqDist
- * and the results do not depend on the machine.  KM_KERNEL may be predefined to
- * force one clone when checking that.
- */
-#ifndef KM_KERNEL
-#if defined(__GNUC__) && !defined(__clang__)
-#if defined(__x86_64__) && defined(__linux__)
-#define KM_KERNEL __attribute__((target_clones("avx2", "default"), \
-								 optimize("O3", "fp-contract=off")))
-#else
-#define KM_KERNEL __attribute__((optimize("O3", "fp-contract=off")))
-#endif
-#else
-#define KM_KERNEL
-#endif
-#endif
-
 /* Work space of one K-Means fit */
 typedef struct KmeansWork
 {
@@ -95,100 +75,14 @@ typedef struct KmeansWork
 	double	   *lower;			/* n */
 	double	   *dist;			/* n: seeding and relocation scratch */
 	double	   *centers;		/* k x d */
-	double	   *ct;				/* kp x d: centers transposed in blocks (AllSqDist) */
+	double	   *ct;				/* kp x d: centers transposed in blocks (UsSqDistBlocks) */
 	double	   *alld;			/* kp: distances of one row to every center */
-	int			kp;				/* k rounded up to KM_B */
+	int			kp;				/* k rounded up to US_BLOCK */
 	double	   *sums;			/* k x d */
 	int64_t    *counts;			/* k */
 	double	   *half;			/* k: half distance to the nearest other center */
 	double	   *shift;			/* k */
 } KmeansWork;
-
-static inline double
-SqDist(const double *a, const double *b, int d)
-{
-	double		s0 = 0.0;
-	double		s1 = 0.0;
-	int			j = 0;
-
-	for (; j + 1 < d; j += 2)
-	{
-		double		t0 = a[j] - b[j];
-		double		t1 = a[j + 1] - b[j + 1];
-
-		s0 += t0 * t0;
-		s1 += t1 * t1;
-	}
-	if (j < d)
-	{
-		double		t = a[j] - b[j];
-
-		s0 += t * t;
-	}
-	return s0 + s1;
-}
-
-/*
- * Squared distances from x to every center, ct being the centers transposed in
- * blocks of KM_B (block b holds d x KM_B values: ct[(b d + j) KM_B + c] is
- * coordinate j of center b KM_B + c); out receives kp = ceil(k / KM_B) KM_B
- * values.  Each distance is summed exactly as SqDist sums it: even coordinates
- * in one sum, odd ones in another, then the two added.
- */
-KM_KERNEL static void
-AllSqDist(const double *x, const double *ct, int d, int kp, double *out)
-{
-	for (int b = 0; b < kp; b += KM_B)
-	{
-		const double *cb = ct + (size_t) b * d;
-		double		s0[KM_B] = {0};
-		double		s1[KM_B] = {0};
-		int			j = 0;
-
-		for (; j + 1 < d; j += 2)
-		{
-			const double *r0 = cb + (size_t) j * KM_B;
-			const double *r1 = r0 + KM_B;
-			double		x0 = x[j];
-			double		x1 = x[j + 1];
-
-			for (int c = 0; c < KM_B; c++)
-			{
-				double		t0 = x0 - r0[c];
-				double		t1 = x1 - r1[c];
-
-				s0[c] += t0 * t0;
-				s1[c] += t1 * t1;
-			}
-		}
-		if (j < d)
-		{
-			const double *r0 = cb + (size_t) j * KM_B;
-			double		x0 = x[j];
-
-			for (int c = 0; c < KM_B; c++)
-			{
-				double		t0 = x0 - r0[c];
-
-				s0[c] += t0 * t0;
-			}
-		}
-		for (int c = 0; c < KM_B; c++)
-			out[b + c] = s0[c] + s1[c];
-	}
-}
-
-/* Transpose k x d centers into blocks of KM_B (see AllSqDist); padding is 0 */
-static void
-TransposeCenters(const double *centers, int k, int d, double *ct)
-{
-	int			kp = (k + KM_B - 1) / KM_B * KM_B;
-
-	memset(ct, 0, sizeof(double) * (size_t) kp * d);
-	for (int c = 0; c < k; c++)
-		for (int j = 0; j < d; j++)
-			ct[((size_t) (c / KM_B) * d + j) * KM_B + c % KM_B] = centers[(size_t) c * d + j];
-}
 
 static inline void
 CheckEvery(const UsCore *core, int64_t i)
@@ -215,40 +109,21 @@ static double
 KmeansTolerance(const UsCore *core, const UsMatrix *m, double tol)
 {
 	int			d = m->d;
-	double	   *mean;
-	double	   *var;
+	UsMoments	mo;
 	double		total = 0.0;
 
 	if (tol == 0.0)
 		return 0.0;
-	mean = UsAlloc(core, sizeof(double) * d);
-	var = UsAlloc(core, sizeof(double) * d);
-	for (int64_t i = 0; i < m->n; i++)
-	{
-		const double *x = m->x + i * d;
-
-		CheckEvery(core, i);
-		for (int j = 0; j < d; j++)
-			mean[j] += x[j];
-	}
+	mo.count = NULL;
+	mo.mean = UsAlloc(core, sizeof(double) * d);
+	mo.m2 = UsAlloc(core, sizeof(double) * d);
+	mo.shift = UsAlloc(core, sizeof(int) * d);
+	UsColumnMoments(core, m, false, &mo);
 	for (int j = 0; j < d; j++)
-		mean[j] /= (double) m->n;
-	for (int64_t i = 0; i < m->n; i++)
-	{
-		const double *x = m->x + i * d;
-
-		CheckEvery(core, i);
-		for (int j = 0; j < d; j++)
-		{
-			double		t = x[j] - mean[j];
-
-			var[j] += t * t;
-		}
-	}
-	for (int j = 0; j < d; j++)
-		total += var[j] / (double) m->n;
-	UsFree(core, mean);
-	UsFree(core, var);
+		total += ldexp(mo.m2[j] / (double) m->n, -2 * mo.shift[j]);
+	UsFree(core, mo.mean);
+	UsFree(core, mo.m2);
+	UsFree(core, mo.shift);
 	return total / d * tol;
 }
 
@@ -292,8 +167,8 @@ KmeansPlusPlus(KmeansWork *w)
 	int32_t    *near = w->labels;
 	double	   *quarter;		/* trials x k: a quarter of the squared distances */
 	double	   *minq;			/* k: the smallest quarter over the trials */
-	int			tp;				/* trials rounded up to KM_B */
-	double	   *candt;			/* tp x d: candidates transposed (AllSqDist) */
+	int			tp;				/* trials rounded up to US_BLOCK */
+	double	   *candt;			/* tp x d: candidates transposed (UsSqDistBlocks) */
 	double	   *candd;			/* tp: distances of a row to the candidates */
 	double	   *candx;			/* tp x d: the candidates' rows, zero padded */
 	double		pot = 0.0;
@@ -303,7 +178,7 @@ KmeansPlusPlus(KmeansWork *w)
 		trials = US_KMEANS_MAX_TRIALS;
 	quarter = UsAlloc(core, sizeof(double) * trials * k);
 	minq = UsAlloc(core, sizeof(double) * k);
-	tp = (trials + KM_B - 1) / KM_B * KM_B;
+	tp = (trials + US_BLOCK - 1) / US_BLOCK * US_BLOCK;
 	candt = UsAlloc(core, sizeof(double) * tp * d);
 	candd = UsAlloc(core, sizeof(double) * tp);
 	candx = UsAlloc(core, sizeof(double) * tp * d);
@@ -311,7 +186,7 @@ KmeansPlusPlus(KmeansWork *w)
 	for (int64_t i = 0; i < n; i++)
 	{
 		CheckEvery(core, i);
-		closest[i] = SqDist(m->x + i * d, c0, d);
+		closest[i] = UsSqDist(m->x + i * d, c0, d);
 		near[i] = 0;
 		pot += closest[i];
 	}
@@ -364,7 +239,7 @@ KmeansPlusPlus(KmeansWork *w)
 			for (int a = 0; a < c; a++)
 			{
 				double		q = p->plain ? -1.0 :
-					0.25 * SqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
+					0.25 * UsSqDist(cx, w->centers + (size_t) a * d, d) * US_KMEANS_MARGIN;
 
 				quarter[t * k + a] = q;
 				if (q < minq[a])
@@ -372,7 +247,7 @@ KmeansPlusPlus(KmeansWork *w)
 			}
 			cand_pot[t] = 0.0;
 		}
-		TransposeCenters(candx, trials, d, candt);
+		UsTransposeBlocks(candx, trials, d, candt);
 
 		/*
 		 * Potential of each candidate.  A row that no candidate can come nearer to
@@ -388,7 +263,7 @@ KmeansPlusPlus(KmeansWork *w)
 			CheckEvery(core, i);
 			if (ci > minq[near[i]])
 			{
-				AllSqDist(x, candt, d, tp, candd);
+				UsSqDistBlocks(x, candt, d, tp, candd);
 				for (int t = 0; t < trials; t++)
 					cand_pot[t] += candd[t] < ci ? candd[t] : ci;
 			}
@@ -408,7 +283,7 @@ KmeansPlusPlus(KmeansWork *w)
 			CheckEvery(core, i);
 			if (closest[i] > bq[near[i]])
 			{
-				double		dc = SqDist(m->x + i * d, bx, d);
+				double		dc = UsSqDist(m->x + i * d, bx, d);
 				bool		lt = dc < closest[i];
 
 				/* without branches: whether the row moves is random */
@@ -440,7 +315,7 @@ CenterHalfDistances(KmeansWork *w)
 	for (int a = 0; a < k; a++)
 		for (int b = a + 1; b < k; b++)
 		{
-			double		h = 0.5 * sqrt(SqDist(w->centers + (size_t) a * d,
+			double		h = 0.5 * sqrt(UsSqDist(w->centers + (size_t) a * d,
 											  w->centers + (size_t) b * d, d));
 
 			if (h < w->half[a])
@@ -469,7 +344,7 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 	int64_t		changed = 0;
 
 	CenterHalfDistances(w);
-	TransposeCenters(centers, k, d, w->ct);
+	UsTransposeBlocks(centers, k, d, w->ct);
 	if (sums)
 	{
 		memset(w->sums, 0, sizeof(double) * (size_t) k * d);
@@ -498,7 +373,7 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 			 */
 			if (k > KM_TIGHTEN_K)
 			{
-				w->upper[i] = sqrt(SqDist(x, centers + (size_t) a * d, d));
+				w->upper[i] = sqrt(UsSqDist(x, centers + (size_t) a * d, d));
 				if (w->upper[i] < bound)
 					goto assigned;
 			}
@@ -509,7 +384,7 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 			double		d2 = HUGE_VAL;
 			int32_t		b1 = 0;
 
-			AllSqDist(x, w->ct, d, w->kp, alld);
+			UsSqDistBlocks(x, w->ct, d, w->kp, alld);
 			/* selections without branches: the order of the centers is random */
 			for (int c = 0; c < k; c++)
 			{
@@ -576,7 +451,7 @@ KmeansRelocate(KmeansWork *w)
 		double		norm = 0.0;
 
 		CheckEvery(core, i);
-		w->dist[i] = SqDist(x, w->centers + (size_t) w->labels[i] * d, d);
+		w->dist[i] = UsSqDist(x, w->centers + (size_t) w->labels[i] * d, d);
 		if (w->dist[i] > maxd)
 			maxd = w->dist[i];
 		for (int j = 0; j < d; j++)
@@ -672,7 +547,7 @@ KmeansUpdate(KmeansWork *w)
 
 	for (int c = 0; c < k; c++)
 	{
-		double		sq = SqDist(w->sums + (size_t) c * d, w->centers + (size_t) c * d, d);
+		double		sq = UsSqDist(w->sums + (size_t) c * d, w->centers + (size_t) c * d, d);
 		double		p = sqrt(sq);
 
 		w->shift[c] = p;
@@ -710,7 +585,7 @@ KmeansInertia(const KmeansWork *w)
 	for (int64_t i = 0; i < m->n; i++)
 	{
 		CheckEvery(w->core, i);
-		total += SqDist(m->x + i * d, w->centers + (size_t) w->labels[i] * d, d);
+		total += UsSqDist(m->x + i * d, w->centers + (size_t) w->labels[i] * d, d);
 	}
 	return total;
 }
@@ -729,7 +604,10 @@ KmeansSingle(KmeansWork *w, int run, bool *converged, double *inertia)
 	int			it;
 
 	for (int64_t i = 0; i < n; i++)
+	{
+		CheckEvery(w->core, i);
 		w->labels[i] = -1;
+	}
 
 	for (it = 0; it < max_iter; it++)
 	{
@@ -776,6 +654,7 @@ SameClustering(const UsCore *core, const int32_t *a, const int32_t *b, int64_t n
 		map[c] = -1;
 	for (int64_t i = 0; i < n; i++)
 	{
+		CheckEvery(core, i);
 		if (map[a[i]] == -1)
 			map[a[i]] = b[i];
 		else if (map[a[i]] != b[i])
@@ -819,7 +698,7 @@ UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
 	w.lower = UsAlloc(core, sizeof(double) * n);
 	w.dist = UsAlloc(core, sizeof(double) * n);
 	w.centers = UsAlloc(core, sizeof(double) * k * d);
-	w.kp = (k + KM_B - 1) / KM_B * KM_B;
+	w.kp = (k + US_BLOCK - 1) / US_BLOCK * US_BLOCK;
 	w.ct = UsAlloc(core, sizeof(double) * w.kp * d);
 	w.alld = UsAlloc(core, sizeof(double) * w.kp);
 	w.sums = UsAlloc(core, sizeof(double) * k * d);
@@ -869,7 +748,10 @@ UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
 	order = UsAlloc(core, sizeof(int) * k);
 	rank = UsAlloc(core, sizeof(int) * k);
 	for (int64_t i = 0; i < n; i++)
+	{
+		CheckEvery(core, i);
 		sizes[best_labels[i]]++;
+	}
 	for (int c = 0; c < k; c++)
 	{
 		int			pos = c;
@@ -928,7 +810,7 @@ UsKmeansNearest(const double *centers, int k, int d, const double *x, double *sq
 
 	for (int c = 0; c < k; c++)
 	{
-		double		dd = SqDist(x, centers + (size_t) c * d, d);
+		double		dd = UsSqDist(x, centers + (size_t) c * d, d);
 
 		if (dd < bestd)
 		{
@@ -939,102 +821,4 @@ UsKmeansNearest(const double *centers, int k, int d, const double *x, double *sq
 	if (sqdist)
 		*sqdist = bestd;
 	return best;
-}
-
-/*
- * Minimum-cost one-to-one assignment of n rows to n columns (Hungarian algorithm,
- * Kuhn 1955 / Munkres 1957, in the O(n^3) form with potentials).  cost is n x n,
- * row-major; assign[i] receives the column of row i.
- */
-void
-UsMinCostAssignment(const UsCore *core, const double *cost, int n, int *assign)
-{
-	double	   *u = UsAlloc(core, sizeof(double) * (n + 1));
-	double	   *v = UsAlloc(core, sizeof(double) * (n + 1));
-	double	   *minv = UsAlloc(core, sizeof(double) * (n + 1));
-	int		   *p = UsAlloc(core, sizeof(int) * (n + 1));	/* column -> row (1-based) */
-	int		   *way = UsAlloc(core, sizeof(int) * (n + 1));
-	bool	   *used = UsAlloc(core, sizeof(bool) * (n + 1));
-
-	for (int i = 1; i <= n; i++)
-	{
-		int			j0 = 0;
-
-		UsCheck(core);
-		p[0] = i;
-		for (int j = 0; j <= n; j++)
-		{
-			minv[j] = HUGE_VAL;
-			used[j] = false;
-		}
-		do
-		{
-			int			i0 = p[j0];
-			int			j1 = 0;
-			double		delta = HUGE_VAL;
-
-			used[j0] = true;
-			for (int j = 1; j <= n; j++)
-			{
-				if (used[j])
-					continue;
-				{
-					double		cur = cost[(size_t) (i0 - 1) * n + (j - 1)] - u[i0] - v[j];
-
-					if (cur < minv[j])
-					{
-						minv[j] = cur;
-						way[j] = j0;
-					}
-					if (minv[j] < delta)
-					{
-						delta = minv[j];
-						j1 = j;
-					}
-				}
-			}
-			if (j1 == 0)
-			{
-				/*
-				 * No finite reduced cost is left (costs infinite, NaN or beyond
-				 * the range of a double): every completion costs as much, so
-				 * take the first free column.  Without this the loop never ends.
-				 */
-				for (int j = 1; j <= n; j++)
-					if (!used[j])
-					{
-						j1 = j;
-						way[j] = j0;
-						break;
-					}
-				delta = 0.0;
-			}
-			for (int j = 0; j <= n; j++)
-			{
-				if (used[j])
-				{
-					u[p[j]] += delta;
-					v[j] -= delta;
-				}
-				else
-					minv[j] -= delta;
-			}
-			j0 = j1;
-		} while (p[j0] != 0);
-		do
-		{
-			int			j1 = way[j0];
-
-			p[j0] = p[j1];
-			j0 = j1;
-		} while (j0 != 0);
-	}
-	for (int j = 1; j <= n; j++)
-		assign[p[j] - 1] = j - 1;
-	UsFree(core, u);
-	UsFree(core, v);
-	UsFree(core, minv);
-	UsFree(core, p);
-	UsFree(core, way);
-	UsFree(core, used);
 }

@@ -34,12 +34,22 @@
  *	  then each row is streamed against all columns instead and its per-cluster
  *	  sums are reduced to a(i), b(i) on the fly (each pair computed twice).
  *	- Interrupts are checked after every tile (SIL_B^2 = 4096 pairs) or row.
- *	- The tile kernel is compiled for AVX2 and for the baseline, picked at run
- *	  time (GCC target_clones on x86-64 Linux); the square roots of a tile row
- *	  use AVX or SSE2 intrinsics, picked the same way.  Every clone computes each
- *	  sum in the same order (no FMA contraction: the avx2 target does not enable
- *	  FMA) and square roots are correctly rounded, so results do not depend on
- *	  the machine.
+ *	- The tile kernels are US_KERNEL (uscore.h: an AVX2 clone and the baseline,
+ *	  picked at run time; the distances of a tile row come from UsSqDistTile,
+ *	  distance_core.c); the square roots of a tile row use AVX or SSE2
+ *	  intrinsics, picked the same way.  Every clone computes each sum in the same
+ *	  order (no FMA contraction) and square roots are correctly rounded, so
+ *	  results do not depend on the machine.
+ *
+ * Range.  Every score here is computed on the rows times a power of two when their
+ * largest magnitude reaches 2^US_SAFE_EXP (UsSafeShift): the product is exact, so
+ * the silhouette, Calinski-Harabasz and Davies-Bouldin, which do not change when
+ * the data are scaled, are those of the rows themselves, finite even for rows near
+ * the largest float8 (a silhouette stays in [-1, 1]); the thresholds of
+ * Davies-Bouldin are compared in the data's units.  Rows below that magnitude are
+ * not scaled: the results are those of the plain formulas, bit for bit.  The
+ * inertia is given back in the data's units: Infinity when it is out of the range
+ * of float8 (the caller raises 22003).
  *
  * Calinski-Harabasz (Calinski & Harabasz 1974, "A dendrite method for cluster
  * analysis", Commun. Stat. 3:1-27): between-cluster dispersion over within-cluster
@@ -68,29 +78,16 @@
 #include "uscore.h"
 
 /* Rows and columns of one distance tile */
-#define SIL_B 64
+#define SIL_B US_TILE
 
 /* Use the n x k sums (each pair once) up to this many clusters */
 #define SIL_MAX_K_SYMMETRIC(d) ((d) * 4 > 64 ? (d) * 4 : 64)
 
 /*
- * Per-function vectorization: a runtime-dispatched AVX2 clone and -O3 loop
- * vectorization (GCC only; elsewhere plain code).  The square roots of a tile
- * row go through SSE2 or AVX intrinsics picked once per call: GCC cannot drop
- * sqrt's errno handling per function, and that handling keeps the loop scalar.
+ * The tile kernels are US_KERNEL (uscore.h).  The square roots of a tile row go
+ * through SSE2 or AVX intrinsics picked once per call: GCC cannot drop sqrt's errno
+ * handling per function, and that handling keeps the loop scalar.
  */
-#if defined(__GNUC__) && !defined(__clang__)
-#define SIL_OPT __attribute__((optimize("O3")))
-#if defined(__x86_64__) && defined(__linux__)
-#define SIL_KERNEL __attribute__((target_clones("avx2", "default"))) SIL_OPT
-#else
-#define SIL_KERNEL SIL_OPT
-#endif
-#else
-#define SIL_OPT
-#define SIL_KERNEL
-#endif
-
 #if defined(__GNUC__) && defined(__x86_64__)
 #define SIL_X86_SQRT 1
 #include <immintrin.h>
@@ -189,6 +186,7 @@ SilPrepare(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k,
 	int64_t		n = m->n;
 	int			d = m->d;
 	int64_t    *next;
+	double		f = ldexp(1.0, UsSafeShift(core, m->x, n * d));
 
 	s->n = n;
 	s->d = d;
@@ -204,7 +202,11 @@ SilPrepare(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k,
 
 	/* stable counting sort */
 	for (int64_t i = 0; i < n; i++)
+	{
 		s->start[labels[i] + 1]++;
+		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			UsCheck(core);
+	}
 	for (int c = 0; c < k; c++)
 		s->start[c + 1] += s->start[c];
 	memcpy(next, s->start, sizeof(int64_t) * (size_t) (k + 1));
@@ -214,9 +216,16 @@ SilPrepare(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k,
 
 		s->orig[p] = i;
 		s->lab[p] = labels[i];
-		memcpy(s->xs + p * d, m->x + i * d, sizeof(double) * d);
 		for (int c = 0; c < d; c++)
-			s->xt[(int64_t) c * s->npad + p] = m->x[i * d + c];
+		{
+			/* times a power of two (1 unless huge): exact */
+			double		v = m->x[i * d + c] * f;
+
+			s->xs[p * d + c] = v;
+			s->xt[(int64_t) c * s->npad + p] = v;
+		}
+		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			UsCheck(core);
 	}
 	UsFree(core, next);
 }
@@ -224,7 +233,7 @@ SilPrepare(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k,
 /*
  * Sum of len doubles in four interleaved partial sums
  */
-SIL_OPT static inline double
+US_KERNEL_INLINE static inline double
 SilSum(const double *x, int64_t len)
 {
 	double		s0 = 0,
@@ -248,26 +257,13 @@ SilSum(const double *x, int64_t len)
 /*
  * Distances of row xi to SIL_B consecutive columns of the transposed matrix
  */
-SIL_OPT static inline void
+static inline void
 SilDistRow(const double *xi, const double *xt, int64_t stride, int d, SilSqrtFn sqrtrow,
 		   double *out)
 {
 	double		acc[SIL_B];
 
-	for (int j = 0; j < SIL_B; j++)
-		acc[j] = 0.0;
-	for (int c = 0; c < d; c++)
-	{
-		const double xc = xi[c];
-		const double *col = xt + (int64_t) c * stride;
-
-		for (int j = 0; j < SIL_B; j++)
-		{
-			double		t = xc - col[j];
-
-			acc[j] += t * t;
-		}
-	}
+	UsSqDistTile(xi, xt, stride, d, acc);
 	sqrtrow(out, acc);
 }
 
@@ -276,7 +272,7 @@ SilDistRow(const double *xi, const double *xt, int64_t stride, int d, SilSqrtFn 
  * Adds each row's sums over the column block's clusters to S, and, unless the
  * tile is on the diagonal, each column's sums over the row block's clusters.
  */
-SIL_KERNEL static void
+US_KERNEL static void
 SilTile(const SilData *s, int64_t i0, int64_t i1, int64_t j0, int diag, double *S)
 {
 	const int	d = s->d;
@@ -326,7 +322,7 @@ SilTile(const SilData *s, int64_t i0, int64_t i1, int64_t j0, int diag, double *
  * One row against all rows: its mean distance to its own cluster (a) and the
  * smallest mean distance to another cluster (b)
  */
-SIL_KERNEL static void
+US_KERNEL static void
 SilStreamRow(const SilData *s, int64_t i, double *a_out, double *b_out)
 {
 	const int	d = s->d;
@@ -432,6 +428,8 @@ UsSilhouette(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k
 			if (per_row)
 				per_row[s.orig[i]] = v;
 			total += v;
+			if (i % 64 == 63)
+				UsCheck(core);
 		}
 		UsFree(core, S);
 	}
@@ -461,10 +459,10 @@ UsSilhouette(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k
 }
 
 /*
- * Cluster means (k x d) and sizes
+ * Cluster means (k x d) and sizes of the rows times f (a power of two)
  */
 static void
-Centroids(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k,
+Centroids(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k, double f,
 		  double *cent, int64_t *cnt)
 {
 	int			d = m->d;
@@ -475,7 +473,7 @@ Centroids(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k,
 		double	   *c = cent + (int64_t) labels[i] * d;
 
 		for (int j = 0; j < d; j++)
-			c[j] += x[j];
+			c[j] += x[j] * f;
 		cnt[labels[i]]++;
 		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
 			UsCheck(core);
@@ -486,10 +484,10 @@ Centroids(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k,
 }
 
 /*
- * Sum of squared distances of rows to their cluster's mean
+ * Sum of squared distances of rows times f to their cluster's mean
  */
 static double
-WithinSquares(const UsCore *core, const UsMatrix *m, const int32_t *labels,
+WithinSquares(const UsCore *core, const UsMatrix *m, const int32_t *labels, double f,
 			  const double *cent)
 {
 	int			d = m->d;
@@ -502,7 +500,7 @@ WithinSquares(const UsCore *core, const UsMatrix *m, const int32_t *labels,
 
 		for (int j = 0; j < d; j++)
 		{
-			double		t = x[j] - c[j];
+			double		t = x[j] * f - c[j];
 
 			sum += t * t;
 		}
@@ -512,22 +510,28 @@ WithinSquares(const UsCore *core, const UsMatrix *m, const int32_t *labels,
 	return sum;
 }
 
+/*
+ * Inertia in the data's units: Infinity when it is out of the range of float8
+ * (the caller reports that); computed on the rows times 2^shift, then scaled back
+ */
 double
 UsInertia(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k)
 {
 	double	   *cent;
 	int64_t    *cnt;
 	double		r;
+	int			shift;
 
 	if (m->n < 1 || k < 1)
 		return NAN;
+	shift = UsSafeShift(core, m->x, m->n * m->d);
 	cent = UsAlloc(core, sizeof(double) * (size_t) k * m->d);
 	cnt = UsAlloc(core, sizeof(int64_t) * (size_t) k);
-	Centroids(core, m, labels, k, cent, cnt);
-	r = WithinSquares(core, m, labels, cent);
+	Centroids(core, m, labels, k, ldexp(1.0, shift), cent, cnt);
+	r = WithinSquares(core, m, labels, ldexp(1.0, shift), cent);
 	UsFree(core, cent);
 	UsFree(core, cnt);
-	return r;
+	return ldexp(r, -2 * shift);
 }
 
 double
@@ -540,16 +544,23 @@ UsCalinskiHarabasz(const UsCore *core, const UsMatrix *m, const int32_t *labels,
 	int64_t    *cnt;
 	double		extra = 0.0;
 	double		intra;
+	double		f;
 
 	if (n < 1 || k < 1)
 		return NAN;
+	/* a ratio of squared distances: the same on the rows times a power of two */
+	f = ldexp(1.0, UsSafeShift(core, m->x, n * d));
 	cent = UsAlloc(core, sizeof(double) * (size_t) k * d);
 	mean = UsAlloc(core, sizeof(double) * (size_t) d);
 	cnt = UsAlloc(core, sizeof(int64_t) * (size_t) k);
-	Centroids(core, m, labels, k, cent, cnt);
+	Centroids(core, m, labels, k, f, cent, cnt);
 	for (int64_t i = 0; i < n; i++)
+	{
 		for (int j = 0; j < d; j++)
-			mean[j] += m->x[i * d + j];
+			mean[j] += m->x[i * d + j] * f;
+		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			UsCheck(core);
+	}
 	for (int j = 0; j < d; j++)
 		mean[j] /= (double) n;
 	for (int c = 0; c < k; c++)
@@ -564,7 +575,7 @@ UsCalinskiHarabasz(const UsCore *core, const UsMatrix *m, const int32_t *labels,
 		}
 		extra += (double) cnt[c] * ss;
 	}
-	intra = WithinSquares(core, m, labels, cent);
+	intra = WithinSquares(core, m, labels, f, cent);
 	UsFree(core, cent);
 	UsFree(core, mean);
 	UsFree(core, cnt);
@@ -576,15 +587,33 @@ UsCalinskiHarabasz(const UsCore *core, const UsMatrix *m, const int32_t *labels,
 static inline double
 Dist(const double *x, const double *y, int d)
 {
-	double		s = 0.0;
+	return sqrt(UsSqDist(x, y, d));
+}
 
-	for (int j = 0; j < d; j++)
+/* Distance of row x times f to center c */
+static inline double
+DistScaled(const double *x, double f, const double *c, int d)
+{
+	double		s0 = 0.0;
+	double		s1 = 0.0;
+	int			j = 0;
+
+	/* summed as UsSqDist sums */
+	for (; j + 1 < d; j += 2)
 	{
-		double		t = x[j] - y[j];
+		double		t0 = x[j] * f - c[j];
+		double		t1 = x[j + 1] * f - c[j + 1];
 
-		s += t * t;
+		s0 += t0 * t0;
+		s1 += t1 * t1;
 	}
-	return sqrt(s);
+	if (j < d)
+	{
+		double		t = x[j] * f - c[j];
+
+		s0 += t * t;
+	}
+	return sqrt(s0 + s1);
 }
 
 double
@@ -597,23 +626,28 @@ UsDaviesBouldin(const UsCore *core, const UsMatrix *m, const int32_t *labels, in
 	bool		intra_zero = true;
 	bool		cdist_zero = true;
 	double		total = 0.0;
+	int			shift;
+	double		f;
 
 	if (m->n < 1 || k < 1)
 		return NAN;
+	/* ratios of distances, on the rows times 2^shift; thresholds in data units */
+	shift = UsSafeShift(core, m->x, m->n * d);
+	f = ldexp(1.0, shift);
 	cent = UsAlloc(core, sizeof(double) * (size_t) k * d);
 	intra = UsAlloc(core, sizeof(double) * (size_t) k);
 	cnt = UsAlloc(core, sizeof(int64_t) * (size_t) k);
-	Centroids(core, m, labels, k, cent, cnt);
+	Centroids(core, m, labels, k, f, cent, cnt);
 	for (int64_t i = 0; i < m->n; i++)
 	{
-		intra[labels[i]] += Dist(m->x + i * d, cent + (int64_t) labels[i] * d, d);
+		intra[labels[i]] += DistScaled(m->x + i * d, f, cent + (int64_t) labels[i] * d, d);
 		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
 			UsCheck(core);
 	}
 	for (int c = 0; c < k; c++)
 	{
 		intra[c] /= (double) cnt[c];
-		if (fabs(intra[c]) > 1e-8)
+		if (ldexp(fabs(intra[c]), -shift) > 1e-8)
 			intra_zero = false;
 	}
 
@@ -629,7 +663,7 @@ UsDaviesBouldin(const UsCore *core, const UsMatrix *m, const int32_t *labels, in
 			if (b == a)
 				continue;
 			cd = Dist(cent + (int64_t) a * d, cent + (int64_t) b * d, d);
-			if (cd > 1e-8)
+			if (ldexp(cd, -shift) > 1e-8)
 				cdist_zero = false;
 			if (cd == 0.0)
 				continue;		/* counts as infinitely far: ratio 0 */

@@ -4,10 +4,11 @@
  *	  Scalers of the numeric core, with scikit-learn's semantics.
  *
  * zscore (StandardScaler): center is the mean, scale the population standard
- * deviation, both computed in two passes with the rounding correction of
- * scikit-learn's _incremental_mean_and_var (Chan, Golub & LeVeque 1983); the sum
- * of the first pass is compensated (Neumaier 1974) so that the mean is nearly
- * correctly rounded whatever the row order.  A column is constant, and gets
+ * deviation, both from the column moments (moments_core.c: two passes with the
+ * rounding correction of scikit-learn's _incremental_mean_and_var, Chan, Golub &
+ * LeVeque 1983, the first compensated, Neumaier 1974, so that the mean is nearly
+ * correctly rounded whatever the row order; columns of huge magnitude are summed
+ * times a power of two, so their mean and deviation stay finite when they are).  A column is constant, and gets
  * scale 1, exactly when its variance is within n * eps * var + (n * mean * eps)^2
  * (_is_constant_feature); scikit-learn applies no other threshold to it.
  *
@@ -16,11 +17,12 @@
  * robust (RobustScaler): center is the median (the mean of the two middle values
  * for an even count, as numpy.median), scale the interquartile range (25th to
  * 75th percentile, linear interpolation as numpy.percentile).  This needs a
- * sorted copy of one column at a time: O(n) extra memory, O(d n log n).
+ * sorted copy of one column at a time: O(n) extra memory, O(d n log n), sorted
+ * with the interruptible introsort of sort_core.c.
  *
  * For minmax and robust a scale below 10 * eps becomes 1 (_handle_zeros_in_scale),
  * so a constant column maps to 0 and never to NaN.  Interrupts are checked once
- * per column and every US_CHECK_EVERY * 16 rows in the row loops.
+ * per column, every US_CHECK_EVERY * 16 rows in the row loops and inside sorts.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,24 +32,6 @@
 #include <string.h>
 
 #include "uscore.h"
-
-static int
-CompareDoubles(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * Sort doubles ascending
- */
-void
-UsSortDoubles(double *x, int64_t n)
-{
-	qsort(x, (size_t) n, sizeof(double), CompareDoubles);
-}
 
 /*
  * Quantile of sorted values with linear interpolation
@@ -66,6 +50,9 @@ UsQuantileSorted(const double *sorted, int64_t n, double q)
 	if (lo >= n - 1)
 		return sorted[n - 1];
 	frac = pos - (double) lo;
+	/* values more than DBL_MAX apart: a weighted mean, which cannot overflow */
+	if (!isfinite(sorted[lo + 1] - sorted[lo]))
+		return sorted[lo] * (1.0 - frac) + sorted[lo + 1] * frac;
 	/* numpy's _lerp: a + (b - a) * t, or b - (b - a) * (1 - t) past the middle */
 	if (frac >= 0.5)
 		return sorted[lo + 1] - (sorted[lo + 1] - sorted[lo]) * (1.0 - frac);
@@ -86,10 +73,11 @@ UsMedianSorted(const double *sorted, int64_t n)
 	return 0.5 * sorted[n / 2 - 1] + 0.5 * sorted[n / 2];
 }
 
+/* A scale near 0 becomes 1; one out of the range of float8 stays (for a 22003) */
 static inline double
 HandleZeroScale(double scale)
 {
-	return (scale < 10.0 * DBL_EPSILON) ? 1.0 : scale;
+	return (isfinite(scale) && scale < 10.0 * DBL_EPSILON) ? 1.0 : scale;
 }
 
 /*
@@ -109,48 +97,23 @@ FitZscore(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 {
 	int			d = m->d;
 	int64_t		n = m->n;
-	double	   *corr = UsAlloc(core, sizeof(double) * d);
-	double	   *ssq = UsAlloc(core, sizeof(double) * d);
-	double	   *comp = UsAlloc(core, sizeof(double) * d);
+	UsMoments	mo;
 
-	/* First pass: compensated column sums */
-	for (int j = 0; j < d; j++)
-		center[j] = 0.0;
-	for (int64_t i = 0; i < n; i++)
-	{
-		const double *row = m->x + i * d;
-
-		for (int j = 0; j < d; j++)
-			UsNeumaierAdd(&center[j], &comp[j], row[j]);
-		if (i % (US_CHECK_EVERY * 16) == 0)
-			UsCheck(core);
-	}
-	for (int j = 0; j < d; j++)
-		center[j] = (center[j] + comp[j]) / (double) n;
-
-	for (int64_t i = 0; i < n; i++)
-	{
-		const double *row = m->x + i * d;
-
-		for (int j = 0; j < d; j++)
-		{
-			double		t = row[j] - center[j];
-
-			corr[j] += t;
-			ssq[j] += t * t;
-		}
-		if (i % (US_CHECK_EVERY * 16) == 0)
-			UsCheck(core);
-	}
+	mo.count = NULL;
+	mo.mean = center;
+	mo.m2 = UsAlloc(core, sizeof(double) * d);
+	mo.shift = UsAlloc(core, sizeof(int) * d);
+	UsColumnMoments(core, m, false, &mo);
 	for (int j = 0; j < d; j++)
 	{
-		double		var = (ssq[j] - corr[j] * corr[j] / (double) n) / (double) n;
+		/* the constant test is scale-free: take it in the units of m2 */
+		double		var = mo.m2[j] / (double) n;
 
-		scale[j] = UsZscoreIsConstant(var, center[j], n) ? 1.0 : sqrt(var);
+		scale[j] = UsZscoreIsConstant(var, ldexp(center[j], mo.shift[j]), n) ? 1.0 :
+			UsMomentsStddev(&mo, j, (double) n);
 	}
-	UsFree(core, corr);
-	UsFree(core, ssq);
-	UsFree(core, comp);
+	UsFree(core, mo.m2);
+	UsFree(core, mo.shift);
 }
 
 static void
@@ -185,9 +148,9 @@ FitMinmax(const UsCore *core, const UsMatrix *m, double *center, double *scale)
  * Sort one column of n >= 1 values in place; its median and interquartile range
  */
 void
-UsRobustColumn(double *col, int64_t n, double *center, double *scale)
+UsRobustColumn(const UsCore *core, double *col, int64_t n, double *center, double *scale)
 {
-	UsSortDoubles(col, n);
+	UsSortDoubles(core, col, n);
 	*center = UsMedianSorted(col, n);
 	*scale = HandleZeroScale(UsQuantileSorted(col, n, 0.75) -
 							 UsQuantileSorted(col, n, 0.25));
@@ -204,8 +167,12 @@ FitRobust(const UsCore *core, const UsMatrix *m, double *center, double *scale)
 	{
 		UsCheck(core);
 		for (int64_t i = 0; i < n; i++)
+		{
 			col[i] = m->x[i * d + j];
-		UsRobustColumn(col, n, &center[j], &scale[j]);
+			if (i % (US_CHECK_EVERY * 16) == US_CHECK_EVERY * 16 - 1)
+				UsCheck(core);
+		}
+		UsRobustColumn(core, col, n, &center[j], &scale[j]);
 	}
 	UsFree(core, col);
 }

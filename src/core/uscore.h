@@ -65,6 +65,152 @@ typedef struct UsMatrix
 	double	   *x;
 } UsMatrix;
 
+/* ---- distance_core.c: distance kernels (see that file) ---- */
+
+/*
+ * The one vectorization of the core's kernels: a runtime-dispatched AVX2 clone and
+ * O3 loop vectorization, no FMA contraction (GCC on x86-64 Linux; elsewhere O3 or
+ * plain code), so results do not depend on the machine.  US_KERNEL_INLINE is the
+ * same optimization for helpers inlined into a US_KERNEL function.  US_KERNEL may be
+ * predefined to force one clone when checking that.
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+#define US_KERNEL_INLINE __attribute__((optimize("O3", "fp-contract=off")))
+#ifndef US_KERNEL
+#if defined(__x86_64__) && defined(__linux__)
+#define US_KERNEL __attribute__((target_clones("avx2", "default"))) US_KERNEL_INLINE
+#else
+#define US_KERNEL US_KERNEL_INLINE
+#endif
+#endif
+#else
+#define US_KERNEL_INLINE
+#ifndef US_KERNEL
+#define US_KERNEL
+#endif
+#endif
+
+/* Centers per block of transposed centers (one AVX2 vector of doubles) */
+#define US_BLOCK 4
+/* Columns of one distance tile */
+#define US_TILE 64
+/* Magnitudes below 2^US_SAFE_EXP keep every sum of squared distances finite */
+#define US_SAFE_EXP 448
+
+/* Squared Euclidean distance: even coordinates in one sum, odd ones in another */
+static inline double
+UsSqDist(const double *a, const double *b, int d)
+{
+	double		s0 = 0.0;
+	double		s1 = 0.0;
+	int			j = 0;
+
+	for (; j + 1 < d; j += 2)
+	{
+		double		t0 = a[j] - b[j];
+		double		t1 = a[j + 1] - b[j + 1];
+
+		s0 += t0 * t0;
+		s1 += t1 * t1;
+	}
+	if (j < d)
+	{
+		double		t = a[j] - b[j];
+
+		s0 += t * t;
+	}
+	return s0 + s1;
+}
+
+/* Transpose k x d rows into blocks of US_BLOCK, zero padded to a multiple of it */
+extern void UsTransposeBlocks(const double *rows, int k, int d, double *ct);
+
+/* Squared distances of x to kp transposed centers (as UsSqDist sums them) */
+extern void UsSqDistBlocks(const double *x, const double *ct, int d, int kp, double *out);
+
+/* Squared distances of xi to US_TILE columns of a transposed matrix (row stride) */
+extern void UsSqDistTile(const double *xi, const double *xt, int64_t stride, int d,
+						 double *out);
+
+/* e such that x * 2^e is below 2^US_SAFE_EXP in magnitude; 0 if it already is */
+extern int	UsSafeShift(const UsCore *core, const double *x, int64_t cells);
+
+/* -1, or the widest column when n times the largest squared distance overflows */
+extern int	UsDistanceOverflowColumn(const UsCore *core, const UsMatrix *m);
+
+/* ---- sort_core.c: sorts that check interrupts ---- */
+
+/* Sort doubles ascending (no NaN) */
+extern void UsSortDoubles(const UsCore *core, double *x, int64_t n);
+
+/* Sort int32 values ascending */
+extern void UsSortInt32(const UsCore *core, int32_t *x, int64_t n);
+
+/*
+ * Row numbers 0..n-1 (n < 2^32) of an n x d matrix in canonical order: by label,
+ * then by the values in column order, then by row number
+ */
+extern void UsSortRowsCanonical(const UsCore *core, const double *x, const int32_t *labels,
+								int64_t n, int d, int64_t *idx);
+
+/* Sort indexes by cmp (a total order, ties broken by the indexes) */
+extern void UsSortIndexes(const UsCore *core, int64_t *idx, int64_t n,
+						  int (*cmp) (int64_t a, int64_t b, void *arg), void *arg);
+
+/* ---- moments_core.c: column moments ---- */
+
+/*
+ * Per column j of m: count[j] values (NaN left out when skip_nan), their mean and
+ * M2 (sum of squared deviations) in two passes, the first compensated (Neumaier),
+ * the second with the rounding correction of Chan, Golub & LeVeque (as
+ * scikit-learn's _incremental_mean_and_var).  Computed on the column times 2^shift[j]
+ * (UsSafeShift of the column), so nothing overflows: m2[j] is in those units, the
+ * mean in original units.  Any output may be NULL.
+ */
+typedef struct UsMoments
+{
+	int64_t    *count;
+	double	   *mean;			/* original units */
+	double	   *m2;				/* sum of squared deviations times 2^(2 shift) */
+	int		   *shift;
+} UsMoments;
+
+extern void UsColumnMoments(const UsCore *core, const UsMatrix *m, bool skip_nan,
+							UsMoments *out);
+
+/* sqrt(m2 / divisor) in original units (Infinity when it is out of range) */
+extern double UsMomentsStddev(const UsMoments *mo, int j, double divisor);
+
+/* ---- labels_core.c: label compaction ---- */
+
+/* The label of noise (DBSCAN), left out of every score */
+#define US_NOISE (-1)
+
+/*
+ * Renumber labels[0..n): rows labelled US_NOISE are dropped, the other labels become
+ * 0..k-1 in increasing order of their values.  out[0..*kept) receives the new label
+ * of each kept row, in row order (out may be labels itself).  Returns k.
+ */
+extern int	UsCompactLabels(const UsCore *core, const int32_t *labels, int64_t n,
+							int32_t *out, int64_t *kept);
+
+/*
+ * The rows of m that are not noise, with compacted labels: out->x (allocated through
+ * core, out->n x m->d) and out_labels (out->n) are new; returns k
+ */
+extern int	UsCompactRows(const UsCore *core, const UsMatrix *m, const int32_t *labels,
+						  UsMatrix *out, int32_t **out_labels);
+
+/* ---- elbow_core.c: the elbow of a decreasing curve ---- */
+
+/*
+ * Index of the elbow of y over x (x increasing), or -1: the interior point farthest
+ * below the chord from the first point to the last, both axes scaled to [0, 1]
+ * (kneedle's knee, Satopaa et al. 2011, without its threshold).  Ties to the first;
+ * -1 with fewer than three points, a flat curve or no point min_gap below the chord.
+ */
+extern int	UsElbow(const double *x, const double *y, int count, double min_gap);
+
 /* ---- scale_core.c: scalers with scikit-learn's semantics ---- */
 typedef enum UsScaleMethod
 {
@@ -104,16 +250,14 @@ extern void UsMinmaxAccAdd(double *acc, int64_t n_before, const double *row, int
 extern void UsMinmaxAccCombine(double *a, int64_t na, const double *b, int64_t nb, int d);
 extern void UsMinmaxAccFinish(const double *acc, int d, double *center, double *scale);
 /* Sort a column of n >= 1 values in place; center = median, scale = IQR (or 1) */
-extern void UsRobustColumn(double *col, int64_t n, double *center, double *scale);
+extern void UsRobustColumn(const UsCore *core, double *col, int64_t n, double *center,
+						   double *scale);
 
 /* Quantile q in [0, 1] of sorted values, linear interpolation (numpy's default) */
 extern double UsQuantileSorted(const double *sorted, int64_t n, double q);
 
 /* Median of sorted values as numpy.median: the mean of the two middle ones if n is even */
 extern double UsMedianSorted(const double *sorted, int64_t n);
-
-/* Sort doubles ascending (no NaN) */
-extern void UsSortDoubles(double *x, int64_t n);
 
 /* scikit-learn's _is_constant_feature: var <= n eps var + (n mean eps)^2 */
 extern bool UsZscoreIsConstant(double var, double mean, int64_t n);
@@ -213,8 +357,20 @@ typedef struct UsKmeansResult
 extern void UsKmeans(const UsCore *core, const UsMatrix *m, const UsKmeansParams *params,
 					 UsKmeansResult *result);
 
+/* ---- match_core.c: matching to previous centers ---- */
+
 /* Minimum-cost one-to-one assignment (Hungarian): cost n x n, assign[row] = column */
 extern void UsMinCostAssignment(const UsCore *core, const double *cost, int n, int *assign);
+
+/*
+ * Renumber a clustering so that its k centers (k x d) match previous centers one to
+ * one at the least total squared distance: center i becomes number assign[i];
+ * centers, sizes (k, may be NULL) and labels (n, may be NULL) are permuted in place.
+ * assign (k) receives the mapping if not NULL.
+ */
+extern void UsMatchPrevious(const UsCore *core, const double *previous, int k, int d,
+							double *centers, int64_t *sizes, int32_t *labels, int64_t n,
+							int *assign);
 
 /* Nearest of k centers to x, ties to the lower number; *sqdist if not NULL */
 extern int	UsKmeansNearest(const double *centers, int k, int d, const double *x,

@@ -366,6 +366,27 @@ UsScaleFitApply(const UsCore *core, UsMatrix *m, UsScaleMethod method,
 }
 
 /*
+ * 22003 naming the widest column when squared distances summed over the rows of m
+ * would overflow float8 (UsDistanceOverflowColumn)
+ */
+void
+UsCheckDistanceRange(const UsMatrix *m, const char *fn)
+{
+	UsCore		core;
+	int			col;
+
+	UsCoreContextInit(&core);
+	col = UsDistanceOverflowColumn(&core, m);
+	if (col >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow"),
+				 errdetail("Feature %d spans too wide a range for %s: its squared distances summed over the rows overflow float8.",
+						   col + 1, fn),
+				 errhint("Scale the features, for example with scale => 'zscore'.")));
+}
+
+/*
  * Draw a random subset of indexes
  */
 void

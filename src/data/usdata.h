@@ -108,6 +108,9 @@ extern void UsSampleIndexes(int64 *idx, int64 n, int64 m, int32 seed);
 extern void UsScaleFitApply(const UsCore *core, UsMatrix *m, UsScaleMethod method,
 							double *center, double *scale);
 
+/* 22003 naming a column when squared distances over the rows of m overflow */
+extern void UsCheckDistanceRange(const UsMatrix *m, const char *fn);
+
 /*
  * Set up the materialized result of a set-returning function declared RETURNS
  * TABLE (or with OUT parameters): a tuple store and a copy of the row descriptor in

@@ -7,8 +7,10 @@
  * The relation is read with UsRead and US_NULLS_KEEP: every row counts,
  * numeric NULLs are NaN in the matrix and left out of the statistics, a NULL category
  * is 0 in every one-hot column (as pandas' get_dummies).  Statistics per column are
- * two-pass (mean, then the sum of squared deviations), the standard deviation is the
- * sample one (ddof = 1, as pandas).  Time O(n d), memory the n x d matrix.
+ * the core's column moments (moments_core.c: two passes, compensated, and computed
+ * on the column times a power of two when its magnitude calls for it, so a mean is
+ * always finite); the standard deviation is the sample one (ddof = 1, as pandas),
+ * 22003 when it is out of the range of float8.  Time O(n d), memory the n x d matrix.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,53 +27,83 @@ PG_FUNCTION_INFO_V1(userseg_describe);
 
 #define DESCRIBE_COLS 9
 
-/*
- * Count, mean, sample standard deviation, min and max of column j, NaN left out
- */
-static void
-ColumnStats(const UsRelData *rel, int j, Datum *values, bool *isnull)
+/* Column moments, minima and maxima of the matrix, NaN left out */
+typedef struct DescribeStats
 {
-	int64		count = 0;
-	double		sum = 0.0;
-	double		ss = 0.0;
-	double		mean;
-	double		lo = INFINITY;
-	double		hi = -INFINITY;
+	UsMoments	mo;
+	double	   *lo;
+	double	   *hi;
+} DescribeStats;
 
+static void
+DescribeCompute(const UsRelData *rel, DescribeStats *st)
+{
+	UsCore		core;
+	UsMatrix	m = {rel->n, rel->d, rel->x};
+	int			d = Max(rel->d, 1);
+
+	UsCoreContextInit(&core);
+	st->mo.count = UsAllocChecked(sizeof(int64) * d, "the statistics of each column");
+	st->mo.mean = UsAllocChecked(sizeof(double) * d, "the statistics of each column");
+	st->mo.m2 = UsAllocChecked(sizeof(double) * d, "the statistics of each column");
+	st->mo.shift = UsAllocChecked(sizeof(int) * d, "the statistics of each column");
+	st->lo = UsAllocChecked(sizeof(double) * d, "the statistics of each column");
+	st->hi = UsAllocChecked(sizeof(double) * d, "the statistics of each column");
+	if (rel->d == 0)
+		return;
+	UsColumnMoments(&core, &m, true, &st->mo);
+	for (int j = 0; j < rel->d; j++)
+	{
+		st->lo[j] = INFINITY;
+		st->hi[j] = -INFINITY;
+	}
 	for (int64 i = 0; i < rel->n; i++)
 	{
-		double		v = rel->x[i * rel->d + j];
+		const double *x = rel->x + i * rel->d;
 
-		if (isnan(v))
-			continue;
-		count++;
-		sum += v;
-		lo = Min(lo, v);
-		hi = Max(hi, v);
+		for (int j = 0; j < rel->d; j++)
+		{
+			/* NaN compares false: left out */
+			if (x[j] < st->lo[j])
+				st->lo[j] = x[j];
+			if (x[j] > st->hi[j])
+				st->hi[j] = x[j];
+		}
 		if (i % (US_CHECK_EVERY * 16) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+}
+
+/*
+ * Mean, sample standard deviation, min and max of column j (of source column
+ * name): 22003 when the standard deviation is out of the range of float8
+ */
+static void
+ColumnStats(const DescribeStats *st, int j, const char *name, Datum *values, bool *isnull)
+{
+	int64		count = st->mo.count[j];
+	double		sd;
+
 	if (count == 0)
 	{
 		for (int c = 0; c < 4; c++)
 			isnull[c] = true;
 		return;
 	}
-	mean = sum / (double) count;
-	for (int64 i = 0; i < rel->n; i++)
-	{
-		double		v = rel->x[i * rel->d + j];
-
-		if (!isnan(v))
-			ss += (v - mean) * (v - mean);
-	}
-	values[0] = Float8GetDatum(mean);
+	sd = count > 1 ? UsMomentsStddev(&st->mo, j, (double) (count - 1)) : 0.0;
+	if (!isfinite(sd))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow"),
+				 errdetail("The standard deviation of column %s overflows the range of float8.",
+						   name)));
+	values[0] = Float8GetDatum(st->mo.mean[j]);
 	isnull[0] = false;
-	values[1] = Float8GetDatum(count > 1 ? sqrt(ss / (double) (count - 1)) : 0.0);
+	values[1] = Float8GetDatum(sd);
 	isnull[1] = count < 2;
-	values[2] = Float8GetDatum(lo);
+	values[2] = Float8GetDatum(st->lo[j]);
 	isnull[2] = false;
-	values[3] = Float8GetDatum(hi);
+	values[3] = Float8GetDatum(st->hi[j]);
 	isnull[3] = false;
 }
 
@@ -88,6 +120,7 @@ userseg_describe(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 	UsReadOptions ro;
 	UsRelData  *rel;
+	DescribeStats st;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -108,6 +141,7 @@ userseg_describe(PG_FUNCTION_ARGS)
 	ro.drop_first = PG_GETARG_BOOL(3);
 	ro.caller = "userseg_describe";
 	rel = UsRead(PG_GETARG_OID(0), PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1), &ro);
+	DescribeCompute(rel, &st);
 
 	for (int f = 0; f < rel->nfeatures; f++)
 	{
@@ -137,7 +171,7 @@ userseg_describe(PG_FUNCTION_ARGS)
 			if (feat->onehot)
 				values[1] = CStringGetTextDatum(rel->cols[j].category);
 			isnull[1] = !feat->onehot;
-			ColumnStats(rel, j, values + 5, isnull + 5);
+			ColumnStats(&st, j, quote_identifier(feat->name), values + 5, isnull + 5);
 			tuplestore_putvalues(store, desc, values, isnull);
 		}
 	}

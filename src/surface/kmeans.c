@@ -399,40 +399,11 @@ KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *prev
 {
 	UsCore		core;
 	UsMatrix	pm = {k, d, UsAllocMatrix(k, d, "the previous centers")};
-	double	   *cost = UsAllocMatrix(k, k, "the matching to the previous centers");
-	int		   *assign = UsAllocChecked(sizeof(int) * (Size) k, "the matching");
-	double	   *centers = UsAllocMatrix(k, d, "the matching");
-	int64_t    *sizes = UsAllocChecked(sizeof(int64_t) * (Size) k, "the matching");
 
 	UsCoreContextInit(&core);
 	memcpy(pm.x, previous, UsMatrixBytes(k, d));
 	UsScaleApply(&pm, center, scale);
-	for (int i = 0; i < k; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (int j = 0; j < k; j++)
-		{
-			double		s = 0.0;
-
-			for (int c = 0; c < d; c++)
-			{
-				double		t = r->centers[(Size) i * d + c] - pm.x[(Size) j * d + c];
-
-				s += t * t;
-			}
-			cost[(Size) i * k + j] = s;
-		}
-	}
-	UsMinCostAssignment(&core, cost, k, assign);
-	for (int i = 0; i < k; i++)
-	{
-		memcpy(centers + (Size) assign[i] * d, r->centers + (Size) i * d, sizeof(double) * d);
-		sizes[assign[i]] = r->sizes[i];
-	}
-	memcpy(r->centers, centers, UsMatrixBytes(k, d));
-	memcpy(r->sizes, sizes, sizeof(int64_t) * (Size) k);
-	for (int64 i = 0; i < n; i++)
-		r->labels[i] = assign[r->labels[i]];
+	UsMatchPrevious(&core, pm.x, k, d, r->centers, r->sizes, r->labels, n, NULL);
 }
 
 /* The model's parameters */

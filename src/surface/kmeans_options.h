@@ -128,6 +128,7 @@ UsKmeansRun(const UsMatrix *m, int k, int seed, int n_init, int max_iter, double
 	pg_prng_state rng;
 
 	UsKmeansCheckRows(m->n, k);
+	UsCheckDistanceRange(m, "k-means");
 	/* the working arrays, next to the matrix the run already holds */
 	UsCheckMemory(UsKmeansWorkBytes(m->n, m->d, k, false), "k-means on this data");
 

@@ -11,9 +11,11 @@
  * combine, serialize and deserialize functions for parallel aggregation.  Rows
  * with NULL features, a NULL element, a NULL label or label -1 (noise) are left
  * out.  The final function sorts the rows into a canonical order (label, then
- * the feature values), so the result does not depend on the order in which the
- * rows arrived (serial or parallel plans give the same bits), renumbers the
- * labels 0..k-1 and calls the core (metrics_core.c).
+ * the feature values) with the core's interruptible sort (sort_core.c), so the
+ * result does not depend on the order in which the rows arrived (serial or
+ * parallel plans give the same bits) and a cancel lands within a second, compacts
+ * the labels 0..k-1 (labels_core.c) and calls the core (metrics_core.c).  A score
+ * out of the range of float8 (the inertia of huge values) is 22003.
  *
  * The sampled silhouette draws sample_size of the canonically ordered rows with
  * a local pg_prng_state seeded from seed (a partial Fisher-Yates shuffle).  It is
@@ -152,7 +154,7 @@ MetricsAddRow(FunctionCallInfo fcinfo, MetricsState *st, MemoryContext aggcxt)
 	/* converted in place; the row counts only if it has no NULL and is no noise */
 	if (!UsVectorToDoublesOrNull(a, st->d, st->x + st->n * st->d, "feature vector"))
 		return;
-	if (label == -1)
+	if (label == US_NOISE)
 		return;
 	st->labels[st->n] = label;
 	st->n++;
@@ -292,9 +294,17 @@ userseg_metrics_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, st->seed);
 	pq_sendint64(&buf, st->n);
 	for (int64 i = 0; i < st->n; i++)
+	{
 		pq_sendint32(&buf, st->labels[i]);
+		if (i % (US_CHECK_EVERY * 16) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
 	for (int64 i = 0; i < st->n * st->d; i++)
+	{
 		pq_sendfloat8(&buf, st->x[i]);
+		if (i % (US_CHECK_EVERY * 16) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -358,14 +368,18 @@ userseg_metrics_deserialize(PG_FUNCTION_ARGS)
 		for (int64 i = 0; i < st->n; i++)
 		{
 			st->labels[i] = (int32) pq_getmsgint(&buf, 4);
-			if (st->labels[i] == -1)
+			if (st->labels[i] == US_NOISE)
 				MetricsBadState("The state holds a row labelled as noise.");
+			if (i % (US_CHECK_EVERY * 16) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
 		for (int64 i = 0; i < st->n * st->d; i++)
 		{
 			st->x[i] = pq_getmsgfloat8(&buf);
 			if (!isfinite(st->x[i]))
 				MetricsBadState("The state holds NaN or Infinity.");
+			if (i % (US_CHECK_EVERY * 16) == 0)
+				CHECK_FOR_INTERRUPTS();
 		}
 	}
 	pq_getmsgend(&buf);
@@ -375,11 +389,9 @@ userseg_metrics_deserialize(PG_FUNCTION_ARGS)
 /* ---- final functions ---- */
 
 static int
-MetricsCompareRows(const void *a, const void *b, void *arg)
+MetricsCompareRows(int64_t i, int64_t j, void *arg)
 {
 	const MetricsState *st = (const MetricsState *) arg;
-	int64		i = *(const int64 *) a;
-	int64		j = *(const int64 *) b;
 	const double *x;
 	const double *y;
 
@@ -394,44 +406,52 @@ MetricsCompareRows(const void *a, const void *b, void *arg)
 }
 
 /*
- * Copy rows idx[0..n) of the state (in that order) with labels renumbered 0..k-1
- * in the order they first appear; idx must be sorted by label
+ * Copy rows idx[0..n) of the state (in that order) with labels compacted 0..k-1
  */
 static void
-MetricsTake(const MetricsState *st, const int64 *idx, int64 n, MetricsRows *out)
+MetricsTake(const UsCore *core, const MetricsState *st, const int64 *idx, int64 n,
+			MetricsRows *out)
 {
 	int			d = st->d;
+	int64		kept;
 
 	out->m.n = n;
 	out->m.d = d;
 	out->m.x = UsAllocMatrix(n, d, "the data of a userseg score");
 	out->labels = UsAllocChecked(sizeof(int32) * (Size) Max(n, 1), "the labels of a userseg score");
-	out->k = 0;
 	for (int64 r = 0; r < n; r++)
 	{
-		int64		i = idx[r];
-
-		if (r > 0 && st->labels[i] != st->labels[idx[r - 1]])
-			out->k++;
-		out->labels[r] = out->k;
-		memcpy(out->m.x + r * d, st->x + i * d, sizeof(double) * d);
+		out->labels[r] = st->labels[idx[r]];
+		memcpy(out->m.x + r * d, st->x + idx[r] * d, sizeof(double) * d);
+		if (r % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			CHECK_FOR_INTERRUPTS();
 	}
-	if (n > 0)
-		out->k++;
+	/* no noise is kept in the state: every row stays */
+	out->k = UsCompactLabels(core, out->labels, n, out->labels, &kept);
+	Assert(kept == n);
 }
 
 /*
  * The rows of the state in canonical order (and sampled if asked)
  */
 static void
-MetricsCanonical(const MetricsState *st, bool sample, MetricsRows *out)
+MetricsCanonical(const UsCore *core, const MetricsState *st, bool sample, MetricsRows *out)
 {
 	int64		n = st->n;
 	int64	   *idx = UsAllocChecked(sizeof(int64) * (Size) Max(n, 1), "the data of a userseg score");
 
-	for (int64 i = 0; i < n; i++)
-		idx[i] = i;
-	qsort_arg(idx, (size_t) n, sizeof(int64), MetricsCompareRows, (void *) st);
+	/* interruptible: a sort of 20 million rows takes seconds */
+	if ((uint64) n <= (uint64) PG_UINT32_MAX)
+	{
+		UsCheckMemory(sizeof(int64) * 2 * (Size) n, "the sort of a userseg score's rows");
+		UsSortRowsCanonical(core, st->x, st->labels, n, st->d, idx);
+	}
+	else
+	{
+		for (int64 i = 0; i < n; i++)
+			idx[i] = i;
+		UsSortIndexes(core, idx, n, MetricsCompareRows, (void *) st);
+	}
 
 	if (sample && st->sampled && st->sample_size < n)
 	{
@@ -439,10 +459,10 @@ MetricsCanonical(const MetricsState *st, bool sample, MetricsRows *out)
 
 		UsSampleIndexes(idx, n, m, st->seed);
 		/* back to canonical order */
-		qsort_arg(idx, (size_t) m, sizeof(int64), MetricsCompareRows, (void *) st);
+		UsSortIndexes(core, idx, m, MetricsCompareRows, (void *) st);
 		n = m;
 	}
-	MetricsTake(st, idx, n, out);
+	MetricsTake(core, st, idx, n, out);
 	pfree(idx);
 }
 
@@ -481,6 +501,31 @@ typedef enum MetricsKind
 } MetricsKind;
 
 /*
+ * 22003 for a score out of the range of float8.  Scores are computed on the rows
+ * times a power of two where their magnitude calls for it (metrics_core.c), so only
+ * the inertia, a sum of squares in the data's units, overflows with large values;
+ * the ratios overflow only when a dispersion is almost 0 next to another.
+ */
+static void
+MetricsOutOfRange(const UsCore *core, const UsMatrix *m, const char *fn, MetricsKind kind)
+{
+	int			col = UsDistanceOverflowColumn(core, m);
+
+	if (kind == METRIC_INERTIA || col >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow"),
+				 errdetail("%s overflows the range of float8: element %d of the feature vectors spans too wide a range.",
+						   fn, Max(col, 0) + 1),
+				 errhint("Scale the features first, for example with userseg_scale(features, 'zscore') OVER ().")));
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("value out of range: overflow"),
+			 errdetail("%s overflows the range of float8: a dispersion is too close to 0 next to another.",
+					   fn)));
+}
+
+/*
  * Compute one score of the state in a memory context of its own
  */
 static Datum
@@ -501,7 +546,7 @@ MetricsFinal(FunctionCallInfo fcinfo, MetricsKind kind, const char *fn)
 	cxt = UsRunContextCreate("userseg score");
 	old = MemoryContextSwitchTo(cxt);
 	UsCoreContextInit(&core);
-	MetricsCanonical(st, kind == METRIC_SILHOUETTE, &rows);
+	MetricsCanonical(&core, st, kind == METRIC_SILHOUETTE, &rows);
 
 	if (kind == METRIC_INERTIA)
 	{
@@ -534,6 +579,9 @@ MetricsFinal(FunctionCallInfo fcinfo, MetricsKind kind, const char *fn)
 				break;
 		}
 	}
+
+	if (ok && !isfinite(r))
+		MetricsOutOfRange(&core, &rows.m, fn, kind);
 
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -574,15 +622,6 @@ typedef struct SilWinExtra
 	double	   *sil;			/* per matrix row; NaN for noise; NULL if not applicable */
 } SilWinExtra;
 
-static int
-CompareInt32(const void *a, const void *b)
-{
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Silhouette of every row of the partition, into ex->sil
  */
@@ -595,59 +634,30 @@ SilWinCompute(WindowObject winobj, UsWinData *w, SilWinExtra *ex)
 	UsCore		core;
 	UsMatrix	m;
 	int32	   *labels;
-	int32	   *distinct;
-	int64		n = 0;
-	int			k = 0;
-	int			d = w->m.d;
+	int			k;
 	double	   *per_row;
 
 	cxt = UsRunContextCreate("userseg silhouette");
 	old = MemoryContextSwitchTo(cxt);
 	UsCoreContextInit(&core);
 
-	/* the rows that are no noise, labels renumbered in label order */
-	for (int64 i = 0; i < w->m.n; i++)
-		if (w->labels[i] != -1)
-			n++;
-	distinct = UsAllocChecked(sizeof(int32) * (Size) Max(n, 1), "the partition's labels");
-	labels = UsAllocChecked(sizeof(int32) * (Size) Max(n, 1), "the partition's labels");
-	m.n = n;
-	m.d = d;
-	m.x = n > 0 ? UsAllocMatrix(n, d, "the partition's rows") : NULL;
-	n = 0;
-	for (int64 i = 0; i < w->m.n; i++)
-		if (w->labels[i] != -1)
-		{
-			distinct[n] = w->labels[i];
-			memcpy(m.x + n * d, w->m.x + i * d, sizeof(double) * d);
-			n++;
-		}
-	qsort(distinct, (size_t) n, sizeof(int32), CompareInt32);
-	for (int64 i = 0; i < n; i++)
-		if (i == 0 || distinct[i] != distinct[i - 1])
-			distinct[k++] = distinct[i];
-	n = 0;
-	for (int64 i = 0; i < w->m.n; i++)
-		if (w->labels[i] != -1)
-		{
-			int32	   *p = bsearch(&w->labels[i], distinct, k, sizeof(int32), CompareInt32);
+	/* the rows that are no noise, labels compacted in label order */
+	UsCheckMemory(UsMatrixBytes(w->m.n, w->m.d) + sizeof(int32) * (Size) w->m.n,
+				  "the partition's rows");
+	k = UsCompactRows(&core, &w->m, w->labels, &m, &labels);
 
-			if (p == NULL)
-				elog(ERROR, "label %d not found, please report a bug", w->labels[i]);
-			labels[n++] = (int32) (p - distinct);
-		}
-
-	if (MetricsApplicable("userseg_silhouette_sample", n, k, true))
+	if (MetricsApplicable("userseg_silhouette_sample", m.n, k, true))
 	{
-		UsCheckMemory(UsSilhouetteWorkBytes(n, d, k) + sizeof(double) * (Size) n,
+		int64		r = 0;
+
+		UsCheckMemory(UsSilhouetteWorkBytes(m.n, m.d, k) + sizeof(double) * (Size) m.n,
 					  "the silhouette's working memory");
-		per_row = UsAllocChecked(sizeof(double) * (Size) n, "the silhouette of each row");
+		per_row = UsAllocChecked(sizeof(double) * (Size) m.n, "the silhouette of each row");
 		(void) UsSilhouette(&core, &m, labels, k, per_row);
 		ex->sil = MemoryContextAllocExtended(partcxt, sizeof(double) * (Size) Max(w->m.n, 1),
 											 MCXT_ALLOC_HUGE);
-		n = 0;
 		for (int64 i = 0; i < w->m.n; i++)
-			ex->sil[i] = w->labels[i] == -1 ? NAN : per_row[n++];
+			ex->sil[i] = w->labels[i] == US_NOISE ? NAN : per_row[r++];
 	}
 
 	MemoryContextSwitchTo(old);

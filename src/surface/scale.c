@@ -176,6 +176,29 @@ BadState(const char *why)
 			 errdetail("%s", why)));
 }
 
+/*
+ * 22003 naming the column whose fit left the range of float8
+ */
+static void
+ScaleOverflow(int j, const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("value out of range: overflow"),
+			 errdetail("The scaler of column %d is out of the range of float8: %s.", j + 1, why),
+			 errhint("Rescale the column, or use the method \"robust\".")));
+}
+
+/* 22003 unless every value of the payload of a zscore state is finite */
+static void
+ZscoreCheckFinite(const double *acc, int d)
+{
+	for (int j = 0; j < d; j++)
+		for (int c = 0; c < US_ZSCORE_ACC_PER_COL; c++)
+			if (!isfinite(acc[US_ZSCORE_ACC_PER_COL * j + c]))
+				ScaleOverflow(j, "its values are too large to be summed");
+}
+
 /* Elements of the payload of a zscore, minmax or none state (robust: per row) */
 static int64
 PayloadPerColumn(UsScaleMethod method)
@@ -400,6 +423,7 @@ userseg_scaler_fit_trans(PG_FUNCTION_ARGS)
 	{
 		case US_SCALE_ZSCORE:
 			UsZscoreAccAdd(s.v + STATE_HDR, s.n, row, s.d);
+			ZscoreCheckFinite(s.v + STATE_HDR, s.d);
 			break;
 		case US_SCALE_MINMAX:
 			UsMinmaxAccAdd(s.v + STATE_HDR, s.n, row, s.d);
@@ -457,6 +481,7 @@ userseg_scaler_fit_combine(PG_FUNCTION_ARGS)
 	{
 		case US_SCALE_ZSCORE:
 			UsZscoreAccCombine(a.v + STATE_HDR, a.n, b.v + STATE_HDR, b.n, a.d);
+			ZscoreCheckFinite(a.v + STATE_HDR, a.d);
 			break;
 		case US_SCALE_MINMAX:
 			UsMinmaxAccCombine(a.v + STATE_HDR, a.n, b.v + STATE_HDR, b.n, a.d);
@@ -506,13 +531,20 @@ userseg_scaler_fit_final(PG_FUNCTION_ARGS)
 				double	   *col = UsAllocChecked(sizeof(double) * s.n,
 												 "the robust scaler's fit");
 				const double *x = s.v + STATE_HDR;
+				UsCore		core;
 
+				UsCoreContextInit(&core);
 				for (int j = 0; j < s.d; j++)
 				{
 					CHECK_FOR_INTERRUPTS();
 					for (int64 i = 0; i < s.n; i++)
+					{
 						col[i] = x[i * s.d + j];
-					UsRobustColumn(col, s.n, &center[j], &scale[j]);
+						if (i % (US_CHECK_EVERY * 16) == 0)
+							CHECK_FOR_INTERRUPTS();
+					}
+					/* an interruptible sort (sort_core.c) */
+					UsRobustColumn(&core, col, s.n, &center[j], &scale[j]);
 				}
 				pfree(col);
 			}
@@ -527,10 +559,8 @@ userseg_scaler_fit_final(PG_FUNCTION_ARGS)
 	}
 	for (int j = 0; j < s.d; j++)
 		if (!isfinite(center[j]) || !isfinite(scale[j]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("the scaler of column %d is out of the range of float8", j + 1),
-					 errdetail("Its values are too large to be summed.")));
+			ScaleOverflow(j, isfinite(center[j]) ? "its spread overflows" :
+						  "its center overflows");
 
 	values[0] = CStringGetTextDatum(UsScaleMethodName(s.method));
 	values[1] = Int64GetDatum(s.n);

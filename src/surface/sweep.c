@@ -23,13 +23,8 @@
  * Fisher-Yates with a local pg_prng_state seeded from seed; the same rows for
  * every k), and a NOTICE says so.  k = 1 has an inertia and no other score.
  *
- * Elbow.  The inertia curve is normalized to the unit square (k from k_min to
- * k_max onto [0, 1], inertia from its smallest to its largest onto [0, 1]); the
- * elbow is the interior k farthest below the chord from the first point to the
- * last (the "knee" of the kneedle method, V. Satopaa et al., "Finding a 'kneedle'
- * in a haystack", ICDCS workshops 2011, without its threshold).  Ties go to the
- * smaller k; with fewer than three k, a flat curve or no point below the chord
- * there is no elbow.
+ * Elbow.  The core's elbow rule (elbow_core.c) on the inertia curve over k: the
+ * interior k farthest below the chord of the curve scaled to the unit square.
  *
  * Interrupts are checked by the core inside every pass over the rows.
  *
@@ -94,10 +89,10 @@ SweepSampledSilhouette(const UsCore *core, const UsMatrix *m, const int32 *label
 	int64		s = sample_size;
 	int			d = m->d;
 	int64	   *idx;
-	int32	   *map;
 	int32	   *sl;
 	UsMatrix	sm;
-	int			ks = 0;
+	int			ks;
+	int64		kept;
 
 	idx = UsAllocChecked(sizeof(int64) * (Size) n, "the silhouette sample");
 	for (int64 i = 0; i < n; i++)
@@ -109,24 +104,14 @@ SweepSampledSilhouette(const UsCore *core, const UsMatrix *m, const int32 *label
 	sm.d = d;
 	sm.x = UsAllocMatrix(s, d, "the silhouette sample");
 	sl = UsAllocChecked(sizeof(int32) * (Size) s, "the silhouette sample");
-	map = palloc(sizeof(int32) * k);
-	for (int c = 0; c < k; c++)
-		map[c] = -1;
-	/* renumber the clusters present in the sample 0..ks-1 by their original number */
-	for (int64 r = 0; r < s; r++)
-		map[labels[idx[r]]] = 0;
-	for (int c = 0; c < k; c++)
-		if (map[c] == 0)
-			map[c] = ks++;
-		else
-			map[c] = -1;
 	for (int64 r = 0; r < s; r++)
 	{
 		memcpy(sm.x + r * d, m->x + idx[r] * d, sizeof(double) * d);
-		sl[r] = map[labels[idx[r]]];
+		sl[r] = labels[idx[r]];
 	}
+	/* the clusters present in the sample, 0..ks-1 by their original number */
+	ks = UsCompactLabels(core, sl, s, sl, &kept);
 	pfree(idx);
-	pfree(map);
 	if (ks < 2 || ks >= s)
 		return NAN;
 	UsCheckMemory(UsMatrixBytes(s, d) + UsSilhouetteWorkBytes(s, d, ks), "the silhouette sample");
@@ -140,12 +125,10 @@ SweepScore(const UsMatrix *m, const int32 *labels, int sample_size, int seed,
 	UsCore		core;
 	int64		n = m->n;
 	int			d = m->d;
-	int32		maxlab = -1;
-	int32	   *map;
-	int			c = 0;
+	int			c;
 	int64		nn;
 	UsMatrix	mm;
-	const int32 *ll;
+	int32	   *ll;
 
 	memset(out, 0, sizeof(*out));
 	out->silhouette = NAN;
@@ -155,52 +138,31 @@ SweepScore(const UsMatrix *m, const int32 *labels, int sample_size, int seed,
 
 	for (int64 i = 0; i < n; i++)
 	{
-		if (labels[i] == -1)
+		if (labels[i] == US_NOISE)
 			out->noise++;
 		else if (labels[i] < 0)
 			elog(ERROR, "label %d is neither a cluster nor noise, please report a bug",
 				 labels[i]);
-		else if (labels[i] > maxlab)
-			maxlab = labels[i];
 	}
 	nn = n - out->noise;
 	if (nn == 0)
 		return;
 
 	/* the clusters present, renumbered 0..c-1 in the order of their numbers */
-	map = palloc0(sizeof(int32) * ((Size) maxlab + 1));
-	for (int64 i = 0; i < n; i++)
-		if (labels[i] >= 0)
-			map[labels[i]] = 1;
-	for (int32 l = 0; l <= maxlab; l++)
-		map[l] = map[l] ? c++ : -1;
-	out->n_clusters = c;
-
-	if (out->noise == 0 && c == maxlab + 1)
+	UsCoreContextInit(&core);
+	if (out->noise == 0)
 	{
+		int64		kept;
+
+		/* every row stays: no copy of the matrix */
 		mm = *m;
-		ll = labels;
+		ll = UsAllocChecked(sizeof(int32) * (Size) n, "the rows to score");
+		c = UsCompactLabels(&core, labels, n, ll, &kept);
 	}
 	else
-	{
-		int32	   *cl = UsAllocChecked(sizeof(int32) * (Size) nn, "the rows to score");
-		int64		r = 0;
+		c = UsCompactRows(&core, m, labels, &mm, &ll);
+	out->n_clusters = c;
 
-		mm.n = nn;
-		mm.d = d;
-		mm.x = UsAllocMatrix(nn, d, "the rows to score");
-		for (int64 i = 0; i < n; i++)
-		{
-			if (labels[i] < 0)
-				continue;
-			memcpy(mm.x + r * d, m->x + i * d, sizeof(double) * d);
-			cl[r++] = map[labels[i]];
-		}
-		ll = cl;
-	}
-	pfree(map);
-
-	UsCoreContextInit(&core);
 	out->inertia = UsInertia(&core, &mm, ll, c);
 	if (c < 2 || c >= nn)
 		return;
@@ -219,45 +181,6 @@ SweepScore(const UsMatrix *m, const int32 *labels, int sample_size, int seed,
 		out->sample_rows = sample_size;
 		out->silhouette = SweepSampledSilhouette(&core, &mm, ll, c, sample_size, seed);
 	}
-}
-
-/*
- * Index of the elbow of the inertia curve (see the head of this file), or -1
- */
-static int
-SweepElbow(const int *ks, const double *inertia, int count)
-{
-	double		lo = HUGE_VAL;
-	double		hi = -HUGE_VAL;
-	double		y0;
-	double		yl;
-	double		best_gap = SWEEP_ELBOW_MIN_GAP;
-	int			best = -1;
-
-	if (count < 3)
-		return -1;
-	for (int i = 0; i < count; i++)
-	{
-		lo = Min(lo, inertia[i]);
-		hi = Max(hi, inertia[i]);
-	}
-	if (!(hi > lo))
-		return -1;
-	y0 = (inertia[0] - lo) / (hi - lo);
-	yl = (inertia[count - 1] - lo) / (hi - lo);
-	for (int i = 1; i < count - 1; i++)
-	{
-		double		x = (double) (ks[i] - ks[0]) / (double) (ks[count - 1] - ks[0]);
-		double		y = (inertia[i] - lo) / (hi - lo);
-		double		gap = y0 + (yl - y0) * x - y;
-
-		if (gap > best_gap)
-		{
-			best_gap = gap;
-			best = i;
-		}
-	}
-	return best;
 }
 
 static inline Datum
@@ -410,6 +333,7 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 	TableFormData data;
 	int			count;
 	int		   *ks;
+	double	   *kx;
 	double	   *inertia;
 	SweepScores *scores;
 	int			best = -1;
@@ -434,6 +358,7 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 				 errhint("Use a k_max of at most the number of rows.")));
 	count = a.k_max - a.k_min + 1;
 	ks = palloc(sizeof(int) * count);
+	kx = palloc(sizeof(double) * count);
 	inertia = palloc(sizeof(double) * count);
 	scores = palloc0(sizeof(SweepScores) * count);
 	initStringInfo(&not_converged[0]);
@@ -448,10 +373,11 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 		if (!isnan(scores[i].silhouette) &&
 			(best < 0 || scores[i].silhouette > scores[best].silhouette))
 			best = i;
+		kx[i] = ks[i];
 		inertia[i] = scores[i].inertia;
 		sampled |= scores[i].sampled;
 	}
-	elbow = SweepElbow(ks, inertia, count);
+	elbow = UsElbow(kx, inertia, count, SWEEP_ELBOW_MIN_GAP);
 	SweepReport(&a, data.m.n, ks, count, sampled, elbow, not_converged);
 	for (int i = 0; i < count; i++)
 	{

@@ -547,7 +547,7 @@ CheckScaleStreaming(const char *name, const double *x, int64_t n, int d, int64_t
 
 		for (int64_t i = 0; i < n; i++)
 			col[i] = x[i * d + j];
-		UsRobustColumn(col, n, &rc, &rs);
+		UsRobustColumn(&core, col, n, &rc, &rs);
 		if (rc != fc[j] || rs != fs[j])
 			Err(&e, "robust column %d: UsRobustColumn %.17g %.17g, fit %.17g %.17g",
 				j, rc, rs, fc[j], fs[j]);
@@ -1456,20 +1456,16 @@ FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
 		for (int j = 0; j < d; j++)
 		{
 			/*
-			 * zscore's sum of squares overflows above ~1e154: its scale is then
-			 * 1 (an infinite variance passes the constant test, as scikit-learn's
-			 * _is_constant_feature) or NaN (inf - inf); counted, not checked
+			 * zscore's moments are taken on huge columns times a power of two:
+			 * its center and scale are finite for every finite column (a
+			 * population standard deviation is at most half the range)
 			 */
-			if (mi == US_SCALE_ZSCORE && !safe)
-			{
-				if (isnan(s[j]))
-					st->zscore_nan++;
-				continue;
-			}
+			if (mi == US_SCALE_ZSCORE && isnan(s[j]))
+				st->zscore_nan++;
 			if (!isfinite(c[j]) || !(s[j] > 0))
 				Err(&e, "case %lu: %s column %d: center %g scale %g", (unsigned long) case_seed,
 					MethodName(mi), j, c[j], s[j]);
-			else if ((mi != US_SCALE_ZSCORE || safe) && !isfinite(s[j]))
+			else if ((mi == US_SCALE_ZSCORE || safe) && !isfinite(s[j]))
 				Err(&e, "case %lu: %s column %d: scale %g", (unsigned long) case_seed,
 					MethodName(mi), j, s[j]);
 		}
@@ -1493,9 +1489,10 @@ FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
 				}
 			free(nper);
 		}
-		if (safe && !(sil >= -1.0 && sil <= 1.0))
+		/* in [-1, 1] whatever the magnitudes: huge rows are scored scaled down */
+		if (!(sil >= -1.0 && sil <= 1.0))
 			Err(&e, "case %lu: silhouette %g", (unsigned long) case_seed, sil);
-		for (int64_t i = 0; safe && i < n; i++)
+		for (int64_t i = 0; i < n; i++)
 			if (!(per[i] >= -1.0 && per[i] <= 1.0))
 			{
 				Err(&e, "case %lu: silhouette of row %ld %g", (unsigned long) case_seed, (long) i, per[i]);
@@ -1510,12 +1507,15 @@ FuzzOne(Rng *r, FuzzStats *st, uint64_t case_seed)
 				Err(&e, "case %lu: Calinski-Harabasz %g (k = %d)", (unsigned long) case_seed, ch, k);
 			if (safe && !(db >= 0 && isfinite(db)))
 				Err(&e, "case %lu: Davies-Bouldin %g", (unsigned long) case_seed, db);
+			/* huge rows: never NaN (an Infinity is the caller's 22003) */
+			if (!(db >= 0) || (k < n && !(ch >= 0)))
+				Err(&e, "case %lu: Calinski-Harabasz %g, Davies-Bouldin %g", (unsigned long) case_seed, ch, db);
 		}
 	}
 	{
 		double		in = UsInertia(&core, &m, lab, k);
 
-		if (safe && !(in >= 0 && isfinite(in)))
+		if ((safe && !isfinite(in)) || !(in >= 0))
 			Err(&e, "case %lu: inertia %g", (unsigned long) case_seed, in);
 	}
 	{
@@ -1726,6 +1726,624 @@ TestFuzz(int max_cases, double seconds)
 		  st.cases, st.failures);
 }
 
+/* ---------------------------------------------------------------- shared pieces */
+
+static int
+CmpInt32(const void *a, const void *b)
+{
+	int32_t		x = *(const int32_t *) a;
+	int32_t		y = *(const int32_t *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Index order of the sort test: by key, then by index (a total order) */
+static int
+CmpIdxKey(int64_t a, int64_t b, void *arg)
+{
+	const double *key = arg;
+
+	if (key[a] != key[b])
+		return key[a] < key[b] ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+/* The canonical row order, written out for qsort */
+static struct
+{
+	const double *x;
+	const int32_t *lab;
+	int			d;
+}			naive_rows;
+
+static int
+CmpRowsNaive(const void *pa, const void *pb)
+{
+	int64_t		a = *(const int64_t *) pa;
+	int64_t		b = *(const int64_t *) pb;
+
+	if (naive_rows.lab[a] != naive_rows.lab[b])
+		return naive_rows.lab[a] < naive_rows.lab[b] ? -1 : 1;
+	for (int c = 0; c < naive_rows.d; c++)
+	{
+		double		u = naive_rows.x[a * naive_rows.d + c];
+		double		v = naive_rows.x[b * naive_rows.d + c];
+
+		if (u != v)
+			return u < v ? -1 : 1;
+	}
+	return (a > b) - (a < b);
+}
+
+/* Fill x[n] with one of the shapes that break simple quicksorts */
+static void
+SortShape(Rng *r, double *x, int64_t n, int shape)
+{
+	for (int64_t i = 0; i < n; i++)
+	{
+		switch (shape)
+		{
+			case 0:
+				x[i] = RngNormal(r);
+				break;
+			case 1:
+				x[i] = (double) RngInt(r, 5);	/* many duplicates */
+				break;
+			case 2:
+				x[i] = (double) i;	/* sorted */
+				break;
+			case 3:
+				x[i] = (double) (n - i);	/* reversed */
+				break;
+			case 4:
+				x[i] = (double) (i < n / 2 ? i : n - i);	/* organ pipe */
+				break;
+			case 5:
+				x[i] = 7.0;		/* all equal */
+				break;
+			default:
+				x[i] = (i % 2) ? (double) i : -(double) i;	/* sawtooth */
+		}
+	}
+}
+
+static void
+TestSorts(void)
+{
+	Rng			r = {21};
+	int64_t		sizes[] = {0, 1, 2, 3, 16, 17, 100, 1000, 50000};
+	int			bad_d = 0,
+				bad_i = 0,
+				cases = 0;
+	int64_t		checks0;
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+		for (int shape = 0; shape < 7; shape++)
+		{
+			int64_t		n = sizes[s];
+			double	   *x = Xcalloc(n + 1, sizeof(double));
+			double	   *want = Xcalloc(n + 1, sizeof(double));
+			int32_t    *xi = Xcalloc(n + 1, sizeof(int32_t));
+			int32_t    *wi = Xcalloc(n + 1, sizeof(int32_t));
+			SortShape(&r, x, n, shape);
+			memcpy(want, x, sizeof(double) * n);
+			qsort(want, n, sizeof(double), CmpDouble);
+			for (int64_t i = 0; i < n; i++)
+			{
+				xi[i] = (int32_t) (x[i] * 1000.0) - (shape == 0 ? 0 : 50);
+				wi[i] = xi[i];
+			}
+			qsort(wi, n, sizeof(int32_t), CmpInt32);
+			UsSortDoubles(&core, x, n);
+			UsSortInt32(&core, xi, n);
+			if (n > 0 && memcmp(x, want, sizeof(double) * n) != 0)
+				bad_d++;
+			if (n > 0 && memcmp(xi, wi, sizeof(int32_t) * n) != 0)
+				bad_i++;
+			free(x);
+			free(want);
+			free(xi);
+			free(wi);
+			cases++;
+		}
+	Check(bad_d == 0 && bad_i == 0, "introsort of doubles and int32 = qsort, %d cases of 7 shapes (%d, %d wrong)",
+		  cases, bad_d, bad_i);
+
+	/* indexes by key: a permutation in key order (keys re-made, then checked) */
+	{
+		int64_t		n = 30000;
+		double	   *key = Xcalloc(n, sizeof(double));
+		int64_t    *idx = Xcalloc(n, sizeof(int64_t));
+		bool	   *seen = Xcalloc(n, sizeof(bool));
+		bool		ok = true;
+
+		for (int64_t i = 0; i < n; i++)
+		{
+			key[i] = (double) RngInt(&r, 100);
+			idx[i] = i;
+		}
+		UsSortIndexes(&core, idx, n, CmpIdxKey, key);
+		for (int64_t i = 0; i < n && ok; i++)
+		{
+			ok = !seen[idx[i]];
+			seen[idx[i]] = true;
+			if (i > 0 && CmpIdxKey(idx[i - 1], idx[i], key) >= 0)
+				ok = false;
+		}
+		Check(ok, "index sort gives the permutation in the comparison's total order");
+		free(key);
+		free(idx);
+		free(seen);
+	}
+
+	/* rows in canonical order: by label, values, row number (naive: qsort on indexes) */
+	{
+		int			bad = 0;
+
+		for (int rep = 0; rep < 24; rep++)
+		{
+			int64_t		n = rep < 12 ? 1 + RngInt(&r, 40) : 1 + RngInt(&r, 20000);
+			int			d = 1 + (int) RngInt(&r, 4);
+			double	   *x = Xcalloc(n * d, sizeof(double));
+			int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+			int64_t    *got = Xcalloc(n, sizeof(int64_t));
+			int64_t    *want = Xcalloc(n, sizeof(int64_t));
+
+			for (int64_t i = 0; i < n; i++)
+			{
+				lab[i] = (int32_t) RngInt(&r, 4) - (rep % 2 ? 2 : 0);
+				for (int c = 0; c < d; c++)
+					/* few values: ties on the first value and on whole rows; -0 and 0 */
+					x[i * d + c] = rep % 3 == 0 ? RngNormal(&r) :
+						(RngInt(&r, 7) == 0 ? -0.0 : (double) RngInt(&r, 3));
+				want[i] = i;
+			}
+			naive_rows.x = x;
+			naive_rows.lab = lab;
+			naive_rows.d = d;
+			qsort(want, n, sizeof(int64_t), CmpRowsNaive);
+			UsSortRowsCanonical(&core, x, lab, n, d, got);
+			if (memcmp(got, want, sizeof(int64_t) * n) != 0)
+				bad++;
+			free(x);
+			free(lab);
+			free(got);
+			free(want);
+		}
+		Check(bad == 0, "rows in canonical order (label, values, row) = qsort of indexes, 24 cases (%d wrong)", bad);
+	}
+
+	/* interrupts are checked inside a sort, whatever the shape */
+	{
+		int64_t		n = 200000;
+		double	   *x = Xcalloc(n, sizeof(double));
+		bool		ok = true;
+
+		for (int shape = 0; shape < 7; shape++)
+		{
+			SortShape(&r, x, n, shape);
+			checks0 = tracker.checks;
+			UsSortDoubles(&core, x, n);
+			/* n log2 n / US_CHECK_EVERY steps at least; at least n / US_CHECK_EVERY */
+			if (tracker.checks - checks0 < n / US_CHECK_EVERY)
+			{
+				Diag("  shape %d: %ld checks for %ld values", shape,
+					 (long) (tracker.checks - checks0), (long) n);
+				ok = false;
+			}
+		}
+		Check(ok, "sorting 200,000 values checks interrupts at least every US_CHECK_EVERY steps");
+		free(x);
+	}
+}
+
+/* Naive compaction: distinct labels sorted, each row's rank among them */
+static int
+NaiveCompact(const int32_t *lab, int64_t n, int32_t *out, int64_t *kept)
+{
+	int32_t    *u = Xcalloc(n + 1, sizeof(int32_t));
+	int64_t		m = 0;
+	int			k = 0;
+
+	for (int64_t i = 0; i < n; i++)
+		if (lab[i] != -1)
+			u[m++] = lab[i];
+	qsort(u, m, sizeof(int32_t), CmpInt32);
+	for (int64_t i = 0; i < m; i++)
+		if (i == 0 || u[i] != u[i - 1])
+			u[k++] = u[i];
+	*kept = 0;
+	for (int64_t i = 0; i < n; i++)
+		if (lab[i] != -1)
+			for (int c = 0; c < k; c++)
+				if (u[c] == lab[i])
+				{
+					out[(*kept)++] = c;
+					break;
+				}
+	free(u);
+	return k;
+}
+
+static void
+TestCompactLabels(void)
+{
+	Rng			r = {22};
+	int			bad = 0,
+				cases = 0;
+	bool		rows_ok = true;
+
+	for (int rep = 0; rep < 60; rep++)
+	{
+		int64_t		n = 1 + RngInt(&r, rep < 30 ? 50 : 3000);
+		int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+		int32_t    *got = Xcalloc(n, sizeof(int32_t));
+		int32_t    *want = Xcalloc(n, sizeof(int32_t));
+		int64_t		kg,
+					kw;
+		int			cg,
+					cw;
+
+		for (int64_t i = 0; i < n; i++)
+		{
+			switch (rep % 4)
+			{
+				case 0:			/* small labels with noise */
+					lab[i] = (int32_t) RngInt(&r, 6) - 1;
+					break;
+				case 1:			/* sparse: the sorted path */
+					lab[i] = (int32_t) (RngNext(&r) >> 32);
+					break;
+				case 2:			/* negative clusters, noise, a few wide */
+					lab[i] = RngInt(&r, 4) == 0 ? INT32_MIN + (int32_t) RngInt(&r, 3) :
+						(int32_t) RngInt(&r, 9) - 5;
+					break;
+				default:		/* only noise sometimes */
+					lab[i] = RngInt(&r, 10) == 0 ? 1000000 : -1;
+			}
+		}
+		cw = NaiveCompact(lab, n, want, &kw);
+		cg = UsCompactLabels(&core, lab, n, got, &kg);
+		if (cg != cw || kg != kw || memcmp(got, want, sizeof(int32_t) * kw) != 0)
+		{
+			if (bad < 5)
+				Diag("  rep %d: k %d (naive %d), kept %ld (naive %ld)", rep, cg, cw,
+					 (long) kg, (long) kw);
+			bad++;
+		}
+		/* in place, and the rows that go with them */
+		if (rep % 4 == 0)
+		{
+			UsMatrix	m = {n, 2, Xcalloc(n * 2, sizeof(double))};
+			UsMatrix	out;
+			int32_t    *ol;
+			int64_t		rr = 0;
+			int			k;
+
+			for (int64_t i = 0; i < n * 2; i++)
+				m.x[i] = (double) i;
+			k = UsCompactRows(&core, &m, lab, &out, &ol);
+			for (int64_t i = 0; i < n; i++)
+				if (lab[i] != -1)
+				{
+					if (out.x[rr * 2] != m.x[i * 2] || out.x[rr * 2 + 1] != m.x[i * 2 + 1] ||
+						ol[rr] != want[rr])
+						rows_ok = false;
+					rr++;
+				}
+			if (k != cw || out.n != kw || rr != kw)
+				rows_ok = false;
+			UsFree(&core, out.x);
+			UsFree(&core, ol);
+			free(m.x);
+			(void) UsCompactLabels(&core, lab, n, lab, &kg);
+			if (memcmp(lab, want, sizeof(int32_t) * kw) != 0)
+				rows_ok = false;
+		}
+		free(lab);
+		free(got);
+		free(want);
+		cases++;
+	}
+	Check(bad == 0, "label compaction = naive sort-and-rank, noise dropped (%d cases, %d wrong)",
+		  cases, bad);
+	Check(rows_ok, "compacted rows and in-place compaction agree with the naive labels");
+}
+
+static void
+TestMoments(void)
+{
+	Rng			r = {23};
+	int64_t		n = 777;
+	int			d = 4;
+	double	   *x = Xcalloc(n * d, sizeof(double));
+	UsMatrix	m = {n, d, x};
+	int64_t		count[4];
+	double		mean[4],
+				m2[4];
+	int			shift[4];
+	UsMoments	mo = {count, mean, m2, shift};
+	bool		ok = true;
+
+	/* columns: normal, offset (1e6 + small), huge +-1e308, NaN holes */
+	for (int64_t i = 0; i < n; i++)
+	{
+		x[i * d] = RngNormal(&r) * 3.0 + 1.0;
+		x[i * d + 1] = 1e6 + RngNormal(&r) * 1e-4;
+		x[i * d + 2] = (i % 2 ? 1.0 : -1.0) * (1e308 - (double) i * 1e300);
+		x[i * d + 3] = i % 5 == 0 ? NAN : RngUniform(&r);
+	}
+	UsColumnMoments(&core, &m, true, &mo);
+	for (int j = 0; j < d; j++)
+	{
+		long double s = 0,
+					ss = 0;
+		int64_t		c = 0;
+		double		wm,
+					wsd,
+					gsd;
+
+		for (int64_t i = 0; i < n; i++)
+			if (!isnan(x[i * d + j]))
+			{
+				s += x[i * d + j];
+				c++;
+			}
+		for (int64_t i = 0; i < n; i++)
+			if (!isnan(x[i * d + j]))
+				ss += (x[i * d + j] - s / c) * (x[i * d + j] - s / c);
+		wm = (double) (s / c);
+		wsd = (double) sqrtl(ss / (c - 1));
+		gsd = UsMomentsStddev(&mo, j, (double) (c - 1));
+		if (count[j] != c || !Close(mean[j], wm, 1e-13, j == 2 ? 1e308 : 1.0) ||
+			!Close(gsd, wsd, 1e-10, 0.0) || !isfinite(mean[j]) || !isfinite(gsd))
+		{
+			Diag("  column %d: count %ld (%ld), mean %.17g (%.17g), sd %.17g (%.17g)", j,
+				 (long) count[j], (long) c, mean[j], wm, gsd, wsd);
+			ok = false;
+		}
+	}
+	Check(ok, "column moments = long double two-pass (normal, offset, +-1e308, NaN skipped)");
+	Check(shift[0] == 0 && shift[1] == 0 && shift[3] == 0 && shift[2] < 0,
+		  "column moments shift only the huge column (shifts %d %d %d %d)",
+		  shift[0], shift[1], shift[2], shift[3]);
+	free(x);
+}
+
+static void
+TestMatchPrevious(void)
+{
+	Rng			r = {24};
+	int			bad = 0,
+				cases = 0;
+
+	for (int rep = 0; rep < 40; rep++)
+	{
+		int			k = 1 + (int) RngInt(&r, 6);
+		int			d = 1 + (int) RngInt(&r, 3);
+		int64_t		n = 50;
+		double		prev[18],
+					cent[18],
+					orig[18],
+					cost[36];
+		int64_t		sizes[6],
+					osizes[6];
+		int32_t		lab[50],
+					olab[50];
+		int			perm[6],
+					assign[6];
+		double		total = 0.0;
+		bool		okc = true;
+
+		for (int i = 0; i < k * d; i++)
+			prev[i] = RngNormal(&r) * 10.0;
+		/* the new centers: the previous ones shuffled, moved a little */
+		for (int i = 0; i < k; i++)
+			perm[i] = i;
+		for (int i = k - 1; i > 0; i--)
+		{
+			int			j = (int) RngInt(&r, i + 1);
+			int			t = perm[i];
+
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		for (int i = 0; i < k; i++)
+			for (int c = 0; c < d; c++)
+				cent[i * d + c] = prev[perm[i] * d + c] + (rep % 2 ? RngNormal(&r) * 5.0 : 0.0);
+		memcpy(orig, cent, sizeof(cent));
+		for (int i = 0; i < k; i++)
+			sizes[i] = osizes[i] = 100 + i;
+		for (int64_t i = 0; i < n; i++)
+			lab[i] = olab[i] = (int32_t) RngInt(&r, k);
+		for (int i = 0; i < k; i++)
+			for (int j = 0; j < k; j++)
+				cost[i * k + j] = NaiveDist(orig + i * d, prev + j * d, d) *
+					NaiveDist(orig + i * d, prev + j * d, d);
+		for (int i = 0; i < k; i++)
+			perm[i] = i;
+		best_cost = INFINITY;
+		Permute(cost, k, perm, 0, 0.0);
+		UsMatchPrevious(&core, prev, k, d, cent, sizes, lab, n, assign);
+		for (int i = 0; i < k; i++)
+		{
+			total += cost[i * k + assign[i]];
+			if (memcmp(cent + assign[i] * d, orig + i * d, sizeof(double) * d) != 0 ||
+				sizes[assign[i]] != osizes[i])
+				okc = false;
+		}
+		for (int64_t i = 0; i < n; i++)
+			if (lab[i] != assign[olab[i]])
+				okc = false;
+		if (!okc || !Close(total, best_cost, 1e-12, 1e-300))
+		{
+			if (bad < 5)
+				Diag("  rep %d: k %d, cost %.17g, brute force %.17g", rep, k, total, best_cost);
+			bad++;
+		}
+		cases++;
+	}
+	Check(bad == 0, "matching to previous centers: least total squared distance (brute force), centers, sizes and labels moved with it (%d cases, %d wrong)",
+		  cases, bad);
+}
+
+/* Naive elbow: the largest gap below the chord, by the definition */
+static int
+NaiveElbow(const double *x, const double *y, int count)
+{
+	double		lo = y[0],
+				hi = y[0],
+				best = 1e-9;
+	int			bi = -1;
+
+	for (int i = 1; i < count; i++)
+	{
+		lo = fmin(lo, y[i]);
+		hi = fmax(hi, y[i]);
+	}
+	if (count < 3 || !(hi > lo))
+		return -1;
+	for (int i = 1; i < count - 1; i++)
+	{
+		double		t = (x[i] - x[0]) / (x[count - 1] - x[0]);
+		double		chord = ((y[0] - lo) + t * ((y[count - 1] - lo) - (y[0] - lo))) / (hi - lo);
+		double		gap = chord - (y[i] - lo) / (hi - lo);
+
+		if (gap > best + 1e-12)
+		{
+			best = gap;
+			bi = i;
+		}
+	}
+	return bi;
+}
+
+static void
+TestElbow(void)
+{
+	double		x[] = {1, 2, 3, 4, 5, 6, 7, 8};
+	double		bend[] = {100, 40, 12, 10, 9, 8.5, 8, 7.8};
+	double		line[] = {8, 7, 6, 5, 4, 3, 2, 1};
+	double		flat[] = {3, 3, 3, 3};
+	Rng			r = {25};
+	int			bad = 0;
+
+	Check(UsElbow(x, bend, 8, 1e-9) == 2 && UsElbow(x, line, 8, 1e-9) == -1 &&
+		  UsElbow(x, flat, 4, 1e-9) == -1 && UsElbow(x, bend, 2, 1e-9) == -1,
+		  "elbow: the bend of 100, 40, 12, 10, ... is at the third k; none on a line, a flat curve or two points");
+	for (int rep = 0; rep < 200; rep++)
+	{
+		double		y[8];
+		double		v = 1000.0;
+
+		for (int i = 0; i < 8; i++)
+		{
+			v *= 0.3 + 0.7 * RngUniform(&r);
+			y[i] = v;
+		}
+		if (UsElbow(x, y, 8, 1e-9) != NaiveElbow(x, y, 8))
+			bad++;
+	}
+	Check(bad == 0, "elbow = the naive largest gap below the chord on 200 decreasing curves (%d wrong)", bad);
+}
+
+static void
+TestDistanceKernels(void)
+{
+	Rng			r = {26};
+	int			bad = 0;
+
+	for (int d = 1; d <= 9; d++)
+	{
+		int			k = 1 + (int) RngInt(&r, 11);
+		int			kp = (k + US_BLOCK - 1) / US_BLOCK * US_BLOCK;
+		double	   *c = Xcalloc(k * d, sizeof(double));
+		double	   *ct = Xcalloc(kp * d, sizeof(double));
+		double	   *out = Xcalloc(kp, sizeof(double));
+		double		x[9];
+		double		xt[9 * US_TILE];
+		double		tile[US_TILE];
+		double		rows[US_TILE * 9];
+
+		for (int i = 0; i < k * d; i++)
+			c[i] = RngNormal(&r);
+		for (int j = 0; j < d; j++)
+			x[j] = RngNormal(&r);
+		UsTransposeBlocks(c, k, d, ct);
+		UsSqDistBlocks(x, ct, d, kp, out);
+		for (int i = 0; i < k; i++)
+			if (out[i] != UsSqDist(x, c + i * d, d) ||
+				!Close(out[i], NaiveDist(x, c + i * d, d) * NaiveDist(x, c + i * d, d), 1e-14, 1e-300))
+				bad++;
+		for (int i = k; i < kp; i++)
+			if (!Close(out[i], NaiveDist(x, (double[9]) {0}, d) * NaiveDist(x, (double[9]) {0}, d), 1e-14, 1e-300))
+				bad++;
+		for (int j = 0; j < US_TILE; j++)
+			for (int cc = 0; cc < d; cc++)
+			{
+				rows[j * d + cc] = RngNormal(&r);
+				xt[cc * US_TILE + j] = rows[j * d + cc];
+			}
+		UsSqDistTile(x, xt, US_TILE, d, tile);
+		for (int j = 0; j < US_TILE; j++)
+			if (!Close(tile[j], NaiveDist(x, rows + j * d, d) * NaiveDist(x, rows + j * d, d), 1e-14, 1e-300))
+				bad++;
+		free(c);
+		free(ct);
+		free(out);
+	}
+	Check(bad == 0, "distance kernels (blocks of centers, tiles) = naive squared distances, d = 1..9 (%d wrong)", bad);
+
+	{
+		double		small[] = {1, -2, 3};
+		double		big[] = {1e308, -1e308, 3};
+		double		mid[] = {0x1p447, 1};
+		int			sb = UsSafeShift(&core, big, 3);
+		double		two[] = {1e308, 1.0, -1e308, 1.0};
+		double		fine[] = {1e150, 1.0, -1e150, 1.0};
+		UsMatrix	mt = {2, 2, two};
+		UsMatrix	mf = {2, 2, fine};
+
+		Check(UsSafeShift(&core, small, 3) == 0 && UsSafeShift(&core, mid, 2) == 0 &&
+			  sb < 0 && fabs(ldexp(1e308, sb)) < 0x1p448 && fabs(ldexp(1e308, sb)) >= 0x1p447,
+			  "safe shift: 0 below 2^448, else brings the largest value into [2^447, 2^448) (shift %d)", sb);
+		Check(UsDistanceOverflowColumn(&core, &mt) == 0 && UsDistanceOverflowColumn(&core, &mf) == -1,
+			  "distance range: +-1e308 overflows (column 0 named), +-1e150 does not");
+	}
+}
+
+/* Scores of rows near the largest float8: finite, and those of the rows scaled down */
+static void
+TestMetricsHuge(void)
+{
+	double		x[] = {1e308, -1e308, 1e308, -1e308};
+	int32_t		lab[] = {0, 0, 1, 1};
+	UsMatrix	m = {4, 1, x};
+	double		per[4];
+	double		s = UsSilhouette(&core, &m, lab, 2, per);
+	double		small[] = {1, 5, 2, -3, 10, 4, 11, 0, -7, 2, -6, 1};
+	double		bigx[12];
+	int32_t		l3[] = {0, 0, 1, 1, 2, 2};
+	UsMatrix	ms = {6, 2, small};
+	UsMatrix	mb = {6, 2, bigx};
+
+	Check(s == -0.5 && per[0] == -0.5 && per[3] == -0.5,
+		  "silhouette of +-1e308 rows is -0.5 (each row is 2e308 from its cluster's other row, 1e308 on average from the other cluster), got %.17g", s);
+	Check(UsCalinskiHarabasz(&core, &m, lab, 2) == 0.0 && UsDaviesBouldin(&core, &m, lab, 2) == 0.0,
+		  "Calinski-Harabasz and Davies-Bouldin of +-1e308 rows with equal centroids are 0");
+	Check(isinf(UsInertia(&core, &m, lab, 2)), "inertia of +-1e308 rows is out of range (Infinity, for the caller's 22003)");
+	for (int i = 0; i < 12; i++)
+		bigx[i] = ldexp(small[i], 900);
+	Check(UsSilhouette(&core, &mb, l3, 3, NULL) == UsSilhouette(&core, &ms, l3, 3, NULL) &&
+		  UsCalinskiHarabasz(&core, &mb, l3, 3) == UsCalinskiHarabasz(&core, &ms, l3, 3) &&
+		  UsDaviesBouldin(&core, &mb, l3, 3) == UsDaviesBouldin(&core, &ms, l3, 3),
+		  "silhouette, Calinski-Harabasz and Davies-Bouldin of rows times 2^900 equal those of the rows, bit for bit");
+	for (int i = 0; i < 12; i++)
+		bigx[i] = ldexp(small[i], 450);
+	Check(UsInertia(&core, &mb, l3, 3) == ldexp(UsInertia(&core, &ms, l3, 3), 900),
+		  "inertia of rows times 2^450 is that of the rows times 2^900, bit for bit");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1739,6 +2357,13 @@ main(int argc, char **argv)
 	TestAssignment();
 	TestAssignmentEdges();
 	TestGroupMoments();
+	TestSorts();
+	TestCompactLabels();
+	TestMoments();
+	TestMatchPrevious();
+	TestElbow();
+	TestDistanceKernels();
+	TestMetricsHuge();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,

@@ -124,3 +124,27 @@ EXCEPTION WHEN query_canceled THEN
 END
 $$;
 RESET statement_timeout;
+
+-- Finite inputs give finite scores.  Rows near the largest float8 are scored on the
+-- rows times a power of two, which is exact: a silhouette stays in [-1, 1], and the
+-- scores of rows times 2^500 are those of the rows themselves, bit for bit
+SELECT userseg_silhouette(f, l), userseg_calinski_harabasz(f, l), userseg_davies_bouldin(f, l)
+FROM (VALUES ('{1e308}'::float8[], 0), ('{-1e308}', 0), ('{1e308}', 1), ('{-1e308}', 1)) v(f, l);
+SELECT userseg_silhouette(f, l) BETWEEN -1 AND 1 AS silhouette_in_range
+FROM (VALUES ('{1e308, -1e308}'::float8[], 0), ('{-1e308, 1e308}', 0), ('{1.5e308, 0}', 1),
+             ('{-1.7e308, 1.7e308}', 1), ('{1e308, 1e308}', 2)) v(f, l);
+WITH r(f, l) AS (VALUES ('{1, 5}'::float8[], 0), ('{2, -3}', 0), ('{10, 4}', 1), ('{11, 0}', 1),
+                        ('{-7, 2}', 2), ('{-6, 1}', 2)),
+     big AS (SELECT ARRAY[f[1] * power(2::float8, 500), f[2] * power(2::float8, 500)] AS f, l FROM r)
+SELECT (SELECT userseg_silhouette(f, l) FROM big) = (SELECT userseg_silhouette(f, l) FROM r) AS silhouette_same,
+       (SELECT userseg_calinski_harabasz(f, l) FROM big) = (SELECT userseg_calinski_harabasz(f, l) FROM r) AS ch_same,
+       (SELECT userseg_davies_bouldin(f, l) FROM big) = (SELECT userseg_davies_bouldin(f, l) FROM r) AS db_same,
+       (SELECT userseg_inertia(f, l) FROM big) = (SELECT userseg_inertia(f, l) FROM r) * power(2::float8, 1000) AS inertia_same;
+-- the window form too
+SELECT bool_and(s BETWEEN -1 AND 1) AS per_row_in_range, count(s)
+FROM (SELECT userseg_silhouette_sample(f, l) OVER () AS s
+      FROM (VALUES ('{1e308}'::float8[], 0), ('{-1e308}', 0), ('{1e308}', 1), ('{-1e308}', 1)) v(f, l)) x;
+-- an inertia beyond float8 (a sum of squares in the data's units) is 22003 naming the element
+SELECT userseg_inertia(f, l)
+FROM (VALUES ('{1, 1e308}'::float8[], 0), ('{1, -1e308}', 0), ('{2, 1e308}', 1), ('{2, -1e308}', 1)) v(f, l);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE

@@ -176,3 +176,39 @@ RESET userseg.memory_limit;
 -- a growing robust state: 100001 rows, median and quartiles of 1..100001
 SELECT userseg_scaler_fit(ARRAY[i::float8, (i % 7)::float8], 'robust')
 FROM generate_series(1, 100001) i;
+
+-- Overflow is 22003 naming the column, in every form.  The zscore aggregate sums its
+-- values: a sum beyond float8 is 22003 at once (not an invalid state at the end)
+SELECT userseg_scaler_fit(f, 'zscore') FROM (VALUES ('{1, 1e308}'::float8[]), ('{2, 1e308}')) v(f);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT scale_try($$SELECT userseg_scaler_fit(f, 'minmax') FROM (VALUES ('{1, 1e308}'::float8[]), ('{2, -1e308}')) v(f)$$);
+SELECT scale_try($$SELECT userseg_scaler_fit(f, 'robust') FROM (VALUES ('{1, 1.7e308}'::float8[]), ('{2, -1.7e308}'), ('{3, 1.7e308}'), ('{4, -1.7e308}')) v(f)$$);
+-- quartiles more than the largest float8 apart are interpolated without overflow
+-- (numpy.percentile of -1e308, 1e308: -5e307 and 5e307, an IQR of 1e308)
+SELECT (userseg_scaler_fit(f, 'robust')).*
+FROM (VALUES ('{1, 1e308}'::float8[]), ('{2, -1e308}')) v(f);
+-- the window form takes its moments on the column times a power of two: finite, and
+-- for values times 2^1000 the same as for the values, bit for bit
+SELECT userseg_scale(f, 'zscore') OVER () = userseg_scale(g, 'zscore') OVER () AS same_as_small
+FROM (SELECT ARRAY[i * power(2::float8, 1000)] AS f, ARRAY[i::float8] AS g
+      FROM generate_series(1, 4) i) x;
+-- K-Means with scale => 'none' on values whose squared distances overflow: 22003 naming
+-- the feature (with a scaler the same rows cluster)
+SELECT userseg_kmeans(ARRAY[1, v], 2, scale => 'none') OVER ()
+FROM (VALUES (1e308::float8), (-1e308), (1e308), (-1e308)) t(v);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+SELECT count(DISTINCT l) AS clusters_zscore
+FROM (SELECT userseg_kmeans(ARRAY[1, v], 2) OVER () AS l
+      FROM (VALUES (1e308::float8), (-1e308), (1e308), (-1e308)) t(v)) x;
+-- describe: the mean of huge values is finite; a standard deviation beyond float8 is
+-- 22003 naming the column
+CREATE TABLE scale_huge AS SELECT * FROM (VALUES (1e308::float8, 1.7e308::float8),
+  (-1e308, -1.7e308), (1e308, 1.7e308), (-1e308, -1.7e308)) v(a, b);
+SELECT column_name, mean, stddev, min, max FROM userseg_describe('scale_huge', ARRAY['a']);
+SELECT * FROM userseg_describe('scale_huge', ARRAY['a', 'b']);
+\echo SQLSTATE :LAST_ERROR_SQLSTATE
+DROP TABLE scale_huge;
+-- a constant column has a standard deviation of exactly 0 (never a negative M2, an error)
+CREATE TABLE scale_const AS SELECT 0.1::float8 AS a FROM generate_series(1, 7);
+SELECT column_name, mean, stddev FROM userseg_describe('scale_const', ARRAY['a']);
+DROP TABLE scale_const;

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""A statement_timeout lands within 2 s in every metric aggregate and the robust scaler.
+
+The final function of a metric aggregate sorts every row into a canonical order, and
+the robust scaler sorts each column: those sorts (and every loop over rows) check for
+interrupts, so a cancel or a timeout arrives within a second.  For each aggregate this
+check:
+  1. measures the transition phase alone: the same aggregate over the same rows with
+     every row left out of the final (label -1, noise, for the scores; the minmax
+     method, which parses rows the same way, for the robust scaler);
+  2. runs the aggregate with statement_timeout set a little past that time (1.25 times
+     it plus 0.5 s), so the timeout fires in the final function (the sort: 10 to 15 s
+     on these rows when it did not check interrupts), and measures how long after the
+     timeout the error (57014) arrives; more than LATE_S seconds is a failure.
+Rows: ROWS in a table (scores), ROBUST_ROWS from generate_series (robust scaler).
+Prints one line per check; the run takes about half a minute.
+"""
+import time
+
+import psycopg2
+import psycopg2.errors
+
+ROWS = 4000000
+ROBUST_ROWS = 6000000
+LATE_S = 2.0
+# the timeout lands this long after the transition phase measured alone (with a
+# margin for a busy machine: the old sort took 10 to 15 s on these rows)
+def timeout_after(trans):
+    return 1.25 * trans + 0.5
+
+failures = 0
+
+
+def check(ok, name, detail=""):
+    global failures
+    if ok:
+        print("ok - %s" % name)
+    else:
+        failures += 1
+        print("not ok - %s %s" % (name, detail))
+
+
+def timed(cur, sql):
+    t0 = time.monotonic()
+    cur.execute(sql)
+    cur.fetchall()
+    return time.monotonic() - t0
+
+
+def lateness(cur, sql, timeout_s):
+    """Seconds from the timeout to the error, or None if the query finished first."""
+    cur.execute("SET statement_timeout = %d" % max(1, int(timeout_s * 1000)))
+    t0 = time.monotonic()
+    try:
+        cur.execute(sql)
+        cur.fetchall()
+        late = None
+    except psycopg2.errors.QueryCanceled:
+        late = time.monotonic() - t0 - timeout_s
+    cur.execute("RESET statement_timeout")
+    return late
+
+
+def main():
+    conn = psycopg2.connect("")
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("SET max_parallel_workers_per_gather = 0")
+    cur.execute("SET userseg.memory_limit = '4GB'")
+    cur.execute("DROP TABLE IF EXISTS cancel_rows")
+    cur.execute("CREATE TABLE cancel_rows AS SELECT ARRAY[random()] AS f, (g %% 5)::int AS l "
+                "FROM generate_series(1, %d) g" % ROWS)
+    cur.execute("VACUUM ANALYZE cancel_rows")
+
+    for agg in ("userseg_silhouette", "userseg_calinski_harabasz", "userseg_davies_bouldin",
+                "userseg_inertia"):
+        trans = timed(cur, "SELECT %s(f, -1) FROM cancel_rows" % agg)
+        timeout = timeout_after(trans)
+        late = lateness(cur, "SELECT %s(f, l) FROM cancel_rows" % agg, timeout)
+        check(late is not None and late <= LATE_S,
+              "%s on %d rows: a timeout at %.1f s (in the final sort) lands within %.0f s (%.2f s)"
+              % (agg, ROWS, timeout, LATE_S, late if late is not None else -1),
+              "(it landed %s late)" % ("never: the query finished" if late is None
+                                       else "%.1f s" % late))
+
+    src = "FROM generate_series(1, %d) g" % ROBUST_ROWS
+    trans = timed(cur, "SELECT userseg_scaler_fit(ARRAY[random()], 'minmax') " + src)
+    timeout = timeout_after(trans)
+    late = lateness(cur, "SELECT userseg_scaler_fit(ARRAY[random()], 'robust') " + src, timeout)
+    # the robust fit may also end before the timeout on a fast machine: then it is no failure
+    check(late is None or late <= LATE_S,
+          "userseg_scaler_fit 'robust' on %d rows: a timeout at %.1f s lands within %.0f s"
+          % (ROBUST_ROWS, timeout, LATE_S),
+          "(it landed %.1f s late)" % (late or 0.0))
+
+    cur.execute("DROP TABLE cancel_rows")
+    conn.close()
+    return failures
+
+
+if __name__ == "__main__":
+    raise SystemExit(1 if main() else 0)
