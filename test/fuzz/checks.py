@@ -4,10 +4,11 @@ plans and cancels.  Every defect goes to Fuzz.defect with the SQL that shows it.
 
 import math
 import re
+import threading
 import time
 
 from calls import Call
-from fixtures import ROLE_PREFIX, lit, q
+from fixtures import ROLE_PREFIX, SCHEMA, lit, q
 from fuzz import CANCEL_SLACK, internal_query_error, is_defect_error
 
 SENTINEL = -7                 # a label value no algorithm writes: rows left unwritten keep it
@@ -375,41 +376,94 @@ class Checks:
     # ---- cancels -------------------------------------------------------------------
 
     def cancel_checks(self, big, deadline):
-        """Calls on big inputs under a short statement_timeout: the error must come soon."""
+        """Calls on big inputs: under statement_timeout = 1s, and cancelled once their
+        last input row has been read (when a final function or a window function does
+        its work); either way the error must come within CANCEL_SLACK seconds."""
         fz = self.fuzz
         n = 20000000 if big else 3000000
-        ladder = [1.0, 2.0, 4.0, 8.0] if big else [1.0]
         admin = fz.session('admin')
         done = set()
-        cands = []
+        rows, rels = [], []
+        # the last row of the input takes a number from a sequence: another session sees
+        # it at once, and so knows when the rows have all been read
+        mark = "CASE WHEN g = %d THEN nextval('%s.phase') %% 1 + g %% 7 ELSE g %% 7 END" % (
+            n, SCHEMA)
         for f in self.funcs:
             if f['kind'] in ('a', 'w') and 'double precision[]' in f['types']:
                 if not big and f['name'] in done:
                     continue
                 done.add(f['name'])
-                ex = self.varying_exprs(f, 'ARRAY[random(), (g %% 7)::float8]', '(g %% 5)::int')
+                ex = self.varying_exprs(f, 'ARRAY[random(), (%s)::float8]' % mark,
+                                        '(g %% 5)::int')
                 over = ' OVER ()' if f['kind'] == 'w' else ''
                 call = self.build(f, {'method': "'robust'", 'scale': "'robust'"}, exprs=ex)
                 sql = 'SELECT %s%s FROM generate_series(1, %d) g' % (call, over, n)
                 if f['kind'] == 'w':
-                    sql = 'SELECT max(x) FROM (%s) s(x)' % sql.replace('SELECT ', 'SELECT ', 1)
-                cands.append((f, sql.replace('%%', '%')))
+                    sql = 'SELECT max(x) FROM (%s) s(x)' % sql
+                rows.append((f, sql.replace('%%', '%')))
         rel = fz.fixtures.rels['t_cancel']
         for f in self.relation_funcs():
             call = self.build(f, {'source': rel.regclass, 'n_init': '10'}, rel)
-            cands.append((f, self.select(f, call)))
+            rels.append((f, self.select(f, call)))
         if not big:
-            # the bounded mode: every aggregate and window, two relation functions
-            rels = [c for c in cands if c[0]['kind'] == 'f']
-            cands = [c for c in cands if c[0]['kind'] != 'f'] + fz.rng.sample(rels, min(2, len(rels)))
-        for f, sql in cands:
+            # the bounded mode: every aggregate, one window function and two relation
+            # functions, drawn with the run's seed
+            rows = [c for c in rows if c[0]['kind'] == 'a'] + fz.rng.sample(
+                [c for c in rows if c[0]['kind'] == 'w'], 1)
+            rels = fz.rng.sample(rels, min(2, len(rels)))
+        for f, sql in rows + rels:
             if deadline and time.time() > deadline - 30:
+                return
+            self.run_call(Call(f, admin, sql, finite=True, form='cancel'), timeout=1.0)
+        for f, sql in rows:
+            if deadline and time.time() > deadline - 60:
+                return
+            self.late_cancel(f, sql)
+
+    def late_cancel(self, f, sql):
+        fz = self.fuzz
+        admin = fz.session('admin')
+        cur = fz.session('monitor').conn.cursor()
+        seq = 'SELECT last_value, is_called FROM %s.phase' % SCHEMA
+        cur.execute(seq)
+        before = cur.fetchone()
+        pid = admin.conn.get_backend_pid()
+        res = {}
+
+        def work():
+            res['out'] = fz.execute(admin, sql, timeout=600)
+            res['end'] = time.time()
+        th = threading.Thread(target=work)
+        th.start()
+        t_cancel = None
+        while th.is_alive():
+            cur.execute(seq)
+            if cur.fetchone() != before:
                 break
-            for t in ladder:
-                call = Call(f, admin, sql, finite=True, form='cancel')
-                out = self.run_call(call, timeout=t)
-                if out.kind != 'error' or out.sqlstate != '57014' or out.elapsed - t > CANCEL_SLACK:
-                    break
+            time.sleep(0.05)
+        time.sleep(0.3)
+        if th.is_alive():
+            t_cancel = time.time()
+            cur.execute('SELECT pg_cancel_backend(%d)' % pid)
+        th.join(timeout=120)
+        repro = sql.rstrip(';') + '; -- cancelled once its last row was read'
+        if th.is_alive():
+            fz.defect('cancel', 'cancel ignored for 120 s', f['sig'], admin, repro,
+                      'pg_cancel_backend after the last row', key_extra='late')
+            cur.execute('SELECT pg_terminate_backend(%d)' % pid)
+            th.join()
+            admin.connect()
+            return
+        out = res['out']
+        if out.kind == 'error' and out.sqlstate == '57014' and t_cancel is not None:
+            late = res['end'] - t_cancel
+            if late > CANCEL_SLACK:
+                fz.defect('cancel', 'cancel %.1f s late' % late, f['sig'], admin, repro,
+                          'pg_cancel_backend once the %s rows were read, error %.1f s later' % (
+                              re.search(r'generate_series\(1, (\d+)\)', sql).group(1), late),
+                          key_extra='late')
+        else:
+            self.judge(Call(f, admin, sql, form='cancel'), out, timeout=600)
 
     # ---- roles ---------------------------------------------------------------------
 

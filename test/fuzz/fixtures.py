@@ -99,6 +99,7 @@ class Fixtures:
         f.admin("CREATE TYPE %s.mood AS ENUM ('sad', 'ok', 'happy')" % SCHEMA)
         f.admin('CREATE DOMAIN %s.posf8 AS float8 CHECK (VALUE >= 0)' % SCHEMA)
         f.admin('CREATE TYPE %s.ctype AS (a float8, b float8)' % SCHEMA)
+        f.admin('CREATE SEQUENCE %s.phase' % SCHEMA)
         common = ['CREATE TYPE %s.mood AS ENUM (\'sad\', \'ok\', \'happy\');' % SCHEMA,
                   'CREATE DOMAIN %s.posf8 AS float8 CHECK (VALUE >= 0);' % SCHEMA]
         main = self.main_table('t_main', 300)
@@ -276,7 +277,7 @@ class Fixtures:
     def session_specs(self):
         par = ['force_parallel_mode = on', 'parallel_setup_cost = 0', 'parallel_tuple_cost = 0',
                'min_parallel_table_scan_size = 0', 'max_parallel_workers_per_gather = 2']
-        return [('parallel', None, par)] + [(r[len(ROLE_PREFIX):], r, []) for r in ROLES]
+        return [('parallel', None, par), ('monitor', None, [])] + [(r[len(ROLE_PREFIX):], r, []) for r in ROLES]
 
     def setup_for(self, sql):
         """The DDL a reproduction of sql needs (relations it names, roles it uses)."""
