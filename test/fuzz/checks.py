@@ -375,29 +375,31 @@ class Checks:
 
     # ---- cancels -------------------------------------------------------------------
 
-    def cancel_checks(self, big, deadline):
+    def cancel_checks(self, big, deadline, sample=None):
         """Calls on big inputs: under statement_timeout = 1s, and cancelled once their
         last input row has been read (when a final function or a window function does
         its work); either way the error must come within CANCEL_SLACK seconds."""
         fz = self.fuzz
         n = 20000000 if big else 3000000
+        nw = 5000000 if big else 3000000          # window rows are kept in a tuplestore
         admin = fz.session('admin')
         done = set()
         rows, rels = [], []
         # the last row of the input takes a number from a sequence: another session sees
         # it at once, and so knows when the rows have all been read
-        mark = "CASE WHEN g = %d THEN nextval('%s.phase') %% 1 + g %% 7 ELSE g %% 7 END" % (
-            n, SCHEMA)
         for f in self.funcs:
             if f['kind'] in ('a', 'w') and 'double precision[]' in f['types']:
                 if not big and f['name'] in done:
                     continue
                 done.add(f['name'])
+                rows_n = n if f['kind'] == 'a' else nw
+                mark = "CASE WHEN g = %d THEN nextval('%s.phase') %% 1 + g %% 7 ELSE g %% 7 END" % (
+                    rows_n, SCHEMA)
                 ex = self.varying_exprs(f, 'ARRAY[random(), (%s)::float8]' % mark,
                                         '(g %% 5)::int')
                 over = ' OVER ()' if f['kind'] == 'w' else ''
                 call = self.build(f, {'method': "'robust'", 'scale': "'robust'"}, exprs=ex)
-                sql = 'SELECT %s%s FROM generate_series(1, %d) g' % (call, over, n)
+                sql = 'SELECT %s%s FROM generate_series(1, %d) g' % (call, over, rows_n)
                 if f['kind'] == 'w':
                     sql = 'SELECT max(x) FROM (%s) s(x)' % sql
                 rows.append((f, sql.replace('%%', '%')))
@@ -411,6 +413,9 @@ class Checks:
             rows = [c for c in rows if c[0]['kind'] == 'a'] + fz.rng.sample(
                 [c for c in rows if c[0]['kind'] == 'w'], 1)
             rels = fz.rng.sample(rels, min(2, len(rels)))
+        elif sample:
+            rows = fz.rng.sample(rows, min(sample, len(rows)))
+            rels = fz.rng.sample(rels, min(sample, len(rels)))
         for f, sql in rows + rels:
             if deadline and time.time() > deadline - 30:
                 return

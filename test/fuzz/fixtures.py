@@ -75,7 +75,7 @@ class Fixtures:
     # ---- creation ------------------------------------------------------------------
 
     def sql(self, stmt, rel=None):
-        self.fuzz.admin(stmt)
+        self.fuzz.admin(stmt, timeout=600)
         if rel is not None:
             rel.ddl.append(' '.join(stmt.split()).rstrip(';') + ';')
 

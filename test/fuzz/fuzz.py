@@ -25,6 +25,7 @@ import re
 import sys
 import threading
 import time
+import traceback
 
 import psycopg2
 import psycopg2.extensions
@@ -249,13 +250,19 @@ class Fuzz:
                 self.n_timeout += 1
         return out
 
-    def admin(self, sql):
+    def admin(self, sql, timeout=None):
         """A statement of the fuzzer's own (fixtures, snapshots): errors raise."""
         sess = self.sessions['admin']
         self.logsql(sess, sql)
         cur = sess.conn.cursor()
-        cur.execute(sql)
-        return cur.fetchall() if cur.description else []
+        if timeout:
+            cur.execute("SET statement_timeout = '%ds'" % timeout)
+        try:
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else []
+        finally:
+            if timeout:
+                cur.execute("SET statement_timeout = '%ds'" % self.timeout)
 
     # ---- the catalog ---------------------------------------------------------------
 
@@ -319,10 +326,45 @@ class Fuzz:
     # ---- main ----------------------------------------------------------------------
 
     def run(self):
+        print('# userseg fuzzer: %s mode, seed %d' % ('long' if self.long else 'short', self.seed),
+              flush=True)
         self.sessions['admin'] = Session(self, 'admin')
         self.sessions['admin'].connect()
-        self.admin('CREATE EXTENSION IF NOT EXISTS userseg')
         self.fixtures = Fixtures(self)
+        try:
+            self.setup()
+            if self.long:
+                deadline = self.start + self.args.minutes * 60
+                self.checks.relation_checks()
+                self.checks.label_checks()
+                self.checks.role_checks()
+                self.checks.large_k(deadline)
+                self.checks.cancel_checks(big=True, deadline=deadline)
+                rnd = 0
+                while time.time() < deadline - 5:
+                    self.caller.round(per_func=40, deadline=deadline)
+                    rnd += 1
+                    if rnd % 3 == 0 and time.time() < deadline - 120:
+                        self.checks.cancel_checks(big=True, deadline=deadline, sample=2)
+                    if rnd % 2 == 0 and time.time() < deadline - 20:
+                        self.checks.role_checks()
+            else:
+                self.checks.relation_checks()
+                self.checks.label_checks()
+                self.caller.round(per_func=self.args.per_func, deadline=None)
+                self.checks.cancel_checks(big=False, deadline=None)
+                self.checks.role_checks()
+            self.checks.parallel_checks()
+        except Exception:                               # noqa: BLE001 (reported, exit 1)
+            traceback.print_exc()
+            print('not ok - the fuzzer stopped on an error of its own (traceback above)')
+            self.own_error = True
+        finally:
+            self.finish()
+
+    def setup(self):
+        """The extension, fixtures, sessions and catalog."""
+        self.admin('CREATE EXTENSION IF NOT EXISTS userseg')
         self.fixtures.drop_roles()
         self.fixtures.create(big=self.long)
         for name, role, settings in self.fixtures.session_specs():
@@ -340,29 +382,6 @@ class Fuzz:
         from checks import Checks
         self.caller = Caller(self, callable_funcs)
         self.checks = Checks(self, callable_funcs)
-        try:
-            if self.long:
-                deadline = self.start + self.args.minutes * 60
-                self.checks.relation_checks()
-                self.checks.label_checks()
-                self.checks.large_k(deadline)
-                rnd = 0
-                while time.time() < deadline - 5:
-                    self.caller.round(per_func=40, deadline=deadline)
-                    if rnd % 3 == 0 and time.time() < deadline - 60:
-                        self.checks.cancel_checks(big=True, deadline=deadline)
-                    if rnd % 2 == 0 and time.time() < deadline - 20:
-                        self.checks.role_checks()
-                    rnd += 1
-            else:
-                self.checks.relation_checks()
-                self.checks.label_checks()
-                self.caller.round(per_func=self.args.per_func, deadline=None)
-                self.checks.cancel_checks(big=False, deadline=None)
-                self.checks.role_checks()
-            self.checks.parallel_checks()
-        finally:
-            self.finish()
 
     def finish(self, abort=False):
         for g, text in (('calls', 'typed calls with hostile values: no internal error or lost '
@@ -390,7 +409,7 @@ class Fuzz:
                   time.time() - self.start, self.seed), flush=True)
         if self.log:
             self.log.close()
-        sys.exit(1 if ndef or abort else 0)
+        sys.exit(1 if ndef or abort or getattr(self, 'own_error', False) else 0)
 
 
 def main():
