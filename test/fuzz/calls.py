@@ -4,8 +4,9 @@ Every call is built from the catalog entry of the function (argument types, name
 defaults), so a new function of the extension is fuzzed with no change here.
 """
 
-from fixtures import lit
-from values import BENIGN_F8, HOSTILE_F8, HOSTILE_INT, NONFINITE, Val
+import time
+
+from values import HOSTILE_INT, NONFINITE, Val
 
 # benign integers by argument name (hostile ones are drawn for every argument)
 INT_POOLS = {'k': [1, 2, 3, 4], 'k_min': [1, 2, 3], 'k_max': [2, 3, 5], 'n_init': [1, 2, 3],
@@ -232,7 +233,6 @@ class Caller:
         return self.call_function(f)
 
     def round(self, per_func, deadline):
-        import time
         for f in self.funcs:
             for _ in range(per_func):
                 if deadline and time.time() > deadline:
@@ -240,5 +240,3 @@ class Caller:
                 call = self.make(f)
                 self.fuzz.checks.run_call(call)
 
-
-__all__ = ['Caller', 'Call', 'BENIGN_F8', 'HOSTILE_F8', 'lit']

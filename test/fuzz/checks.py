@@ -61,9 +61,9 @@ class Checks:
                 limit = timeout if timeout is not None else fz.timeout
                 late = out.elapsed - limit
                 if late > CANCEL_SLACK:
-                    fz.defect('cancel', 'cancel %.1f s late' % late, sig, call.sess, call.sql,
-                              'statement_timeout %.1f s, error after %.1f s' % (
-                                  limit, out.elapsed), key_extra='late')
+                    fz.defect('cancel', 'late cancel', sig, call.sess, call.sql,
+                              'statement_timeout %.1f s, error after %.1f s: %.1f s late' % (
+                                  limit, out.elapsed, late), key_extra='timeout')
             return
         self.leak(call, out)
         self.ranges(call, out)
@@ -329,6 +329,31 @@ class Checks:
                 c.args = {'features': _Meta(nums)}
                 self.run_call(c)
 
+    def null_checks(self):
+        """Each function with NULL in each argument in turn, the others plausible."""
+        fz = self.fuzz
+        admin = fz.session('admin')
+        main = fz.fixtures.rels['t_main']
+        src = ('(VALUES (1, ARRAY[1, 2]::float8[], 0), (2, ARRAY[2, 1]::float8[], 1), '
+               '(3, ARRAY[9, 9]::float8[], 1), (4, ARRAY[8, 9]::float8[], 0)) v(id, x, lab)')
+        for f in self.funcs:
+            for i, (typ, name) in enumerate(zip(f['types'], f['argnames'])):
+                null = 'NULL::%s' % typ
+                if f['kind'] == 'f':
+                    key = name or str(i)
+                    o = {key: null} if name else {}
+                    if 'regclass' in f['types'] and name != 'source':
+                        o.setdefault('source', main.regclass)
+                    call = self.build(f, o, main, exprs=None if name else {i: null})
+                    sql = self.select(f, call)
+                else:
+                    ex = self.varying_exprs(f, 'x', 'lab')
+                    ex[i] = null
+                    call = self.build(f, {}, exprs=ex)
+                    over = ' OVER (ORDER BY id)' if f['kind'] == 'w' else ''
+                    sql = 'SELECT %s%s FROM %s' % (call, over, src)
+                self.run_call(Call(f, admin, sql, rel=main, form='null'))
+
     def label_checks(self):
         """Each function that writes a label column, on every table it may write, as the
         owner and as a role under row-level security."""
@@ -421,8 +446,10 @@ class Checks:
                 return
             self.run_call(Call(f, admin, sql, finite=True, form='cancel'), timeout=1.0)
         for f, sql in rows:
-            if deadline and time.time() > deadline - 60:
+            if deadline and time.time() > deadline - 180:
                 return
+            if ('late cancel', f['sig'], 'late') in fz.defects:
+                continue                # found before: a repeat would only cost minutes
             self.late_cancel(f, sql)
 
     def late_cancel(self, f, sql):
@@ -453,8 +480,9 @@ class Checks:
         th.join(timeout=120)
         repro = sql.rstrip(';') + '; -- cancelled once its last row was read'
         if th.is_alive():
-            fz.defect('cancel', 'cancel ignored for 120 s', f['sig'], admin, repro,
-                      'pg_cancel_backend after the last row', key_extra='late')
+            fz.defect('cancel', 'late cancel', f['sig'], admin, repro,
+                      'pg_cancel_backend once the rows were read, no error 120 s later',
+                      key_extra='late')
             cur.execute('SELECT pg_terminate_backend(%d)' % pid)
             th.join()
             admin.connect()
@@ -463,7 +491,7 @@ class Checks:
         if out.kind == 'error' and out.sqlstate == '57014' and t_cancel is not None:
             late = res['end'] - t_cancel
             if late > CANCEL_SLACK:
-                fz.defect('cancel', 'cancel %.1f s late' % late, f['sig'], admin, repro,
+                fz.defect('cancel', 'late cancel', f['sig'], admin, repro,
                           'pg_cancel_backend once the %s rows were read, error %.1f s later' % (
                               re.search(r'generate_series\(1, (\d+)\)', sql).group(1), late),
                           key_extra='late')

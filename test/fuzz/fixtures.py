@@ -4,8 +4,6 @@ Everything lives in the schema userseg_fuzz and in roles named userseg_fuzz_*; t
 DDL of each relation is kept so that a defect's report can print what it needs.
 """
 
-import re
-
 SCHEMA = 'userseg_fuzz'
 ROLE_PREFIX = 'userseg_fuzz_'
 ROLES = ['userseg_fuzz_nosel', 'userseg_fuzz_cols', 'userseg_fuzz_rls', 'userseg_fuzz_owner']

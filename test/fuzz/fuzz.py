@@ -18,19 +18,17 @@ the role must be a superuser.  See test/fuzz/README.md.
 """
 
 import argparse
-import math
 import os
 import random
 import re
 import sys
-import threading
 import time
 import traceback
 
 import psycopg2
 import psycopg2.extensions
 
-from fixtures import Fixtures, ROLE_PREFIX, SCHEMA
+from fixtures import Fixtures, SCHEMA
 from values import Gen
 
 STATEMENT_TIMEOUT_SHORT = 5.0   # seconds, every statement of the random calls
@@ -336,6 +334,7 @@ class Fuzz:
             if self.long:
                 deadline = self.start + self.args.minutes * 60
                 self.checks.relation_checks()
+                self.checks.null_checks()
                 self.checks.label_checks()
                 self.checks.role_checks()
                 self.checks.large_k(deadline)
@@ -350,6 +349,7 @@ class Fuzz:
                         self.checks.role_checks()
             else:
                 self.checks.relation_checks()
+                self.checks.null_checks()
                 self.checks.label_checks()
                 self.caller.round(per_func=self.args.per_func, deadline=None)
                 self.checks.cancel_checks(big=False, deadline=None)

@@ -4,7 +4,7 @@ Gen.value(type, argname, ctx) gives a Val: the SQL text (always cast to the argu
 type, so overloads resolve) and whether it is finite (no NaN or Infinity anywhere).
 """
 
-from fixtures import ROLE_PREFIX, lit, q
+from fixtures import ROLE_PREFIX, lit
 
 BENIGN_F8 = ['0', '1', '-1', '0.5', '2.5', '3', '10', '0.001', '100']
 HOSTILE_F8 = ['NaN', 'Infinity', '-Infinity', '1e308', '-1e308', '5e-324', '-5e-324', '-0',
@@ -72,6 +72,8 @@ class Gen:
             v = self.pick(self.vocab)
         else:
             v = self.pick(HOSTILE_TEXT)
+        if len(v) > 1000:               # the same value, and a line a person can read
+            return Val('repeat(%s, %d)' % (lit(v[0]), len(v)), meta=v)
         return Val('%s::text' % lit(v), meta=v)
 
     def ident(self, rel, kinds, typ='name'):
@@ -244,5 +246,3 @@ class Gen:
     def role_name(self):
         return self.pick([ROLE_PREFIX + 'nosel', ROLE_PREFIX + 'cols'])
 
-
-__all__ = ['Gen', 'Val', 'q']
