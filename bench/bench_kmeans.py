@@ -447,6 +447,18 @@ def part_d(args):
                      "yes" if private <= 2 * raw else "no",
                      f"sampled RssAnon peak {anon / 1e6:.0f} MB; RssShmem after "
                      f"{shmem / 1e6:.0f} MB; query {secs:.1f} s", None, None))
+        # with a label column: the first call adds and fills it, the second rewrites it
+        for run in ("first", "second"):
+            private, anon, secs, shmem = peak_memory(
+                "SELECT * FROM userseg_kmeans('bench_kmeans_mem_cols', %s, %s, "
+                "n_init => %s, scale => 'none', seed => 1, label_column => 'seg')",
+                ([f"c{j + 1}" for j in range(d)], k, args.mem_n_init))
+            ROWS.append(("d", f"peak backend memory, table form with a label column ({run} "
+                              f"call), n={n:,} d={d} k={k} n_init={args.mem_n_init}",
+                         private / 1e6, raw / 1e6, private / raw, 1.3,
+                         "yes" if private <= 1.3 * raw else "no",
+                         f"sampled RssAnon peak {anon / 1e6:.0f} MB; query {secs:.1f} s",
+                         None, None))
     else:
         conn.close()
         ROWS.append(("d", "peak backend memory, table form", float("nan"), raw / 1e6,

@@ -530,10 +530,11 @@ userseg_kmeans_table(PG_FUNCTION_ARGS)
 		KmeansMatchPrevious(&result, data.m.n, a.opt.k, data.m.d,
 							previous->centroids_original, data.center, data.scale);
 
-	/* report: labels, scores, the model, the summary */
+	/* report: scores, labels, the model, the summary */
+	SweepScore(&data.m, result.labels, KMEANS_SILHOUETTE_ROWS, a.opt.seed, &scores);
+	TableFormDropMatrix(&data);
 	if (a.table.read.label_column)
 		(void) UsWriteLabels(data.rel, a.table.read.label_column, result.labels);
-	SweepScore(&data.m, result.labels, KMEANS_SILHOUETTE_ROWS, a.opt.seed, &scores);
 	if (a.model)
 	{
 		KmeansModelFill(data.model, &a, &result, &scores);

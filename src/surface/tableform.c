@@ -66,6 +66,15 @@ TableFormRead(const TableFormArgs *args, TableFormData *data)
 	data->model->rows = data->m.n;
 }
 
+void
+TableFormDropMatrix(TableFormData *data)
+{
+	if (data->m.x)
+		pfree(data->m.x);
+	data->m.x = NULL;
+	data->rel->x = NULL;
+}
+
 /* ---- parameters as jsonb ---- */
 
 char *

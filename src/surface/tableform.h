@@ -47,6 +47,13 @@ extern void TableFormParse(FunctionCallInfo fcinfo, int source, int features, in
  */
 extern void TableFormRead(const TableFormArgs *args, TableFormData *data);
 
+/*
+ * Give the matrix back once the fit is scored: writing labels and saving the model need
+ * only the row identities, the labels and the model, so the operation's peak is the
+ * matrix plus the fit's working arrays, not the matrix plus the label write's arrays
+ */
+extern void TableFormDropMatrix(TableFormData *data);
+
 /* ---- parameters as jsonb objects ---- */
 
 /*
