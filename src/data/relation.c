@@ -89,65 +89,68 @@ IsLabelType(Oid typid)
 }
 
 /*
- * The feature names of a text[]: one dimension, not empty, no NULLs, no duplicates
+ * Column names given as a text[] (argname names the argument, what one element, in
+ * messages): one dimension, no NULLs, no duplicates.  When required, NULL and empty
+ * arrays are errors; otherwise they give no names.
  */
-static char **
-ParseFeatureNames(ArrayType *features, int *nfeatures)
+char	  **
+UsColumnNames(ArrayType *arr, const char *argname, const char *what, bool required, int *n)
 {
 	Datum	   *elems;
 	bool	   *isnull;
-	int			n;
 	char	  **names;
 
-	if (features == NULL)
+	*n = 0;
+	if (arr == NULL && !required)
+		return NULL;
+	if (arr == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("features must not be NULL"),
+				 errmsg("%s must not be NULL", argname),
 				 errhint("Pass the column names as a text array, such as ARRAY['age', 'platform'].")));
-	if (ARR_ELEMTYPE(features) != TEXTOID)
-		elog(ERROR, "feature names must be text[], please report a bug");
-	if (ARR_NDIM(features) > 1)
+	if (ARR_ELEMTYPE(arr) != TEXTOID)
+		elog(ERROR, "column names must be text[], please report a bug");
+	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("features must be a one-dimensional array"),
-				 errdetail("An array of %d dimensions was given.", ARR_NDIM(features))));
-	deconstruct_array(features, TEXTOID, -1, false, TYPALIGN_INT, &elems, &isnull, &n);
-	if (n == 0)
+				 errmsg("%s must be a one-dimensional array", argname),
+				 errdetail("An array of %d dimensions was given.", ARR_NDIM(arr))));
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &isnull, n);
+	if (*n == 0 && required)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("features must not be empty"),
+				 errmsg("%s must not be empty", argname),
 				 errhint("Name at least one column of the relation.")));
-	if (n > MaxHeapAttributeNumber)
+	if (*n > MaxHeapAttributeNumber)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("too many features: %d", n),
+				 errmsg("too many %s: %d", argname, *n),
 				 errdetail("A relation has at most %d columns.", MaxHeapAttributeNumber)));
 
-	names = palloc(sizeof(char *) * n);
-	for (int i = 0; i < n; i++)
+	names = palloc(sizeof(char *) * Max(*n, 1));
+	for (int i = 0; i < *n; i++)
 	{
 		if (isnull[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("features must not contain NULL elements"),
+					 errmsg("%s must not contain NULL elements", argname),
 					 errdetail("Element %d is NULL.", i + 1)));
 		names[i] = TextDatumGetCString(elems[i]);
 		for (int j = 0; j < i; j++)
 			if (strcmp(names[i], names[j]) == 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("feature \"%s\" is named more than once", names[i]),
+						 errmsg("%s \"%s\" is named more than once", what, names[i]),
 						 errdetail("Elements %d and %d are the same column.", j + 1, i + 1)));
 	}
-	*nfeatures = n;
 	return names;
 }
 
 /*
  * Check the relation kind: one with rows, and with ctids when they are needed
  */
-static inline void
-CheckRelationKind(Oid relid, bool want_tids)
+void
+UsCheckRelationKind(Oid relid, bool want_tids)
 {
 	char		relkind = get_rel_relkind(relid);
 
@@ -450,8 +453,8 @@ UsRead(Oid relid, ArrayType *features, const UsReadOptions *opts)
 	int			rc;
 
 	CheckReadOptions(opts);
-	names = ParseFeatureNames(features, &nfeatures);
-	CheckRelationKind(relid, want_tids);
+	names = UsColumnNames(features, "features", "feature", true, &nfeatures);
+	UsCheckRelationKind(relid, want_tids);
 
 	/* privileges before locks: no one may lock a table they cannot use */
 	table_select = CheckPrivileges(relid, label_column);

@@ -73,22 +73,11 @@ ResolveReportColumn(Oid relid, const char *name, const char *what)
 Oid
 UsReportCheckSource(Oid relid, const char *label_column)
 {
-	char		relkind = get_rel_relkind(relid);
 	AttrNumber	attnum;
 	Oid			typid;
 	Oid			base;
 
-	if (relkind == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation with OID %u does not exist", relid)));
-	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE &&
-		relkind != RELKIND_VIEW && relkind != RELKIND_MATVIEW &&
-		relkind != RELKIND_FOREIGN_TABLE)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a table, view, materialized view or foreign table",
-						get_rel_name(relid))));
+	UsCheckRelationKind(relid, false);
 	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK &&
 		pg_attribute_aclcheck_all(relid, GetUserId(), ACL_SELECT, ACLMASK_ANY) != ACLCHECK_OK)
 		ereport(ERROR,

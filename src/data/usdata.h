@@ -264,6 +264,19 @@ typedef struct UsRelData
 } UsRelData;
 
 /*
+ * Column names of a text[] argument: one dimension, no NULL elements, no duplicates
+ * (22023, 22004); with required, NULL (22004) and empty (22023) are refused too
+ */
+extern char **UsColumnNames(ArrayType *arr, const char *argname, const char *what,
+							bool required, int *n);
+
+/*
+ * 42P01 for a relation dropped meanwhile, 42809 for a kind without rows (an index, a
+ * sequence) or, with want_tids, without ctids (views, foreign tables)
+ */
+extern void UsCheckRelationKind(Oid relid, bool want_tids);
+
+/*
  * How to read a relation: UsRead's options (UsReadOptionsInit sets the defaults)
  *
  * id_column: the rows in the order of this column, so that the matrix, and every

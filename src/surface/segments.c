@@ -169,43 +169,6 @@ Textual(Oid typid)
 	return category == TYPCATEGORY_STRING || category == TYPCATEGORY_ENUM;
 }
 
-/* The category columns: one dimension, no NULLs, no duplicates */
-static char **
-ParseCategories(ArrayType *arr, int *ncat)
-{
-	Datum	   *elems;
-	bool	   *nulls;
-	int			n;
-	char	  **names;
-
-	*ncat = 0;
-	if (arr == NULL)
-		return NULL;
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("categories must be a one-dimensional array"),
-				 errdetail("An array of %d dimensions was given.", ARR_NDIM(arr))));
-	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	names = palloc(sizeof(char *) * Max(n, 1));
-	for (int i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("categories must not contain NULL elements"),
-					 errdetail("Element %d is NULL.", i + 1)));
-		names[i] = TextDatumGetCString(elems[i]);
-		for (int j = 0; j < i; j++)
-			if (strcmp(names[i], names[j]) == 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("category column \"%s\" is named more than once", names[i]),
-						 errdetail("Elements %d and %d are the same column.", j + 1, i + 1)));
-	}
-	*ncat = n;
-	return names;
-}
 
 /* 22023 for a column named both as a feature and as a category */
 static void
@@ -393,8 +356,8 @@ userseg_describe_segments(PG_FUNCTION_ARGS)
 	store = UsMaterializeResult(fcinfo, &desc);
 	runcxt = UsRunContextCreate("userseg describe segments");
 	oldcxt = MemoryContextSwitchTo(runcxt);
-	sg.catnames = ParseCategories(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
-								  &sg.ncatcols);
+	sg.catnames = UsColumnNames(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), "categories",
+								"category column", false, &sg.ncatcols);
 
 	/* prepare, run: the profile, then a crosstab per category column */
 	sg.p = ReportProfile(relid, label, PG_GETARG_ARRAYTYPE_P(2));
