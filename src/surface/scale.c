@@ -343,6 +343,51 @@ RobustGrowTo(const ScaleState *s, int64 rows)
 	return Max(len, need);		/* over the limit: StateAlloc reports it */
 }
 
+/* A new state of the method for rows of d features, with no rows yet */
+static void
+StateNew(ScaleState *s, UsScaleMethod method, int d)
+{
+	int64		len;
+
+	if (method == US_SCALE_ROBUST)
+		len = STATE_HDR + (int64) ROBUST_FIRST_ROWS * d;
+	else
+		len = StateUsed(method, d, 0);
+	s->a = StateAlloc(len, "the scaler's state");
+	s->v = (double *) ARR_DATA_PTR(s->a);
+	s->v[0] = STATE_FORMAT;
+	s->v[1] = (double) method;
+	s->v[2] = d;
+	s->v[3] = 0;
+	s->len = len;
+	s->method = method;
+	s->d = d;
+	s->n = 0;
+}
+
+/* Add one row to a state that has room for it */
+static void
+StateAddRow(ScaleState *s, const double *row)
+{
+	switch (s->method)
+	{
+		case US_SCALE_ZSCORE:
+			UsZscoreAccAdd(s->v + STATE_HDR, s->n, row, s->d);
+			ZscoreCheckFinite(s->v + STATE_HDR, s->d);
+			break;
+		case US_SCALE_MINMAX:
+			UsMinmaxAccAdd(s->v + STATE_HDR, s->n, row, s->d);
+			break;
+		case US_SCALE_ROBUST:
+			memcpy(s->v + StateUsed(s->method, s->d, s->n), row, sizeof(double) * s->d);
+			break;
+		case US_SCALE_NONE:
+			break;
+	}
+	s->n++;
+	s->v[3] = (double) s->n;
+}
+
 /*
  * userseg_scaler_fit_trans(state float8[], features float8[] [, method text])
  *
@@ -358,8 +403,8 @@ userseg_scaler_fit_trans(PG_FUNCTION_ARGS)
 	ArrayType  *result;
 	ScaleState	s;
 	double	   *row;
-	int64		used;
 
+	/* parse */
 	if (PG_NARGS() >= 3)
 		method = ParseMethodDatum(PG_GETARG_DATUM(2), PG_ARGISNULL(2));
 	if (PG_ARGISNULL(1))
@@ -370,72 +415,40 @@ userseg_scaler_fit_trans(PG_FUNCTION_ARGS)
 	}
 	features = PG_GETARG_ARRAYTYPE_P(1);
 
+	/* the first row: a new state (nodeAgg copies it into its context) */
 	if (PG_ARGISNULL(0))
 	{
-		/* the first row: a new state (nodeAgg copies it into its context) */
 		int			d = UsVectorDims(features);
-		int64		len;
 
-		if (method == US_SCALE_ROBUST)
-			len = STATE_HDR + (int64) ROBUST_FIRST_ROWS * d;
-		else
-			len = StateUsed(method, d, 0);
 		row = palloc(sizeof(double) * d);
 		if (!UsVectorToDoublesOrNull(features, d, row, "feature vector"))
 			PG_RETURN_NULL();
-		result = StateAlloc(len, "the scaler's state");
-		s.v = (double *) ARR_DATA_PTR(result);
-		s.v[0] = STATE_FORMAT;
-		s.v[1] = (double) method;
-		s.v[2] = d;
-		s.v[3] = 0;
-		s.a = result;
-		s.len = len;
-		s.method = method;
-		s.d = d;
-		s.n = 0;
+		StateNew(&s, method, d);
+		StateAddRow(&s, row);
+		PG_RETURN_ARRAYTYPE_P(s.a);
 	}
+
+	/* a later row: check, make room (in place inside an aggregate), add */
+	StateRead(PG_GETARG_ARRAYTYPE_P(0), &s, false);
+	if (s.method != method)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scaling method must be the same for every row of a group"),
+				 errdetail("The group started with \"%s\" and a row asks for \"%s\".",
+						   UsScaleMethodName(s.method), UsScaleMethodName(method))));
+	row = palloc(sizeof(double) * s.d);
+	if (!UsVectorToDoublesOrNull(features, s.d, row, "feature vector"))
+		PG_RETURN_ARRAYTYPE_P(s.a);
+	if (s.method == US_SCALE_ROBUST && s.len < StateUsed(s.method, s.d, s.n + 1))
+		result = StateCopy(&s, RobustGrowTo(&s, 1), "the robust scaler's state");
+	else if (!inagg)
+		result = StateCopy(&s, s.len, "the scaler's state");
 	else
-	{
-		StateRead(PG_GETARG_ARRAYTYPE_P(0), &s, false);
-		if (s.method != method)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("scaling method must be the same for every row of a group"),
-					 errdetail("The group started with \"%s\" and a row asks for \"%s\".",
-							   UsScaleMethodName(s.method), UsScaleMethodName(method))));
-		row = palloc(sizeof(double) * s.d);
-		if (!UsVectorToDoublesOrNull(features, s.d, row, "feature vector"))
-			PG_RETURN_ARRAYTYPE_P(s.a);
-
-		if (s.method == US_SCALE_ROBUST && s.len < StateUsed(s.method, s.d, s.n + 1))
-			result = StateCopy(&s, RobustGrowTo(&s, 1), "the robust scaler's state");
-		else if (!inagg)
-			result = StateCopy(&s, s.len, "the scaler's state");
-		else
-			result = s.a;		/* update in place */
-		s.a = result;
-		s.v = (double *) ARR_DATA_PTR(result);
-		s.len = ARR_DIMS(result)[0];
-	}
-
-	switch (s.method)
-	{
-		case US_SCALE_ZSCORE:
-			UsZscoreAccAdd(s.v + STATE_HDR, s.n, row, s.d);
-			ZscoreCheckFinite(s.v + STATE_HDR, s.d);
-			break;
-		case US_SCALE_MINMAX:
-			UsMinmaxAccAdd(s.v + STATE_HDR, s.n, row, s.d);
-			break;
-		case US_SCALE_ROBUST:
-			used = StateUsed(s.method, s.d, s.n);
-			memcpy(s.v + used, row, sizeof(double) * s.d);
-			break;
-		case US_SCALE_NONE:
-			break;
-	}
-	s.v[3] = (double) (s.n + 1);
+		result = s.a;			/* update in place */
+	s.a = result;
+	s.v = (double *) ARR_DATA_PTR(result);
+	s.len = ARR_DIMS(result)[0];
+	StateAddRow(&s, row);
 	PG_RETURN_ARRAYTYPE_P(s.a);
 }
 
