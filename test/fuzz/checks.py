@@ -180,7 +180,7 @@ class Checks:
             return ('absent',)
         return tuple(self.fuzz.admin(
             "SELECT count(*), count(%s), md5(coalesce(string_agg(coalesce(%s::text, 'N'), ',' "
-            "ORDER BY id), '')) FROM %s" % (q(col), q(col), rel.sql))[0])
+            "ORDER BY id, ctid), '')) FROM %s" % (q(col), q(col), rel.sql))[0])
 
     def label_before(self, call):
         t = self.label_target(call)
@@ -405,8 +405,8 @@ class Checks:
         last input row has been read (when a final function or a window function does
         its work); either way the error must come within CANCEL_SLACK seconds."""
         fz = self.fuzz
-        n = 20000000 if big else 3000000
-        nw = 5000000 if big else 3000000          # window rows are kept in a tuplestore
+        n = 20000000 if big else 4000000
+        nw = 5000000 if big else 4000000          # window rows are kept in a tuplestore
         admin = fz.session('admin')
         done = set()
         rows, rels = [], []
