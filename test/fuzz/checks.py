@@ -564,7 +564,8 @@ class Checks:
                     fz.defect('roles', "another role's data returned: a refit by a role that "
                               "bypasses row-level security rewrote a model the owner still uses",
                               f['sig'], admin, asql,
-                              '%s then sees the model fitted on %s' % (owner.role, secret.name))
+                              'first SET ROLE %s; %s; then this refit; the owner sees the model '
+                              'fitted on %s' % (owner.role, osql, secret.name))
             fz.admin("DELETE FROM %s WHERE name IN ('fz_secret', 'fz_nightly')" % tables[0][0]
                      if tables else 'SELECT 1')
 
