@@ -44,8 +44,10 @@ class Caller:
     # ---- helpers -------------------------------------------------------------------
 
     def relations(self, include_big=False):
+        # t_par is kept as created (the parallel checks compare plans on it): random
+        # calls may write labels into any integer column, its id included
         rels = [r for r in self.fuzz.fixtures.rels.values()
-                if include_big or not getattr(r, 'cancel', False)]
+                if (include_big or not getattr(r, 'cancel', False)) and r.name != 't_par']
         return sorted(rels, key=lambda r: r.name)
 
     def int_arg(self, typ, name):
@@ -168,9 +170,10 @@ class Caller:
     def table_source(self, f):
         """Columns of a fixture table for the varying arguments."""
         g = self.gen
-        rel = g.pick([r for r in self.relations() if r.name in (
-            't_main', 't_par', 't_dup', 't_nulls', 't_somenull', 't_extreme', 't_one',
-            't_empty', 'p_main', 'i_parent', 'v_main', 'mv_main', 't_nonfinite')])
+        names = ('t_main', 't_par', 't_dup', 't_nulls', 't_somenull', 't_extreme', 't_one',
+                 't_empty', 'p_main', 'i_parent', 'v_main', 'mv_main', 't_nonfinite')
+        rels = self.fuzz.fixtures.rels
+        rel = g.pick([rels[n] for n in names if n in rels])
         nums = rel.cols('num')
         feats = g.rng.sample(nums, min(len(nums), g.pick([1, 2, 3])))
         varying, seen_int = {}, False

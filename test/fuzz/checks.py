@@ -180,7 +180,7 @@ class Checks:
             return ('absent',)
         return tuple(self.fuzz.admin(
             "SELECT count(*), count(%s), md5(coalesce(string_agg(coalesce(%s::text, 'N'), ',' "
-            "ORDER BY id), '')) FROM %s" % (q(col), q(col), rel.sql))[0])
+            "ORDER BY id, ctid), '')) FROM %s" % (q(col), q(col), rel.sql))[0])
 
     def label_before(self, call):
         t = self.label_target(call)
@@ -405,8 +405,8 @@ class Checks:
         last input row has been read (when a final function or a window function does
         its work); either way the error must come within CANCEL_SLACK seconds."""
         fz = self.fuzz
-        n = 20000000 if big else 3000000
-        nw = 5000000 if big else 3000000          # window rows are kept in a tuplestore
+        n = 20000000 if big else 4000000
+        nw = 5000000 if big else 4000000          # window rows are kept in a tuplestore
         admin = fz.session('admin')
         done = set()
         rows, rels = [], []
@@ -564,7 +564,8 @@ class Checks:
                     fz.defect('roles', "another role's data returned: a refit by a role that "
                               "bypasses row-level security rewrote a model the owner still uses",
                               f['sig'], admin, asql,
-                              '%s then sees the model fitted on %s' % (owner.role, secret.name))
+                              'first SET ROLE %s; %s; then this refit; the owner sees the model '
+                              'fitted on %s' % (owner.role, osql, secret.name))
             fz.admin("DELETE FROM %s WHERE name IN ('fz_secret', 'fz_nightly')" % tables[0][0]
                      if tables else 'SELECT 1')
 

@@ -111,7 +111,8 @@ class Fixtures:
         self.rels['t_cancel'].cancel = True
         if big:
             bigk = Rel('t_bigk', [('id', 'id'), ('a', 'num'), ('b', 'num')], 'table', rows=12000)
-            self.add(bigk, 'CREATE TABLE %s AS SELECT i AS id, ((i * 7919) %% 10007) / 10007.0 AS a, '
+            self.add(bigk, 'CREATE TABLE %s AS SELECT i AS id, '
+                           '((i * 7919) %% 10007) / 10007.0 AS a, '
                            '((i * 104729) %% 10009) / 10009.0 AS b FROM generate_series(1, 12000) i'
                      % bigk.sql)
             bigk.cancel = True
@@ -216,7 +217,8 @@ class Fixtures:
             self.fuzz.admin(srv)
             for name, prog in (
                     ('f_file', "awk 'BEGIN { for (i = 1; i <= 200; i++) "
-                               "print i \",\" i % 7 \",\" (i * 37) % 101 \",c\" i % 3 \",\" i % 4 }'"),
+                               "print i \",\" i % 7 \",\" (i * 37) % 101 \",c\" i % 3 "
+                               "\",\" i % 4 }'"),
                     ('f_changing', "awk 'BEGIN { srand(); for (i = 1; i <= 200; i++) "
                                    "if (rand() < 0.8) print i \",\" int(rand() * 100) \",\" "
                                    "i % 13 \",c\" int(rand() * 4) \",\" i % 4 }'")):
@@ -275,7 +277,8 @@ class Fixtures:
     def session_specs(self):
         par = ['force_parallel_mode = on', 'parallel_setup_cost = 0', 'parallel_tuple_cost = 0',
                'min_parallel_table_scan_size = 0', 'max_parallel_workers_per_gather = 2']
-        return [('parallel', None, par), ('monitor', None, [])] + [(r[len(ROLE_PREFIX):], r, []) for r in ROLES]
+        return [('parallel', None, par), ('monitor', None, [])] + [
+            (r[len(ROLE_PREFIX):], r, []) for r in ROLES]
 
     def setup_for(self, sql):
         """The DDL a reproduction of sql needs (relations it names, roles it uses)."""

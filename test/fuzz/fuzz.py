@@ -156,7 +156,8 @@ class Fuzz:
 
     def defect(self, group, kind, func, sess, sql, outcome_text, key_extra=''):
         self.groups[group] = self.groups.get(group, 0) + 1
-        norm = re.sub(r'\d+', 'N', outcome_text)[:120]
+        # one line per kind of message: numbers and quoted names do not count
+        norm = re.sub(r'\d+', 'N', re.sub(r'"[^"]*"', '"X"', outcome_text))[:120]
         key = (kind, func, norm if not key_extra else key_extra)
         if key in self.defects:
             self.defects[key][1] += 1

@@ -212,8 +212,9 @@ class Gen:
         if t in ('text', 'character varying'):
             return self.text(argname)
         if t == 'name':
-            return self.ident(rel, ['cat'] if 'categor' in argname else ['lab'] if 'label' in argname
-                              else ['id'] if 'id' in argname else ['num', 'cat', 'lab'])
+            kinds = (['cat'] if 'categor' in argname else ['lab'] if 'label' in argname
+                     else ['id'] if 'id' in argname else ['num', 'cat', 'lab'])
+            return self.ident(rel, kinds)
         if t == 'regclass':
             return self.regclass(ctx['rel'])
         if t in ('double precision[]', 'real[]', 'numeric[]'):
