@@ -119,6 +119,14 @@ extern void UsCheckDistanceRange(const UsMatrix *m, const char *fn);
  */
 extern Tuplestorestate *UsMaterializeResult(FunctionCallInfo fcinfo, TupleDesc *desc);
 
+/* A float8 result column: NULL where the value is NaN (not applicable) */
+static inline Datum
+UsFloat8OrNull(double v, bool *isnull)
+{
+	*isnull = isnan(v);
+	return Float8GetDatum(*isnull ? 0.0 : v);
+}
+
 /* ---- datalayer.c: window partitions ---- */
 
 /*

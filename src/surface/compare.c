@@ -42,13 +42,6 @@ static const CompareAlgorithm *const compare_algorithms[] = {
 
 #define COMPARE_NALGS ((int) lengthof(compare_algorithms))
 
-static inline Datum
-CompareFloat(double v, bool *isnull)
-{
-	*isnull = isnan(v);
-	return Float8GetDatum(v);
-}
-
 /* The comparison's arguments */
 typedef struct CompareCallArgs
 {
@@ -162,10 +155,10 @@ CompareOne(const CompareAlgorithm *alg, const CompareCallArgs *a, const UsMatrix
 	values[0] = CStringGetTextDatum(alg->name);
 	values[1] = Int32GetDatum(sc.n_clusters);
 	values[2] = Int64GetDatum(sc.noise);
-	values[3] = CompareFloat(sc.silhouette, &isnull[3]);
-	values[4] = CompareFloat(sc.calinski_harabasz, &isnull[4]);
-	values[5] = CompareFloat(sc.davies_bouldin, &isnull[5]);
-	values[6] = CompareFloat(sc.inertia, &isnull[6]);
+	values[3] = UsFloat8OrNull(sc.silhouette, &isnull[3]);
+	values[4] = UsFloat8OrNull(sc.calinski_harabasz, &isnull[4]);
+	values[5] = UsFloat8OrNull(sc.davies_bouldin, &isnull[5]);
+	values[6] = UsFloat8OrNull(sc.inertia, &isnull[6]);
 	values[7] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
 	values[8] = note ? CStringGetTextDatum(note) : (Datum) 0;
 	isnull[8] = note == NULL;

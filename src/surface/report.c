@@ -114,13 +114,6 @@ ReportNullCategory(const UsProfile *p, int c, int f)
 	return size - in;
 }
 
-static inline Datum
-Float8OrNull(double v, bool *isnull)
-{
-	*isnull = isnan(v);
-	return Float8GetDatum(*isnull ? 0.0 : v);
-}
-
 /* The profile row of numeric feature f in cluster c */
 static void
 PutNumericRow(Tuplestorestate *store, TupleDesc desc, const UsProfile *p, int c, int f,
@@ -134,12 +127,12 @@ PutNumericRow(Tuplestorestate *store, TupleDesc desc, const UsProfile *p, int c,
 
 	isnull[2] = true;
 	values[3] = Int64GetDatum(p->stats.count[cell]);
-	values[5] = Float8OrNull(p->stats.mean[cell], &isnull[5]);
-	values[6] = Float8OrNull(ReportStddev(p, cell), &isnull[6]);
-	values[7] = Float8OrNull(none ? NAN : p->stats.min[cell], &isnull[7]);
-	values[8] = Float8OrNull(none ? NAN : p->stats.max[cell], &isnull[8]);
-	values[9] = Float8OrNull(p->stats.mean[all], &isnull[9]);
-	values[10] = Float8OrNull(ReportZ(p, c, j), &isnull[10]);
+	values[5] = UsFloat8OrNull(p->stats.mean[cell], &isnull[5]);
+	values[6] = UsFloat8OrNull(ReportStddev(p, cell), &isnull[6]);
+	values[7] = UsFloat8OrNull(none ? NAN : p->stats.min[cell], &isnull[7]);
+	values[8] = UsFloat8OrNull(none ? NAN : p->stats.max[cell], &isnull[8]);
+	values[9] = UsFloat8OrNull(p->stats.mean[all], &isnull[9]);
+	values[10] = UsFloat8OrNull(ReportZ(p, c, j), &isnull[10]);
 	isnull[11] = true;
 	tuplestore_putvalues(store, desc, values, isnull);
 }

@@ -183,13 +183,6 @@ SweepScore(const UsMatrix *m, const int32 *labels, int sample_size, int seed,
 	}
 }
 
-static inline Datum
-SweepFloat(double v, bool *isnull)
-{
-	*isnull = isnan(v);
-	return Float8GetDatum(v);
-}
-
 /* The sweep's arguments */
 typedef struct SweepArgs
 {
@@ -386,10 +379,10 @@ userseg_kmeans_sweep(PG_FUNCTION_ARGS)
 
 		memset(isnull, 0, sizeof(isnull));
 		values[0] = Int32GetDatum(ks[i]);
-		values[1] = SweepFloat(scores[i].inertia, &isnull[1]);
-		values[2] = SweepFloat(scores[i].silhouette, &isnull[2]);
-		values[3] = SweepFloat(scores[i].calinski_harabasz, &isnull[3]);
-		values[4] = SweepFloat(scores[i].davies_bouldin, &isnull[4]);
+		values[1] = UsFloat8OrNull(scores[i].inertia, &isnull[1]);
+		values[2] = UsFloat8OrNull(scores[i].silhouette, &isnull[2]);
+		values[3] = UsFloat8OrNull(scores[i].calinski_harabasz, &isnull[3]);
+		values[4] = UsFloat8OrNull(scores[i].davies_bouldin, &isnull[4]);
 		values[5] = BoolGetDatum(i == best);
 		values[6] = BoolGetDatum(i == elbow);
 		tuplestore_putvalues(store, desc, values, isnull);
