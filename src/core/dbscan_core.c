@@ -55,6 +55,8 @@ typedef struct DbscanRun
 	bool	   *is_core;
 	int64_t    *parent;
 	int32_t    *labels;
+	int64_t    *node_rep;		/* k-d tree: per node -2 no core, -1 unknown, or a core row
+								 * whose component holds every core of the node */
 	bool		early;			/* weights are all >= 0: the core test may stop early */
 } DbscanRun;
 
@@ -104,11 +106,25 @@ DbscanCountVisit(void *arg, int64_t j, double sqdist)
 }
 
 static bool
+DbscanCountNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+{
+	CountArg   *c = arg;
+
+	if (c->r->p->weight)
+		for (int64_t t = 0; t < count; t++)
+			c->sum += c->r->p->weight[rows[t]];
+	else
+		c->sum += (double) count;
+	return !(c->r->early && c->sum >= c->r->p->min_samples);
+}
+
+static bool
 DbscanIsCore(const DbscanRun *r, int64_t i)
 {
 	CountArg	c = {r, 0.0};
+	UsNeighborVisitor v = {DbscanCountVisit, DbscanCountNode, NULL, &c};
 
-	(void) UsNeighborsRadius(&r->ix, r->m->x + i * r->m->d, r->p->eps, DbscanCountVisit, &c);
+	(void) UsNeighborsRadiusVisit(&r->ix, r->m->x + i * r->m->d, r->p->eps, &v);
 	return c.sum >= r->p->min_samples;
 }
 
@@ -164,6 +180,32 @@ DbscanJoinVisit(void *arg, int64_t j, double sqdist)
 	return true;
 }
 
+/*
+ * Squared distance from x to the box of cell c, grown by a millionth of a cell so that
+ * a row placed in c despite rounding is inside it: a lower bound of the distance to
+ * every row of c
+ */
+static double
+DbscanCellBoxDist(const DbscanRun *r, int64_t c, const double *x)
+{
+	const UsNeighbors *ix = &r->ix;
+	int			d = r->m->d;
+	uint64_t	key = ix->cell_key[c];
+	double		s = 0.0;
+
+	for (int j = d - 1; j >= 0; j--)
+	{
+		double		coord = (double) (key % (uint64_t) ix->dims[j]);
+		double		lo = ix->lo[j] + (coord - 1e-6) * ix->h;
+		double		hi = ix->lo[j] + (coord + 1.0 + 1e-6) * ix->h;
+		double		t = x[j] < lo ? lo - x[j] : (x[j] > hi ? x[j] - hi : 0.0);
+
+		key /= (uint64_t) ix->dims[j];
+		s += t * t;
+	}
+	return s;
+}
+
 /* Whether a core of cell a and a core of cell b are within eps */
 static bool
 DbscanCellsTouch(DbscanRun *r, int64_t a, int64_t b)
@@ -179,6 +221,9 @@ DbscanCellsTouch(DbscanRun *r, int64_t a, int64_t b)
 		if (!r->is_core[ix->order[p]])
 			continue;
 		xp = r->m->x + ix->order[p] * d;
+		/* rows of a farther than eps from b's box have no neighbour in b */
+		if (DbscanCellBoxDist(r, b, xp) * (1.0 - 1e-9) > r2)
+			continue;
 		for (int64_t q = ix->cell_start[b]; q < ix->cell_start[b + 1]; q++)
 		{
 			const double *xq = r->m->x + ix->order[q] * d;
@@ -198,7 +243,7 @@ DbscanCellsTouch(DbscanRun *r, int64_t a, int64_t b)
 		r->ix.work += ix->cell_start[b + 1] - ix->cell_start[b];
 		if (r->ix.work >= US_CHECK_EVERY)
 		{
-			r->ix.work = 0;
+			r->ix.work %= US_CHECK_EVERY;
 			UsCheck(r->core);
 		}
 	}
@@ -248,16 +293,120 @@ DbscanJoinGrid(DbscanRun *r, int64_t *first, int64_t *cells, int maxcells)
 	}
 }
 
+/*
+ * k-d tree: leave out nodes without cores, and nodes whose cores are all in i's
+ * component already.  A node whose cores are found to be in one component records one
+ * of them (components only grow, so that stays true): a leaf when all its cores are
+ * in i's component, an inner node when both children have recorded the same one.
+ */
+static bool
+DbscanJoinSkip(void *arg, int64_t node)
+{
+	JoinArg    *a = arg;
+	DbscanRun  *r = a->r;
+	const UsNeighbors *ix = &r->ix;
+	int64_t		rep = r->node_rep[node];
+	int64_t		root = DbscanFind(r->parent, a->i);
+
+	if (rep == -2)
+		return true;
+	if (rep >= 0)
+		return DbscanFind(r->parent, rep) == root;
+	if (ix->node_left[node] >= 0)
+	{
+		int64_t		rl = r->node_rep[ix->node_left[node]];
+		int64_t		rr = r->node_rep[ix->node_right[node]];
+
+		if (rl == -1 || rr == -1)
+			return false;
+		if (rl == -2 || rr == -2)
+			rep = rl == -2 ? rr : rl;
+		else if (DbscanFind(r->parent, rl) == DbscanFind(r->parent, rr))
+			rep = rl;
+		else
+			return false;
+		r->node_rep[node] = rep;
+		return DbscanFind(r->parent, rep) == root;
+	}
+	for (int64_t p = ix->node_start[node]; p < ix->node_end[node]; p++)
+	{
+		int64_t		j = ix->order[p];
+
+		if (!r->is_core[j])
+			continue;
+		if (DbscanFind(r->parent, j) != root)
+			return false;
+		if (rep < 0)
+			rep = j;
+	}
+	r->node_rep[node] = rep;
+	return true;
+}
+
+/* k-d tree: a node within eps of core row i joins i's component, all its cores at once */
+static bool
+DbscanJoinNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+{
+	JoinArg    *a = arg;
+	int64_t		rep = a->r->node_rep[node];
+
+	if (rep >= 0)
+	{
+		DbscanUnion(a->r->parent, a->i, rep);
+		return true;
+	}
+	for (int64_t t = 0; t < count; t++)
+		if (a->r->is_core[rows[t]])
+		{
+			DbscanUnion(a->r->parent, a->i, rows[t]);
+			if (rep < 0)
+				rep = rows[t];
+		}
+	a->r->node_rep[node] = rep >= 0 ? rep : -2;
+	return true;
+}
+
+/* k-d tree: -2 for the nodes without a core row (children have higher numbers) */
+static void
+DbscanNodeCores(DbscanRun *r)
+{
+	const UsNeighbors *ix = &r->ix;
+
+	for (int64_t id = ix->nnodes - 1; id >= 0; id--)
+	{
+		bool		any = false;
+
+		if (ix->node_left[id] < 0)
+			for (int64_t p = ix->node_start[id]; p < ix->node_end[id] && !any; p++)
+				any = r->is_core[ix->order[p]];
+		else
+			any = r->node_rep[ix->node_left[id]] != -2 || r->node_rep[ix->node_right[id]] != -2;
+		r->node_rep[id] = any ? -1 : -2;
+		if (id % US_CHECK_EVERY == 0)
+			UsCheck(r->core);
+	}
+}
+
 static void
 DbscanJoinQueries(DbscanRun *r)
 {
+	if (r->ix.kind == US_NN_KDTREE)
+	{
+		r->node_rep = UsAlloc(r->core, sizeof(int64_t) * (size_t) r->ix.nnodes);
+		DbscanNodeCores(r);
+	}
 	for (int64_t i = 0; i < r->m->n; i++)
 	{
 		JoinArg		a = {r, i};
+		UsNeighborVisitor v = {DbscanJoinVisit, NULL, NULL, &a};
 
+		if (r->node_rep)
+		{
+			v.node = DbscanJoinNode;
+			v.skip = DbscanJoinSkip;
+		}
 		if (r->is_core[i])
-			(void) UsNeighborsRadius(&r->ix, r->m->x + i * r->m->d, r->p->eps,
-									 DbscanJoinVisit, &a);
+			(void) UsNeighborsRadiusVisit(&r->ix, r->m->x + i * r->m->d, r->p->eps, &v);
 		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
 			UsCheck(r->core);
 	}
@@ -278,6 +427,31 @@ DbscanBorderVisit(void *arg, int64_t j, double sqdist)
 
 	if (b->r->is_core[j] && b->r->labels[j] < b->best)
 		b->best = b->r->labels[j];
+	return b->best > 0;
+}
+
+/* k-d tree: leave out nodes without cores, or whose cluster would not lower best */
+static bool
+DbscanBorderSkip(void *arg, int64_t node)
+{
+	BorderArg  *b = arg;
+	int64_t		rep = b->r->node_rep[node];
+
+	return rep == -2 || (rep >= 0 && b->r->labels[rep] >= b->best);
+}
+
+static bool
+DbscanBorderNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+{
+	BorderArg  *b = arg;
+	int64_t		rep = b->r->node_rep[node];
+
+	if (rep >= 0)
+		b->best = b->r->labels[rep] < b->best ? b->r->labels[rep] : b->best;
+	else
+		for (int64_t t = 0; t < count; t++)
+			if (b->r->is_core[rows[t]] && b->r->labels[rows[t]] < b->best)
+				b->best = b->r->labels[rows[t]];
 	return b->best > 0;
 }
 
@@ -350,6 +524,7 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 				int64_t		c = cells[t];
 
 				if (first[c] >= 0 && r->labels[first[c]] < best &&
+					DbscanCellBoxDist(r, c, x) * (1.0 - 1e-9) <= r->p->eps * r->p->eps &&
 					DbscanCellReaches(r, c, x))
 					best = r->labels[first[c]];
 			}
@@ -358,8 +533,14 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 		else
 		{
 			BorderArg	b = {r, INT32_MAX};
+			UsNeighborVisitor v = {DbscanBorderVisit, NULL, NULL, &b};
 
-			(void) UsNeighborsRadius(&r->ix, x, r->p->eps, DbscanBorderVisit, &b);
+			if (r->node_rep)
+			{
+				v.node = DbscanBorderNode;
+				v.skip = DbscanBorderSkip;
+			}
+			(void) UsNeighborsRadiusVisit(&r->ix, x, r->p->eps, &v);
 			r->labels[i] = b.best == INT32_MAX ? US_NOISE : b.best;
 		}
 		if (r->labels[i] == US_NOISE)
@@ -373,8 +554,10 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 size_t
 UsDbscanWorkBytes(int64_t n, int d)
 {
+	/* beside the index: flags, labels, parents, the numbering; a node's rep per node */
 	return UsNeighborsBytes(n, d) + (size_t) n * (sizeof(bool) + 2 * sizeof(int32_t) +
-												  2 * sizeof(int64_t));
+												  2 * sizeof(int64_t)) +
+		(4 * ((size_t) n / US_NN_LEAF + 1) + 1) * sizeof(int64_t);
 }
 
 void
@@ -417,6 +600,7 @@ UsDbscan(const UsCore *core, const UsMatrix *m, const UsDbscanParams *params,
 
 	UsFree(core, first);
 	UsFree(core, cells);
+	UsFree(core, r.node_rep);
 	UsFree(core, r.parent);
 	UsNeighborsFree(&r.ix);
 	result->labels = r.labels;

@@ -14,14 +14,19 @@
  *	- a k-d tree (Bentley 1975; d <= US_NN_KD_MAX_D): leaves of at most
  *	  US_NN_LEAF rows, split at the median of the widest column, each node with its
  *	  bounding box; a query prunes nodes whose box is farther than r (radius) or
- *	  than the k-th nearest found so far (k-NN, nearer child first).
+ *	  than the k-th nearest found so far (k-NN, nearer child first).  A radius query
+ *	  may also give the caller whole nodes that lie within r (their box's farthest
+ *	  corner is), and let it skip nodes it has no use for (UsNeighborVisitor):
+ *	  DBSCAN counts, joins and labels a node at a time that way.
  *	- brute force (n < US_NN_LEAF or d above US_NN_KD_MAX_D), where no index pays off:
  *	  every row in row order.
  *
  * Distances.  Every kind compares the same squared distance, summed over the columns
  * in order (as scikit-learn's kd-tree sums its reduced distance), with r * r: a row is
  * within r when that sum <= r * r (inclusive, as scikit-learn's radius queries).  So
- * the three kinds give the same neighbourhoods, bit for bit.
+ * the three kinds give the same neighbourhoods, bit for bit.  Box bounds are summed
+ * the same way from per-column bounds; rounding is monotonic, so a box nearer than
+ * every row of it, or farther, stays so after rounding and no pruning is inexact.
  *
  * Memory: the row order (n int64), the cell keys or the tree's nodes (O(n / US_NN_LEAF)
  * boxes of 2 d doubles), all through UsAlloc.  A query holds nothing: its rows are
@@ -393,16 +398,47 @@ NnBoxDist(const UsNeighbors *ix, int64_t id, const double *q)
 	return s;
 }
 
+/*
+ * Squared distance from q to the farthest corner of node id's box.  Rounding is
+ * monotonic, so every row of the node has a squared distance (summed the same way) at
+ * most this: a node with this <= r * r is within r, row by row, exactly.
+ */
+static inline double
+NnBoxFar(const UsNeighbors *ix, int64_t id, const double *q)
+{
+	int			d = ix->m->d;
+	const double *lo = ix->box + (size_t) id * 2 * d;
+	const double *hi = lo + d;
+	double		s = 0.0;
+
+	for (int j = 0; j < d; j++)
+	{
+		double		a = q[j] - lo[j];
+		double		b = hi[j] - q[j];
+		double		t = a > b ? a : b;
+
+		s += t * t;
+	}
+	return s;
+}
+
 /* Radius query in node id; false when the visitor stopped it */
 static bool
 NnTreeRadius(const UsNeighbors *ix, int64_t id, const double *q, double r2,
-			 UsNeighborVisit visit, void *arg)
+			 const UsNeighborVisitor *v)
 {
 	int			d = ix->m->d;
 
-	/* the box bound is lowered a little so that rounding never prunes a neighbour */
-	if (NnBoxDist(ix, id, q) * (1.0 - 1e-12) > r2)
+	if (NnBoxDist(ix, id, q) > r2)
 		return true;
+	if (v->skip && v->skip(v->arg, id))
+		return true;
+	if (v->node && NnBoxFar(ix, id, q) <= r2)
+	{
+		NnTick(ix, d);
+		return v->node(v->arg, id, ix->order + ix->node_start[id],
+					   ix->node_end[id] - ix->node_start[id]);
+	}
 	if (ix->node_left[id] < 0)
 	{
 		for (int64_t p = ix->node_start[id]; p < ix->node_end[id]; p++)
@@ -410,14 +446,14 @@ NnTreeRadius(const UsNeighbors *ix, int64_t id, const double *q, double r2,
 			int64_t		j = ix->order[p];
 			double		s = NnSqDist(q, ix->m->x + j * d, d);
 
-			if (s <= r2 && !visit(arg, j, s))
+			if (s <= r2 && !v->row(v->arg, j, s))
 				return false;
 		}
 		NnTick(ix, ix->node_end[id] - ix->node_start[id]);
 		return true;
 	}
-	return NnTreeRadius(ix, ix->node_left[id], q, r2, visit, arg) &&
-		NnTreeRadius(ix, ix->node_right[id], q, r2, visit, arg);
+	return NnTreeRadius(ix, ix->node_left[id], q, r2, v) &&
+		NnTreeRadius(ix, ix->node_right[id], q, r2, v);
 }
 
 /* ---- k-NN: a max-heap of the k nearest so far, by (distance, row) ---- */
@@ -497,7 +533,7 @@ NnTreeKnn(const UsNeighbors *ix, int64_t id, const double *q, NnHeap *h)
 {
 	int			d = ix->m->d;
 
-	if (h->size == h->k && NnBoxDist(ix, id, q) * (1.0 - 1e-12) > h->dist[0])
+	if (h->size == h->k && NnBoxDist(ix, id, q) > h->dist[0])
 		return;
 	if (ix->node_left[id] < 0)
 	{
@@ -586,6 +622,17 @@ bool
 UsNeighborsRadius(const UsNeighbors *ix, const double *q, double r, UsNeighborVisit visit,
 				  void *arg)
 {
+	UsNeighborVisitor v = {visit, NULL, NULL, arg};
+
+	return UsNeighborsRadiusVisit(ix, q, r, &v);
+}
+
+bool
+UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
+					   const UsNeighborVisitor *v)
+{
+	UsNeighborVisit visit = v->row;
+	void	   *arg = v->arg;
 	const UsMatrix *m = ix->m;
 	int			d = m->d;
 	double		r2 = r * r;
@@ -626,7 +673,7 @@ UsNeighborsRadius(const UsNeighbors *ix, const double *q, double r, UsNeighborVi
 		return true;
 	}
 	if (ix->kind == US_NN_KDTREE)
-		return NnTreeRadius(ix, 0, q, r2, visit, arg);
+		return NnTreeRadius(ix, 0, q, r2, v);
 	for (int64_t j = 0; j < m->n; j++)
 	{
 		double		s = NnSqDist(q, m->x + j * d, d);

@@ -423,6 +423,20 @@ typedef struct UsNeighbors
 /* A row j within the radius, at squared distance sqdist; return false to stop */
 typedef bool (*UsNeighborVisit) (void *arg, int64_t j, double sqdist);
 
+/*
+ * A radius query's visitor.  row is given each row within r; on a k-d tree, node (if
+ * not NULL) is given instead each whole node within r (its rows[count]), and skip (if
+ * not NULL) may leave a node out.  Each returns false to stop the query (skip: true
+ * to leave the node out).
+ */
+typedef struct UsNeighborVisitor
+{
+	UsNeighborVisit row;
+	bool		(*node) (void *arg, int64_t node, const int64_t *rows, int64_t count);
+	bool		(*skip) (void *arg, int64_t node);
+	void	   *arg;
+} UsNeighborVisitor;
+
 /* Build an index of kind over m; radius is the radius a grid is built for (or 0) */
 extern void UsNeighborsBuild(const UsCore *core, const UsMatrix *m, UsNeighborKind kind,
 							 double radius, UsNeighbors *ix);
@@ -437,6 +451,9 @@ extern size_t UsNeighborsBytes(int64_t n, int d);
  */
 extern bool UsNeighborsRadius(const UsNeighbors *ix, const double *q, double r,
 							  UsNeighborVisit visit, void *arg);
+/* The same with whole nodes and skips (UsNeighborVisitor) */
+extern bool UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
+								   const UsNeighborVisitor *v);
 
 /*
  * The k nearest rows to q, ascending by (squared distance, row): idx[k], sqdist[k]
