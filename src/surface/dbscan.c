@@ -274,7 +274,8 @@ userseg_dbscan_table(PG_FUNCTION_ARGS)
  * to its min_samples-th nearest row, itself included (scikit-learn's
  * NearestNeighbors(n_neighbors=min_samples).kneighbors(X)), in scaled units: the
  * "knee" of these distances is the usual choice of eps (Ester et al. 1996, section
- * 4.2).  One k-NN query per row on a k-d tree.
+ * 4.2).  One k-NN query per row on a k-d tree.  22003 when squared distances would
+ * overflow float8 (values near its largest, with scale 'none').
  */
 Datum
 userseg_dbscan_eps(PG_FUNCTION_ARGS)
@@ -312,9 +313,11 @@ userseg_dbscan_eps(PG_FUNCTION_ARGS)
 	sq = palloc(sizeof(double) * k);
 	kd = UsAllocMatrix(data.m.n, 1, "the k-distances");
 
-	/* run */
+	UsCheckDistanceRange(&data.m, "userseg_dbscan_eps");
+
+	/* run: a k-d tree (no radius, so no grid), brute force for few rows or many columns */
 	UsCoreContextInit(&core);
-	UsNeighborsBuild(&core, &data.m, US_NN_KDTREE, 0.0, &ix);
+	UsNeighborsBuild(&core, &data.m, US_NN_AUTO, 0.0, &ix);
 	for (int64 i = 0; i < data.m.n; i++)
 	{
 		int			got = UsNeighborsKnn(&ix, data.m.x + i * data.m.d, k, idx, sq);

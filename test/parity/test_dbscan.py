@@ -16,19 +16,27 @@ Cases: blobs in 2-D and 8-D; touching clusters and border rows reachable from tw
 clusters; duplicate rows; min_samples 1; eps at exactly a pairwise distance of a
 lattice; one-hot columns through the table form (pandas' get_dummies, StandardScaler);
 and the reference data of ../shared/data, read at test time.
+
+Cancel: on 1,000,000 rows with a min_samples no row reaches (every neighbourhood is
+counted in full, hours of work), a statement_timeout set past the read lands within
+LATE_S seconds, in the window and the table form.
 """
 import io
 import os
 import sys
+import time
 
 import numpy as np
 import pandas as pd
 import psycopg2
+import psycopg2.errors
 from sklearn.cluster import DBSCAN
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
 from tap import check
+
+LATE_S = 1.0
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "data",
@@ -201,6 +209,37 @@ def shared_cases(cur):
                numeric + ["gender", "platform"], 0.9, 5)
 
 
+def cancel_cases(cur):
+    cur.execute("DROP TABLE IF EXISTS dbscan_cancel")
+    cur.execute("CREATE TABLE dbscan_cancel AS SELECT g AS id, (g % 1000) * 0.001 AS x,"
+                " (g / 1000) * 0.001 AS y FROM generate_series(0, 999999) g")
+    cur.execute("VACUUM ANALYZE dbscan_cancel")
+    # how long reading the rows takes: the same call on a small eps and min_samples 1
+    t0 = time.monotonic()
+    cur.execute("SELECT n_clusters FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y'], 1e-6, 1,"
+                " scale => 'none')")
+    read_s = time.monotonic() - t0
+    timeout_s = 1.5 * read_s + 1.0
+    for form, sql in (
+            ("table form", "SELECT * FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y'], 0.5,"
+                           " 2000000, scale => 'none')"),
+            ("window form", "SELECT max(l) FROM (SELECT userseg_dbscan(ARRAY[x, y], 0.5, 2000000,"
+                            " 'none') OVER () AS l FROM dbscan_cancel) s")):
+        cur.execute("SET statement_timeout = %d" % int(timeout_s * 1000))
+        t0 = time.monotonic()
+        late = None
+        try:
+            cur.execute(sql)
+        except psycopg2.errors.QueryCanceled:
+            late = time.monotonic() - t0 - timeout_s
+        cur.execute("RESET statement_timeout")
+        check(late is not None and late <= LATE_S,
+              "%s on 1,000,000 rows: a statement_timeout of %.1f s lands within %.0f s"
+              % (form, timeout_s, LATE_S),
+              "it finished" if late is None else "%.2f s late" % late)
+    cur.execute("DROP TABLE dbscan_cancel")
+
+
 def main():
     conn = psycopg2.connect("")
     conn.autocommit = True
@@ -210,6 +249,7 @@ def main():
     blob_cases(cur)
     onehot_cases(cur)
     shared_cases(cur)
+    cancel_cases(cur)
     cur.execute("DROP TABLE IF EXISTS dbscan_parity, dbscan_table")
     return 0
 
