@@ -613,7 +613,8 @@ UsNeighborsBytes(int64_t n, int d)
 {
 	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
 	size_t		tree = sizeof(int64_t) * (size_t) n + nodes * (2 * (size_t) d + 4) * sizeof(double);
-	size_t		grid = 4 * sizeof(int64_t) * ((size_t) n + 1);
+	/* keys, order and cells of rows; keys and starts of at most n cells */
+	size_t		grid = 5 * sizeof(int64_t) * ((size_t) n + 1);
 
 	return tree > grid ? tree : grid;
 }
