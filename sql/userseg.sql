@@ -491,6 +491,73 @@ COMMENT ON FUNCTION userseg_predict(text, record) IS
 -- (end of k-means)
 
 ------------------------------------------------------------------------------
+-- DBSCAN
+------------------------------------------------------------------------------
+
+-- Window form: each partition is clustered on its own, once, when its first row is
+-- asked for; eps is in the units of the scaled features.  Labels: 0, 1, ... in the
+-- order of each cluster's first core row in the partition's window order, -1 for
+-- noise (scikit-learn 1.2's DBSCAN).  IMMUTABLE PARALLEL SAFE as the K-Means window
+-- form: the labels depend only on the partition's rows and the arguments.  Not
+-- STRICT: a row with NULL features gets a NULL label.
+CREATE FUNCTION userseg_dbscan(features float8[], eps float8, min_samples int DEFAULT 5,
+                               scale text DEFAULT 'zscore')
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_dbscan'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_dbscan(float8[], float8, int, text) IS
+'DBSCAN label (-1 = noise) of each row of the window partition: Euclidean, eps inclusive in scaled units, core when min_samples rows (itself included) are within eps; scikit-learn semantics';
+
+CREATE TYPE userseg_dbscan_summary AS (
+    eps                 float8,
+    min_samples         int,
+    n_clusters          int,
+    rows_used           bigint,
+    rows_skipped        bigint,
+    core_rows           bigint,
+    noise               bigint,
+    silhouette          float8,
+    silhouette_sampled  boolean,
+    elapsed_ms          float8
+);
+
+COMMENT ON TYPE userseg_dbscan_summary IS
+'Summary row of the table form of userseg_dbscan';
+
+-- Table form: reads the relation (in id_column's order when given), fits, writes
+-- the label column (noise -1) in the caller's transaction.  VOLATILE PARALLEL
+-- UNSAFE: it writes the source table.  Not STRICT: label_column and id_column may
+-- be NULL; other NULL arguments are error 22004.
+CREATE FUNCTION userseg_dbscan(source regclass, features text[], eps float8,
+    min_samples int DEFAULT 5, label_column name DEFAULT NULL,
+    scale text DEFAULT 'zscore', nulls text DEFAULT 'skip', id_column name DEFAULT NULL,
+    max_categories int DEFAULT 100, drop_first boolean DEFAULT false)
+RETURNS @extschema@.userseg_dbscan_summary
+AS 'MODULE_PATHNAME', 'userseg_dbscan_table'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION userseg_dbscan(regclass, text[], float8, int, name, text, text, name, int, boolean) IS
+'DBSCAN on columns of a table: rows in the order of an optional unique id column, optional label column (noise -1) written in the same transaction; one summary row';
+
+-- The eps helper: quantiles of each row's distance to its min_samples-th nearest row
+-- (itself included), in scaled units.  Reads a table named by a regclass through SPI:
+-- VOLATILE PARALLEL RESTRICTED, as userseg_compare.  Not STRICT: NULL arguments are
+-- error 22004.
+CREATE FUNCTION userseg_dbscan_eps(source regclass, features text[], min_samples int DEFAULT 5,
+                                   scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
+                                   max_categories int DEFAULT 100,
+                                   drop_first boolean DEFAULT false)
+RETURNS TABLE(quantile float8, k_distance float8)
+AS 'MODULE_PATHNAME', 'userseg_dbscan_eps'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_dbscan_eps(regclass, text[], int, text, text, int, boolean) IS
+'Quantiles (0 to 1) of the distance of each row to its min_samples-th nearest row, itself included, in scaled units: where these distances bend upwards is a good eps for DBSCAN';
+
+-- (end of dbscan)
+
+------------------------------------------------------------------------------
 -- Choosing k and comparing algorithms
 ------------------------------------------------------------------------------
 
@@ -524,7 +591,7 @@ LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION userseg_kmeans_sweep(regclass, text[], int, int, int, int, int, float8, text, text, int, int, boolean) IS
 'K-Means for each k from k_min to k_max on the same scaled data: inertia, silhouette, Calinski-Harabasz, Davies-Bouldin, the best k by silhouette and the elbow of the inertia curve';
 
--- One row per clustering algorithm (K-Means for now; each algorithm adds its row)
+-- One row per clustering algorithm (K-Means, DBSCAN; each algorithm adds its row)
 -- on the same scaled data: clusters found, noise rows, scores, the time of the fit
 -- alone, and a note.  A single cluster or only noise gives NULL silhouette,
 -- Calinski-Harabasz and Davies-Bouldin, and the note says so.  params sets each

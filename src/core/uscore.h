@@ -376,4 +376,122 @@ extern void UsMatchPrevious(const UsCore *core, const double *previous, int k, i
 extern int	UsKmeansNearest(const double *centers, int k, int d, const double *x,
 							double *sqdist);
 
+/* ---- neighbors_core.c: the neighbour index (see that file) ---- */
+
+typedef enum UsNeighborKind
+{
+	US_NN_AUTO = 0,				/* grid for d <= 3 with a radius, k-d tree, brute force */
+	US_NN_GRID = 1,
+	US_NN_KDTREE = 2,
+	US_NN_BRUTE = 3
+} UsNeighborKind;
+
+/* Rows per k-d tree leaf; fewer rows than this are searched by brute force */
+#define US_NN_LEAF 32
+/* Columns above which the k-d tree does not pay off (brute force) */
+#define US_NN_KD_MAX_D 24
+
+/*
+ * An index over the rows of m (which must outlive it).  Grid fields are set for
+ * US_NN_GRID, node fields for US_NN_KDTREE; order is the rows by cell or by leaf.
+ */
+typedef struct UsNeighbors
+{
+	const UsCore *core;
+	const UsMatrix *m;
+	UsNeighborKind kind;		/* the kind built */
+	int64_t    *order;			/* n rows, by cell or by leaf */
+	int64_t		work;			/* distances since the last interrupt check */
+	/* grid */
+	double		h;				/* cell side */
+	int			reach;			/* cells a query of the build's radius reaches */
+	double		lo[3];			/* the grid's origin */
+	int64_t		dims[3];		/* cells per column */
+	int64_t		ncells;			/* cells with rows */
+	uint64_t   *cell_key;		/* ncells keys, ascending */
+	int64_t    *cell_start;		/* ncells + 1 positions in order */
+	int64_t    *cell_of;		/* n: each row's cell */
+	/* k-d tree */
+	int64_t		nnodes;
+	double	   *box;			/* per node: d lows, then d highs */
+	int64_t    *node_start;		/* per node: its rows, order[start, end) */
+	int64_t    *node_end;
+	int64_t    *node_left;		/* -1 for a leaf */
+	int64_t    *node_right;
+} UsNeighbors;
+
+/* A row j within the radius, at squared distance sqdist; return false to stop */
+typedef bool (*UsNeighborVisit) (void *arg, int64_t j, double sqdist);
+
+/*
+ * A radius query's visitor.  row is given each row within r; on a k-d tree, node (if
+ * not NULL) is given instead each whole node within r (its rows[count]), and skip (if
+ * not NULL) may leave a node out.  Each returns false to stop the query (skip: true
+ * to leave the node out).
+ */
+typedef struct UsNeighborVisitor
+{
+	UsNeighborVisit row;
+	bool		(*node) (void *arg, int64_t node, const int64_t *rows, int64_t count);
+	bool		(*skip) (void *arg, int64_t node);
+	void	   *arg;
+} UsNeighborVisitor;
+
+/* Build an index of kind over m; radius is the radius a grid is built for (or 0) */
+extern void UsNeighborsBuild(const UsCore *core, const UsMatrix *m, UsNeighborKind kind,
+							 double radius, UsNeighbors *ix);
+extern void UsNeighborsFree(UsNeighbors *ix);
+
+/* Bytes an index over n rows of d columns may take at most (to check a budget) */
+extern size_t UsNeighborsBytes(int64_t n, int d);
+
+/*
+ * Visit every row within r of q (squared distance summed in column order <= r * r),
+ * the row itself included when q is a row; false when the visitor stopped the query
+ */
+extern bool UsNeighborsRadius(const UsNeighbors *ix, const double *q, double r,
+							  UsNeighborVisit visit, void *arg);
+/* The same with whole nodes and skips (UsNeighborVisitor) */
+extern bool UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
+								   const UsNeighborVisitor *v);
+
+/*
+ * The k nearest rows to q, ascending by (squared distance, row): idx[k], sqdist[k]
+ * receive them; returns min(k, n)
+ */
+extern int	UsNeighborsKnn(const UsNeighbors *ix, const double *q, int k, int64_t *idx,
+						   double *sqdist);
+
+/* Grid only: the cells within r of q that have rows, q's own first; returns the count */
+extern int	UsNeighborsNearCells(const UsNeighbors *ix, const double *q, double r,
+								 int64_t *out, int max_out);
+/* Grid only: the most cells UsNeighborsNearCells may return for radius r */
+extern int	UsNeighborsMaxCells(const UsNeighbors *ix, double r);
+
+/* ---- dbscan_core.c: DBSCAN (see that file) ---- */
+
+typedef struct UsDbscanParams
+{
+	double		eps;			/* > 0, finite */
+	double		min_samples;	/* >= 1: a row is core when its neighbourhood weighs this */
+	const double *weight;		/* n sample weights, or NULL for 1 each */
+	UsNeighborKind index;		/* US_NN_AUTO, or a kind to check against */
+} UsDbscanParams;
+
+typedef struct UsDbscanResult
+{
+	int32_t    *labels;			/* n: 0, 1, ... or US_NOISE */
+	bool	   *core;			/* n: core rows */
+	int			k;				/* clusters */
+	int64_t		ncore;			/* core rows */
+	int64_t		noise;			/* rows labelled US_NOISE */
+} UsDbscanResult;
+
+/* Bytes UsDbscan allocates for n rows of d columns (to check a budget) */
+extern size_t UsDbscanWorkBytes(int64_t n, int d);
+
+/* DBSCAN on m with scikit-learn's semantics; result arrays allocated through core */
+extern void UsDbscan(const UsCore *core, const UsMatrix *m, const UsDbscanParams *params,
+					 UsDbscanResult *result);
+
 #endif							/* USCORE_H */

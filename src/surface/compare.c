@@ -38,6 +38,7 @@ PG_FUNCTION_INFO_V1(userseg_compare);
 /* The registry: the algorithms compared, one row each, in this order */
 static const CompareAlgorithm *const compare_algorithms[] = {
 	&kmeans_compare,
+	&dbscan_compare,
 };
 
 #define COMPARE_NALGS ((int) lengthof(compare_algorithms))

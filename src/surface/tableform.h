@@ -111,4 +111,7 @@ typedef struct CompareAlgorithm
 /* kmeans.c */
 extern const CompareAlgorithm kmeans_compare;
 
+/* dbscan.c */
+extern const CompareAlgorithm dbscan_compare;
+
 #endif							/* TABLEFORM_H */

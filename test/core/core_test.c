@@ -1710,6 +1710,334 @@ TestGroupMoments(void)
 	free(g);
 }
 
+/* ---------------------------------------------------------------- neighbours, DBSCAN */
+
+/* Squared distance in column order (the index's own sum) */
+static double
+NaiveSq(const double *a, const double *b, int d)
+{
+	double		s = 0.0;
+
+	for (int j = 0; j < d; j++)
+		s += (a[j] - b[j]) * (a[j] - b[j]);
+	return s;
+}
+
+/*
+ * DBSCAN written from scikit-learn's code: every neighbourhood materialized
+ * (O(n^2)), weights summed per neighbourhood, then _dbscan_inner's expansion with a
+ * stack from each unlabelled core row in row order
+ */
+static void
+NaiveDbscan(const double *x, int64_t n, int d, double eps, double min_samples,
+			const double *w, int32_t *labels, bool *is_core)
+{
+	int64_t    *stack = Xcalloc((size_t) n * n + 1, sizeof(int64_t));
+	int64_t		top = 0;
+	int32_t		label = 0;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		double		s = 0.0;
+
+		for (int64_t j = 0; j < n; j++)
+			if (NaiveSq(x + i * d, x + j * d, d) <= eps * eps)
+				s += w ? w[j] : 1.0;
+		is_core[i] = s >= min_samples;
+		labels[i] = -1;
+	}
+	for (int64_t i0 = 0; i0 < n; i0++)
+	{
+		int64_t		i = i0;
+
+		if (labels[i] != -1 || !is_core[i])
+			continue;
+		for (;;)
+		{
+			if (labels[i] == -1)
+			{
+				labels[i] = label;
+				if (is_core[i])
+					for (int64_t j = 0; j < n; j++)
+						if (labels[j] == -1 && NaiveSq(x + i * d, x + j * d, d) <= eps * eps)
+							stack[top++] = j;
+			}
+			if (top == 0)
+				break;
+			i = stack[--top];
+		}
+		label++;
+	}
+	free(stack);
+}
+
+typedef struct CollectArg
+{
+	char	   *seen;
+	int64_t		count;
+	bool		bad_dist;
+	const double *q;
+	const double *x;
+	int			d;
+} CollectArg;
+
+static bool
+CollectVisit(void *arg, int64_t j, double sq)
+{
+	CollectArg *c = arg;
+
+	c->seen[j]++;
+	c->count++;
+	if (sq != NaiveSq(c->q, c->x + j * c->d, c->d))
+		c->bad_dist = true;
+	return true;
+}
+
+/* Radius and k-NN queries of every kind against a naive scan; returns failures */
+static int
+CheckNeighbors(const double *x, int64_t n, int d, double r, int knn, uint64_t seed,
+			   Errs *e)
+{
+	UsMatrix	m = {n, d, (double *) x};
+	char	   *seen = Xcalloc(n, 1);
+	int64_t    *idx = Xcalloc(knn + 1, sizeof(int64_t));
+	double	   *sq = Xcalloc(knn + 1, sizeof(double));
+	double	   *all = Xcalloc(n, sizeof(double));
+	int			before = e->count;
+
+	for (int kind = US_NN_GRID; kind <= US_NN_BRUTE; kind++)
+	{
+		UsNeighbors ix;
+
+		UsNeighborsBuild(&core, &m, (UsNeighborKind) kind, r, &ix);
+		for (int64_t i = 0; i < n; i += 1 + n / 40)
+		{
+			const double *q = x + i * d;
+			CollectArg	c = {seen, 0, false, q, x, d};
+			int			got;
+
+			memset(seen, 0, n);
+			(void) UsNeighborsRadius(&ix, q, r, CollectVisit, &c);
+			for (int64_t j = 0; j < n; j++)
+				if (seen[j] != (NaiveSq(q, x + j * d, d) <= r * r))
+				{
+					Err(e, "case %lu kind %d: row %ld in the radius of row %ld %d times",
+						(unsigned long) seed, kind, (long) j, (long) i, seen[j]);
+					break;
+				}
+			if (c.bad_dist)
+				Err(e, "case %lu kind %d: a squared distance differs", (unsigned long) seed, kind);
+			got = UsNeighborsKnn(&ix, q, knn, idx, sq);
+			for (int64_t j = 0; j < n; j++)
+				all[j] = NaiveSq(q, x + j * d, d);
+			if (got != (knn < n ? knn : n))
+				Err(e, "case %lu kind %d: %d neighbours", (unsigned long) seed, kind, got);
+			for (int t = 0; t < got; t++)
+			{
+				/* the t-th of (distance, row) ascending */
+				int64_t		rank = 0;
+
+				for (int64_t j = 0; j < n; j++)
+					rank += all[j] < all[idx[t]] || (all[j] == all[idx[t]] && j < idx[t]);
+				if (rank != t || sq[t] != all[idx[t]])
+				{
+					Err(e, "case %lu kind %d: neighbour %d of row %ld is row %ld of rank %ld",
+						(unsigned long) seed, kind, t, (long) i, (long) idx[t], (long) rank);
+					break;
+				}
+			}
+		}
+		UsNeighborsFree(&ix);
+	}
+	free(seen);
+	free(idx);
+	free(sq);
+	free(all);
+	return e->count - before;
+}
+
+/* DBSCAN of every index kind against the naive one; returns failures */
+static int
+CheckDbscan(const double *x, int64_t n, int d, double eps, double min_samples,
+			const double *w, uint64_t seed, Errs *e)
+{
+	UsMatrix	m = {n, d, (double *) x};
+	int32_t    *want = Xcalloc(n, sizeof(int32_t));
+	bool	   *want_core = Xcalloc(n, sizeof(bool));
+	int			before = e->count;
+
+	NaiveDbscan(x, n, d, eps, min_samples, w, want, want_core);
+	for (int kind = US_NN_AUTO; kind <= US_NN_BRUTE; kind++)
+	{
+		UsDbscanParams p = {eps, min_samples, w, (UsNeighborKind) kind};
+		UsDbscanResult res;
+		int64_t		live = tracker.live;
+
+		UsDbscan(&core, &m, &p, &res);
+		for (int64_t i = 0; i < n; i++)
+			if (res.labels[i] != want[i] || res.core[i] != want_core[i])
+			{
+				Err(e, "case %lu kind %d (n %ld d %d eps %g min_samples %g): row %ld label %d core %d, naive %d core %d",
+					(unsigned long) seed, kind, (long) n, d, eps, min_samples, (long) i,
+					res.labels[i], res.core[i], want[i], want_core[i]);
+				break;
+			}
+		UsFree(&core, res.labels);
+		UsFree(&core, res.core);
+		if (tracker.live != live)
+			Err(e, "case %lu kind %d: %ld allocations left", (unsigned long) seed, kind,
+				(long) (tracker.live - live));
+	}
+	free(want);
+	free(want_core);
+	return e->count - before;
+}
+
+/* Random rows for the neighbour checks: blobs, a lattice (ties), duplicates */
+static double *
+NeighborData(Rng *r, int64_t n, int d, int shape)
+{
+	double	   *x;
+
+	if (shape == 0)
+		return Blobs(r, n, d, 1 + (int) RngInt(r, 5), 3.0, 0.5 + RngUniform(r), NULL);
+	x = Xcalloc((size_t) n * d, sizeof(double));
+	for (int64_t i = 0; i < n * d; i++)
+		x[i] = shape == 1 ? (double) RngInt(r, 6) * 0.5 : (double) RngInt(r, 3);
+	return x;
+}
+
+static void
+TestNeighbors(void)
+{
+	Rng			r = {41};
+	Errs		e = {0};
+	static const int dims[] = {1, 2, 3, 4, 8, 30};
+
+	for (int c = 0; c < 36; c++)
+	{
+		int			d = dims[c % 6];
+		int64_t		n = 1 + RngInt(&r, 300);
+		double	   *x = NeighborData(&r, n, d, c / 6 % 3);
+
+		CheckNeighbors(x, n, d, 0.2 + RngUniform(&r) * 1.5, 1 + (int) RngInt(&r, 12),
+					   (uint64_t) c, &e);
+		free(x);
+	}
+	Check(e.count == 0,
+		  "neighbour index: radius and k-NN queries of the grid, the k-d tree and brute force match a naive scan (1 to 30 columns, ties, duplicates)");
+}
+
+static void
+TestDbscan(void)
+{
+	Rng			r = {43};
+	Errs		e = {0};
+	static const int dims[] = {1, 2, 3, 5, 8, 30};
+	int			fails = 0;
+
+	for (int c = 0; c < 48; c++)
+	{
+		int			d = dims[c % 6];
+		int64_t		n = 1 + RngInt(&r, 250);
+		double	   *x = NeighborData(&r, n, d, c / 6 % 3);
+		double		eps = c / 6 % 3 == 1 ? 0.5 * (1 + (double) RngInt(&r, 3)) :
+			0.1 + RngUniform(&r) * 1.2;
+
+		fails += CheckDbscan(x, n, d, eps, 1 + (double) RngInt(&r, 10), NULL, (uint64_t) c, &e);
+		free(x);
+	}
+	Check(fails == 0,
+		  "dbscan: labels and core rows of every index kind equal a naive DBSCAN with scikit-learn's expansion (eps at lattice distances, duplicates, min_samples 1 to 10)");
+
+	/* sample weights, negative ones included */
+	fails = 0;
+	for (int c = 0; c < 12; c++)
+	{
+		int			d = 1 + c % 3;
+		int64_t		n = 2 + RngInt(&r, 150);
+		double	   *x = NeighborData(&r, n, d, c % 3);
+		double	   *w = Xcalloc(n, sizeof(double));
+
+		for (int64_t i = 0; i < n; i++)
+			w[i] = c % 2 ? (double) RngInt(&r, 4) : RngUniform(&r) * 3 - 0.5;
+		fails += CheckDbscan(x, n, d, 0.6, 1 + (double) RngInt(&r, 6), w, 100 + (uint64_t) c, &e);
+		free(x);
+		free(w);
+	}
+	Check(fails == 0, "dbscan: sample weights (zero and negative ones included) as the naive DBSCAN");
+
+	/* a border row reachable from two clusters joins the lower-numbered one */
+	{
+		double		x[] = {0, 0.1, 0.2, 1.0, 1.8, 1.9, 2.0};
+		UsMatrix	m = {7, 1, x};
+		UsDbscanParams p = {0.85, 4, NULL, US_NN_AUTO};
+		UsDbscanResult res;
+
+		UsDbscan(&core, &m, &p, &res);
+		Check(res.labels[3] == 0 && res.labels[6] == 1 && !res.core[3] && res.k == 2,
+			  "dbscan: a border row within eps of two clusters joins cluster 0 (%d), the other is 1 (%d)",
+			  res.labels[3], res.labels[6]);
+		UsFree(&core, res.labels);
+		UsFree(&core, res.core);
+	}
+	/* no rows; one row; huge magnitudes (the grid cannot be built: the k-d tree) */
+	{
+		double		big[] = {-1e300, 0, 1e300, 1, 1e300, 1.5};
+		UsMatrix	m = {3, 2, big};
+		UsDbscanParams p = {1.0, 2, NULL, US_NN_GRID};
+		UsDbscanResult res;
+
+		UsDbscan(&core, &m, &p, &res);
+		Check(res.labels[0] == -1 && res.labels[1] == 0 && res.labels[2] == 0 && res.noise == 1,
+			  "dbscan: rows 1e300 apart (no grid fits) cluster as the naive DBSCAN");
+		UsFree(&core, res.labels);
+		UsFree(&core, res.core);
+		m.n = 0;
+		UsDbscan(&core, &m, &p, &res);
+		Check(res.k == 0 && res.noise == 0, "dbscan: no rows, no clusters");
+		UsFree(&core, res.labels);
+		UsFree(&core, res.core);
+	}
+	/* interrupts are checked within a query of a dense cell */
+	{
+		int64_t		n = 3000;
+		double	   *x = Xcalloc((size_t) n * 2, sizeof(double));
+		UsMatrix	m = {n, 2, x};
+		UsDbscanParams p = {0.5, (double) n + 1, NULL, US_NN_AUTO};
+		UsDbscanResult res;
+		int64_t		checks = tracker.checks;
+
+		UsDbscan(&core, &m, &p, &res);
+		Check(res.noise == n && tracker.checks - checks >= n * n / US_CHECK_EVERY / 2,
+			  "dbscan: %ld interrupt checks over %ld rows in one cell (never core), about one per US_CHECK_EVERY distances",
+			  (long) (tracker.checks - checks), (long) n);
+		UsFree(&core, res.labels);
+		UsFree(&core, res.core);
+		free(x);
+	}
+}
+
+/* One fuzz case of the neighbour index and DBSCAN */
+static int
+FuzzDbscan(uint64_t case_seed)
+{
+	Rng			r = {case_seed * 7919};
+	Errs		e = {0};
+	int			d = 1 + (int) RngInt(&r, RngInt(&r, 3) == 0 ? 12 : 3);
+	int64_t		n = 1 + RngInt(&r, 120);
+	double	   *x = NeighborData(&r, n, d, (int) RngInt(&r, 3));
+	double		scale = ldexp(1.0, (int) RngInt(&r, 80) - 40);
+	double		eps = (0.05 + RngUniform(&r) * 2) * scale;
+
+	for (int64_t i = 0; i < n * d; i++)
+		x[i] *= scale;
+	CheckDbscan(x, n, d, eps, 1 + (double) RngInt(&r, 8), NULL, case_seed, &e);
+	CheckNeighbors(x, n, d, eps, 1 + (int) RngInt(&r, 10), case_seed, &e);
+	free(x);
+	return e.count;
+}
+
 static void
 TestFuzz(int max_cases, double seconds)
 {
@@ -1717,8 +2045,21 @@ TestFuzz(int max_cases, double seconds)
 	FuzzStats	st = {0};
 	double		t0 = Now();
 
+	int			dbscan_cases = 0;
+	int			dbscan_failures = 0;
+
 	for (int i = 0; i < max_cases && Now() - t0 < seconds; i++)
+	{
 		FuzzOne(&r, &st, 1000 + (uint64_t) i);
+		if (i % 4 == 0)
+		{
+			dbscan_cases++;
+			dbscan_failures += FuzzDbscan(1000 + (uint64_t) i) > 0;
+		}
+	}
+	Check(dbscan_failures == 0 && dbscan_cases > 0,
+		  "fuzz: %d cases of DBSCAN and neighbour queries at magnitudes 2^-40 to 2^40, %d failed",
+		  dbscan_cases, dbscan_failures);
 	Diag("fuzz: %d cases (%d with values that can overflow squares, %d NaN zscore scales) in %.1f s",
 		 st.cases, st.huge, st.zscore_nan, Now() - t0);
 	Check(st.failures == 0 && st.cases > 0,
@@ -2364,6 +2705,8 @@ main(int argc, char **argv)
 	TestElbow();
 	TestDistanceKernels();
 	TestMetricsHuge();
+	TestNeighbors();
+	TestDbscan();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,

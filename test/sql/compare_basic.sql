@@ -43,13 +43,15 @@ SELECT a.inertia = s.inertia AS same_as_sweep
 FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, seed => 3,
                      params => '{"kmeans": {"n_init": 2, "tol": 0.01}}') a,
      userseg_kmeans_sweep('compare_blobs', ARRAY['x', 'y'], 4, 4, seed => 3, n_init => 2,
-                          tol => 0.01) s;
+                          tol => 0.01) s
+WHERE a.algorithm = 'kmeans';
 -- the defaults are those of an empty object
 SELECT a.inertia = b.inertia AS defaults
 FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4) a,
      userseg_compare('compare_blobs', ARRAY['x', 'y'], 4,
-                     params => '{"kmeans": {"n_init": 10, "max_iter": 300, "tol": 0.0001}}') b;
-SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"dbscan": {}}');
+                     params => '{"kmeans": {"n_init": 10, "max_iter": 300, "tol": 0.0001}}') b
+WHERE a.algorithm = b.algorithm;
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"optics": {}}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"kmeans": {"init": 1}}');
 \echo :LAST_ERROR_SQLSTATE

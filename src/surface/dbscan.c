@@ -1,0 +1,375 @@
+/*-------------------------------------------------------------------------
+ *
+ * dbscan.c
+ *	  SQL surface of DBSCAN: the window form userseg_dbscan(features, eps,
+ *	  min_samples, scale) OVER (...), which clusters each window partition on its
+ *	  own; the table form userseg_dbscan(source, features, eps, ...), which reads a
+ *	  relation and may write a label column; the eps helper userseg_dbscan_eps,
+ *	  the quantiles of the distance to the min_samples-th nearest neighbour; and
+ *	  DBSCAN's entry of the algorithm registry (dbscan_compare).
+ *
+ * eps is in the units of the scaled features (zscore by default, as scikit-learn's
+ * DBSCAN after a StandardScaler).  The fit is the core's (dbscan_core.c, scikit-learn
+ * 1.2's labels: clusters numbered by their lowest-numbered core row, noise -1); its
+ * memory is the matrix plus the index and about 25 bytes per row, checked against
+ * userseg.memory_limit before the work (54000 naming both sizes).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "tableform.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(userseg_dbscan);
+PG_FUNCTION_INFO_V1(userseg_dbscan_table);
+PG_FUNCTION_INFO_V1(userseg_dbscan_eps);
+
+/* The table form's silhouette is exact up to this many rows, sampled above */
+#define DBSCAN_SILHOUETTE_ROWS 10000
+
+/* The quantiles userseg_dbscan_eps reports */
+static const double dbscan_eps_quantiles[] = {0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0};
+
+static inline void
+DbscanCheckEps(double eps)
+{
+	if (!(eps > 0.0) || !isfinite(eps))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("eps must be a finite number above 0"),
+				 errdetail("eps is %g.", eps),
+				 errhint("eps is the neighbourhood radius in scaled units; userseg_dbscan_eps(source, features, min_samples) suggests values.")));
+}
+
+static inline void
+DbscanCheckMinSamples(int min_samples)
+{
+	if (min_samples < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("min_samples must be at least 1"),
+				 errdetail("min_samples is %d.", min_samples),
+				 errhint("min_samples is the rows (the row itself included) that make a core row; 5 is usual.")));
+}
+
+/*
+ * Fit DBSCAN on an already scaled matrix: check the budget, run the core.
+ * Allocates in the current memory context.
+ */
+static void
+DbscanRun(const UsMatrix *m, double eps, int min_samples, UsDbscanResult *result)
+{
+	UsCore		core;
+	UsDbscanParams p;
+
+	UsCheckMemory(UsDbscanWorkBytes(m->n, m->d), "dbscan's index and labels");
+	UsCoreContextInit(&core);
+	memset(&p, 0, sizeof(p));
+	p.eps = eps;
+	p.min_samples = min_samples;
+	p.index = US_NN_AUTO;
+	UsDbscan(&core, m, &p, result);
+	if (userseg_progress)
+		ereport(NOTICE,
+				(errmsg_internal("dbscan done: %d clusters, " INT64_FORMAT " core rows, "
+								 INT64_FORMAT " noise", result->k, result->ncore,
+								 result->noise)));
+}
+
+/* ---- the window form ---- */
+
+typedef struct DbscanWinState
+{
+	int32	   *labels;			/* one per matrix row */
+} DbscanWinState;
+
+static Datum
+DbscanWinArg(WindowObject winobj, int argno, const char *name)
+{
+	bool		isnull;
+	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return v;
+}
+
+/*
+ * userseg_dbscan(features, eps, min_samples, scale) OVER (...): the DBSCAN label of
+ * each row of the partition (-1 for noise); rows with NULL features get NULL
+ */
+Datum
+userseg_dbscan(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	bool		first;
+	UsWinData  *w;
+	DbscanWinState *state;
+	int64		row;
+
+	w = UsWinReadPartition(winobj, 0, -1, sizeof(DbscanWinState), &first);
+	state = (DbscanWinState *) UsWinExtra(w);
+	if (first)
+	{
+		/* parse, check */
+		double		eps = DatumGetFloat8(DbscanWinArg(winobj, 1, "eps"));
+		int			min_samples = DatumGetInt32(DbscanWinArg(winobj, 2, "min_samples"));
+		UsScaleMethod scale =
+			UsParseScaleMethod(TextDatumGetCString(DbscanWinArg(winobj, 3, "scale")));
+
+		DbscanCheckEps(eps);
+		DbscanCheckMinSamples(min_samples);
+		if (w->m.n > 0)
+		{
+			MemoryContext partcxt = UsWinPartitionContext(winobj);
+			MemoryContext runcxt;
+			MemoryContext oldcxt;
+			UsCore		core;
+			UsDbscanResult result;
+			double	   *center;
+			double	   *scale_v;
+
+			/* prepare: scale the partition in place */
+			runcxt = UsRunContextStart(AllocSetContextCreate(partcxt, "userseg dbscan",
+															 ALLOCSET_DEFAULT_SIZES));
+			oldcxt = MemoryContextSwitchTo(runcxt);
+			center = palloc0(sizeof(double) * w->m.d);
+			scale_v = palloc0(sizeof(double) * w->m.d);
+			UsCoreContextInit(&core);
+			UsScaleFitApply(&core, &w->m, scale, center, scale_v);
+
+			/* run, keep the labels for the partition */
+			DbscanRun(&w->m, eps, min_samples, &result);
+			MemoryContextSwitchTo(partcxt);
+			state->labels = palloc(sizeof(int32) * w->m.n);
+			memcpy(state->labels, result.labels, sizeof(int32) * w->m.n);
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextDelete(runcxt);
+			pfree(w->m.x);
+			w->m.x = NULL;
+		}
+	}
+
+	/* report */
+	row = WinGetCurrentPosition(winobj);
+	if (row < 0 || row >= w->nrows)
+		elog(ERROR, "window row " INT64_FORMAT " out of range, please report a bug", row);
+	if (w->row_of[row] < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(state->labels[w->row_of[row]]);
+}
+
+/* ---- the table form ---- */
+
+typedef struct DbscanTableArgs
+{
+	TableFormArgs table;
+	double		eps;
+	int			min_samples;
+} DbscanTableArgs;
+
+/*
+ * Parse and check userseg_dbscan(source, features, eps, min_samples, label_column,
+ * scale, nulls, id_column, max_categories, drop_first)
+ */
+static void
+DbscanTableParse(FunctionCallInfo fcinfo, DbscanTableArgs *a)
+{
+	memset(a, 0, sizeof(*a));
+	TableFormParse(fcinfo, 0, 1, 5, 6, 8, 9, "userseg_dbscan", &a->table);
+	SweepArgNotNull(fcinfo, 2, "eps");
+	SweepArgNotNull(fcinfo, 3, "min_samples");
+	a->eps = PG_GETARG_FLOAT8(2);
+	a->min_samples = PG_GETARG_INT32(3);
+	if (!PG_ARGISNULL(4))
+		a->table.read.label_column = pstrdup(NameStr(*PG_GETARG_NAME(4)));
+	if (!PG_ARGISNULL(7))
+		a->table.read.id_column = pstrdup(NameStr(*PG_GETARG_NAME(7)));
+	DbscanCheckEps(a->eps);
+	DbscanCheckMinSamples(a->min_samples);
+}
+
+/* The summary row (userseg_dbscan_summary) */
+static Datum
+DbscanSummary(FunctionCallInfo fcinfo, const DbscanTableArgs *a, const TableFormData *data,
+			  const UsDbscanResult *r, const SweepScores *sc, instr_time start)
+{
+	TupleDesc	desc;
+	Datum		v[10];
+	bool		isnull[10] = {false};
+	instr_time	elapsed;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "userseg_dbscan must return a record, please report a bug");
+	INSTR_TIME_SET_CURRENT(elapsed);
+	INSTR_TIME_SUBTRACT(elapsed, start);
+	v[0] = Float8GetDatum(a->eps);
+	v[1] = Int32GetDatum(a->min_samples);
+	v[2] = Int32GetDatum(r->k);
+	v[3] = Int64GetDatum(data->rel->n);
+	v[4] = Int64GetDatum(data->rel->nskipped);
+	v[5] = Int64GetDatum(r->ncore);
+	v[6] = Int64GetDatum(r->noise);
+	v[7] = Float8GetDatum(sc->silhouette);
+	isnull[7] = isnan(sc->silhouette);
+	v[8] = BoolGetDatum(sc->sampled);
+	v[9] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
+	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), v, isnull));
+}
+
+/*
+ * userseg_dbscan(source, features, eps, min_samples, label_column, scale, nulls,
+ * id_column, max_categories, drop_first): DBSCAN on columns of a relation, one
+ * summary row; the label column (noise -1) is written in the same transaction
+ */
+Datum
+userseg_dbscan_table(PG_FUNCTION_ARGS)
+{
+	DbscanTableArgs a;
+	TableFormData data;
+	UsDbscanResult result;
+	SweepScores scores;
+	MemoryContext runcxt;
+	MemoryContext oldcxt;
+	instr_time	start;
+	Datum		summary;
+
+	/* parse, check */
+	INSTR_TIME_SET_CURRENT(start);
+	DbscanTableParse(fcinfo, &a);
+	runcxt = UsRunContextCreate("userseg dbscan");
+	oldcxt = MemoryContextSwitchTo(runcxt);
+
+	/* prepare: the rows read, encoded and scaled */
+	TableFormRead(&a.table, &data);
+
+	/* run */
+	DbscanRun(&data.m, a.eps, a.min_samples, &result);
+
+	/* report: scores, labels, the summary */
+	SweepScore(&data.m, result.labels, DBSCAN_SILHOUETTE_ROWS, 0, &scores);
+	TableFormDropMatrix(&data);
+	if (a.table.read.label_column)
+		(void) UsWriteLabels(data.rel, a.table.read.label_column, result.labels);
+	MemoryContextSwitchTo(oldcxt);
+	summary = DbscanSummary(fcinfo, &a, &data, &result, &scores, start);
+	MemoryContextDelete(runcxt);
+	PG_RETURN_DATUM(summary);
+}
+
+/* ---- the eps helper ---- */
+
+/*
+ * userseg_dbscan_eps(source, features, min_samples, scale, nulls, max_categories,
+ * drop_first) RETURNS TABLE(quantile, k_distance): quantiles of each row's distance
+ * to its min_samples-th nearest row, itself included (scikit-learn's
+ * NearestNeighbors(n_neighbors=min_samples).kneighbors(X)), in scaled units: the
+ * "knee" of these distances is the usual choice of eps (Ester et al. 1996, section
+ * 4.2).  One k-NN query per row on a k-d tree.  22003 when squared distances would
+ * overflow float8 (values near its largest, with scale 'none').
+ */
+Datum
+userseg_dbscan_eps(PG_FUNCTION_ARGS)
+{
+	TableFormArgs targs;
+	TableFormData data;
+	Tuplestorestate *store;
+	TupleDesc	desc;
+	MemoryContext runcxt;
+	MemoryContext oldcxt;
+	UsCore		core;
+	UsNeighbors ix;
+	int			min_samples;
+	int			k;
+	int64	   *idx;
+	double	   *sq;
+	double	   *kd;
+
+	/* parse, check */
+	TableFormParse(fcinfo, 0, 1, 3, 4, 5, 6, "userseg_dbscan_eps", &targs);
+	SweepArgNotNull(fcinfo, 2, "min_samples");
+	min_samples = PG_GETARG_INT32(2);
+	DbscanCheckMinSamples(min_samples);
+	store = UsMaterializeResult(fcinfo, &desc);
+	runcxt = UsRunContextCreate("userseg dbscan eps");
+	oldcxt = MemoryContextSwitchTo(runcxt);
+
+	/* prepare */
+	TableFormRead(&targs, &data);
+	k = (int) Min((int64) min_samples, data.m.n);
+	UsCheckMemory(add_size(UsNeighborsBytes(data.m.n, data.m.d),
+						   add_size(UsMatrixBytes(data.m.n, 1), UsMatrixBytes(k, 2))),
+				  "the k-distances and their index");
+	idx = palloc(sizeof(int64) * k);
+	sq = palloc(sizeof(double) * k);
+	kd = UsAllocMatrix(data.m.n, 1, "the k-distances");
+
+	UsCheckDistanceRange(&data.m, "userseg_dbscan_eps");
+
+	/* run: a k-d tree (no radius, so no grid), brute force for few rows or many columns */
+	UsCoreContextInit(&core);
+	UsNeighborsBuild(&core, &data.m, US_NN_AUTO, 0.0, &ix);
+	for (int64 i = 0; i < data.m.n; i++)
+	{
+		int			got = UsNeighborsKnn(&ix, data.m.x + i * data.m.d, k, idx, sq);
+
+		kd[i] = sqrt(sq[got - 1]);
+		if (i % US_CHECK_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	UsSortDoubles(&core, kd, data.m.n);
+
+	/* report */
+	for (int q = 0; q < (int) lengthof(dbscan_eps_quantiles); q++)
+	{
+		Datum		v[2];
+		bool		isnull[2] = {false, false};
+
+		v[0] = Float8GetDatum(dbscan_eps_quantiles[q]);
+		v[1] = Float8GetDatum(UsQuantileSorted(kd, data.m.n, dbscan_eps_quantiles[q]));
+		tuplestore_putvalues(store, desc, v, isnull);
+	}
+	if (min_samples > data.m.n)
+		ereport(NOTICE,
+				(errmsg("min_samples = %d is more than the " INT64_FORMAT " rows",
+						min_samples, data.m.n),
+				 errdetail("The distances are to the farthest row; with this min_samples no row is core.")));
+	MemoryContextSwitchTo(oldcxt);
+	MemoryContextDelete(runcxt);
+	return (Datum) 0;
+}
+
+/* ---- DBSCAN in userseg_compare ---- */
+
+static const char *const dbscan_compare_params[] = {"eps", "min_samples", NULL};
+
+/*
+ * DBSCAN with eps 0.5 and min_samples 5 unless params.dbscan gives others
+ * (scikit-learn's defaults), in the comparison's scaled units
+ */
+static void
+DbscanCompare(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
+{
+	UsDbscanResult result;
+	double		eps = TableFormParamFloat(args->params, "params.dbscan", "eps", 0.5);
+	int			min_samples = TableFormParamInt(args->params, "params.dbscan",
+												"min_samples", 5);
+
+	DbscanCheckEps(eps);
+	DbscanCheckMinSamples(min_samples);
+	DbscanRun(m, eps, min_samples, &result);
+	fit->labels = result.labels;
+	fit->note = psprintf("eps %g, min_samples %d, " INT64_FORMAT " core rows", eps,
+						 min_samples, result.ncore);
+}
+
+const CompareAlgorithm dbscan_compare = {"dbscan", DbscanCompare, dbscan_compare_params};
