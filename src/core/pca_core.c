@@ -2,7 +2,7 @@
  *
  * pca_core.c
  *	  Principal component analysis with scikit-learn's semantics
- *	  (PCA(svd_solver='full')), and box-plot statistics of sorted values.
+ *	  (PCA(svd_solver='full')).
  *
  * PCA.  The n x d matrix is centred on its column means (moments_core.c), then
  * factored by LAPACK's dgesdd (divide and conquer SVD, the routine behind
@@ -28,11 +28,6 @@
  * after the factorization and every US_CHECK_EVERY rows around it; dgesdd itself
  * cannot be interrupted (about a second for a million rows of 20 columns).
  * LAPACK counts in int: n and d below 2^31 (US_PCA_TOO_LARGE otherwise).
- *
- * Box statistics.  Quantiles by linear interpolation between order statistics
- * (percentile_cont, numpy's and pandas' default), Tukey's whiskers at 1.5 IQR beyond
- * the quartiles, clipped to the data: the lowest value at or above Q1 - 1.5 IQR and
- * the highest at or below Q3 + 1.5 IQR.
  *
  *-------------------------------------------------------------------------
  */
@@ -204,34 +199,4 @@ UsPcaTransform(const double *mean, const double *components,
 			sum += (x[j] - mean[j]) * v[j];
 		out[c] = whiten ? sum / sqrt(explained_variance[c]) : sum;
 	}
-}
-
-void
-UsBoxStats(const double *sorted, int64_t n, UsBox *box)
-{
-	double		lo;
-	double		hi;
-	int64_t		i;
-
-	memset(box, 0, sizeof(*box));
-	box->n = n;
-	if (n < 1)
-	{
-		box->min = box->q1 = box->median = box->q3 = box->max = NAN;
-		box->whisker_low = box->whisker_high = NAN;
-		return;
-	}
-	box->min = sorted[0];
-	box->max = sorted[n - 1];
-	box->q1 = UsQuantileSorted(sorted, n, 0.25);
-	box->median = UsQuantileSorted(sorted, n, 0.5);
-	box->q3 = UsQuantileSorted(sorted, n, 0.75);
-	lo = box->q1 - 1.5 * (box->q3 - box->q1);
-	hi = box->q3 + 1.5 * (box->q3 - box->q1);
-	for (i = 0; i < n && sorted[i] < lo; i++)
-		box->outliers_low++;
-	box->whisker_low = sorted[i];
-	for (i = n - 1; i >= 0 && sorted[i] > hi; i--)
-		box->outliers_high++;
-	box->whisker_high = sorted[i];
 }

@@ -376,7 +376,7 @@ extern void UsMatchPrevious(const UsCore *core, const double *previous, int k, i
 extern int	UsKmeansNearest(const double *centers, int k, int d, const double *x,
 							double *sqdist);
 
-/* ---- pca_core.c: principal components and box statistics (see that file) ---- */
+/* ---- pca_core.c: principal components (see that file) ---- */
 
 /* UsPca's results other than LAPACK's info */
 #define US_PCA_BAD_ARGUMENT (-1000)	/* k outside 1..min(n, d), or n < 2 */
@@ -410,6 +410,8 @@ extern void UsPcaTransform(const double *mean, const double *components,
 						   const double *explained_variance, int k, int d, bool whiten,
 						   const double *x, double *out);
 
+/* ---- box_core.c: box-plot statistics ---- */
+
 /* Box-plot statistics of n sorted values (no NaN); NaN figures for n = 0 */
 typedef struct UsBox
 {
@@ -426,5 +428,12 @@ typedef struct UsBox
 } UsBox;
 
 extern void UsBoxStats(const double *sorted, int64_t n, UsBox *box);
+
+/*
+ * k x d boxes (row-major, allocated through core): of each column of m over the rows
+ * of each group (group[i] in 0..k-1, or -1 for none), NaN left out
+ */
+extern UsBox *UsGroupBoxStats(const UsCore *core, const UsMatrix *m, const int32_t *group,
+							  int k);
 
 #endif							/* USCORE_H */
