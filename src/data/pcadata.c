@@ -17,6 +17,7 @@
  */
 #include "uspca.h"
 
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 
@@ -78,9 +79,15 @@ UsPcaRun(UsMatrix *m, int k, bool whiten, bool want_coords, UsPcaResult *res)
 					 errdetail("The explained variance of component %d overflows double precision.",
 							   c + 1),
 					 errhint("Scale the features (scale => 'zscore').")));
+	/*
+	 * Whitening divides by each component's standard deviation: a singular value at
+	 * rounding level (below max(n, d) eps times the largest, numpy's matrix_rank
+	 * tolerance) is no variance, and dividing by it would only magnify rounding
+	 */
 	if (whiten)
 		for (int c = 0; c < k; c++)
-			if (!(res->explained_variance[c] > 0))
+			if (!(res->singular_values[c] > res->singular_values[0] * DBL_EPSILON *
+				  (double) Max(m->n, (int64) m->d)))
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_EXCEPTION),
 						 errmsg("component %d has no variance to whiten", c + 1),
@@ -91,6 +98,12 @@ UsPcaRun(UsMatrix *m, int k, bool whiten, bool want_coords, UsPcaResult *res)
 void
 UsPcaCheckComponents(int k, int d)
 {
+	if (k < 1 && d < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("n_components must be at least 1"),
+				 errdetail("n_components = %d was given.", k),
+				 errhint("Ask for one to as many components as there are columns.")));
 	if (k < 1 || k > d)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -107,8 +120,8 @@ UsPcaCheckRows(int64 n, int d, int k)
 	if (n < 2 || n < k)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("PCA with %d components needs at least %d rows, got " INT64_FORMAT,
-						k, Max(k, 2), n),
+				 errmsg("PCA needs at least %d rows for n_components = %d, got " INT64_FORMAT,
+						Max(k, 2), k, n),
 				 errdetail("n_components can be at most the number of rows, and the variance needs two rows."),
 				 errhint("Ask for fewer components, or give more rows.")));
 }

@@ -11,7 +11,7 @@
 
 #include "usmodel.h"
 
-/* 22023 unless 1 <= k <= d (d encoded columns) */
+/* 22023 unless 1 <= k <= d (d encoded columns; -1 before they are known) */
 extern void UsPcaCheckComponents(int k, int d);
 
 /* That, and 22000 unless there are at least max(k, 2) rows */

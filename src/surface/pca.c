@@ -79,8 +79,8 @@ PcaWindowFit(WindowObject winobj, UsWinData *w, PcaWinState *state)
 	double	   *sc;
 
 	/* check: 1 <= k (the columns are known with the rows), rows >= max(k, 2) */
-	if (k < 1 || w->m.n == 0)
-		UsPcaCheckComponents(k, w->m.n == 0 ? Max(k, 1) : w->m.d);
+	if (k < 1)
+		UsPcaCheckComponents(k, w->m.n == 0 ? -1 : w->m.d);
 	state->k = k;
 	if (w->m.n == 0)
 		return;
@@ -187,7 +187,7 @@ PcaTableParse(FunctionCallInfo fcinfo, PcaTableArgs *a)
 		a->table.read.id_column = pstrdup(NameStr(*PG_GETARG_NAME(7)));
 	a->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 	if (a->k < 1)
-		UsPcaCheckComponents(a->k, Max(a->k, 1));
+		UsPcaCheckComponents(a->k, -1);
 }
 
 /* The model's parameters */
