@@ -23,6 +23,7 @@
 
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
@@ -287,6 +288,53 @@ UsPcaFromModel(const UsModel *model, UsPcaResult *res)
 	for (int i = 0; i < res->k; i++)
 		if (res->whiten && !(res->explained_variance[i] > 0))
 			PcaDamaged(model, "explained_variance");
+}
+
+/*
+ * The last PCA state parsed in this backend, for userseg_project: parsing the state
+ * jsonb costs more than projecting a row, and the model itself is cached per statement
+ * by UsModelLookup.  The entry is keyed by the state's bytes (a refit writes another
+ * state), so it can never be stale; it lives in TopMemoryContext.
+ */
+static Jsonb *pca_cached_state;
+static UsPcaResult pca_cached;
+
+const UsPcaResult *
+UsPcaModelCached(const UsModel *model)
+{
+	MemoryContext oldcxt;
+	UsPcaResult res;
+
+	UsPcaCheckModel(model);
+	if (pca_cached_state && model->state &&
+		VARSIZE(pca_cached_state) == VARSIZE(model->state) &&
+		memcmp(pca_cached_state, model->state, VARSIZE(model->state)) == 0 &&
+		pca_cached.d == model->d)
+		return &pca_cached;
+	if (pca_cached_state)
+	{
+		pfree(pca_cached_state);
+		pfree(pca_cached.mean);
+		pfree(pca_cached.components);
+		pfree(pca_cached.explained_variance);
+		pfree(pca_cached.explained_variance_ratio);
+		pfree(pca_cached.singular_values);
+		pca_cached_state = NULL;
+	}
+	oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+	PG_TRY();
+	{
+		UsPcaFromModel(model, &res);
+	}
+	PG_FINALLY();
+	{
+		MemoryContextSwitchTo(oldcxt);
+	}
+	PG_END_TRY();
+	pca_cached = res;
+	pca_cached_state = MemoryContextAlloc(TopMemoryContext, VARSIZE(model->state));
+	memcpy(pca_cached_state, model->state, VARSIZE(model->state));
+	return &pca_cached;
 }
 
 /* ---- box statistics per cluster ---- */

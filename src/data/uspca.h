@@ -38,6 +38,12 @@ extern void UsPcaCheckModel(const UsModel *model);
  */
 extern void UsPcaFromModel(const UsModel *model, UsPcaResult *res);
 
+/*
+ * The same, parsed once per state and kept for the backend (the last one used): for
+ * projecting row after row.  The result must not be changed or freed.
+ */
+extern const UsPcaResult *UsPcaModelCached(const UsModel *model);
+
 /* rd->k x rd->rel->d boxes of a report's rows, per cluster (budget checked first) */
 extern UsBox *UsBoxPerCluster(const UsReportData *rd);
 

@@ -316,22 +316,21 @@ static Datum
 PcaProject(const UsModel *model, double *x)
 {
 	UsMatrix	xm = {1, model->d, x};
-	UsPcaResult res;
+	const UsPcaResult *res = UsPcaModelCached(model);
 	double	   *out;
 
-	UsPcaFromModel(model, &res);
 	UsScaleApply(&xm, model->center, model->scale);
-	out = palloc(sizeof(double) * res.k);
-	UsPcaTransform(res.mean, res.components, res.explained_variance, res.k, res.d,
-				   res.whiten, x, out);
-	for (int c = 0; c < res.k; c++)
+	out = palloc(sizeof(double) * res->k);
+	UsPcaTransform(res->mean, res->components, res->explained_variance, res->k, res->d,
+				   res->whiten, x, out);
+	for (int c = 0; c < res->k; c++)
 		if (!isfinite(out[c]))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("value out of range: overflow"),
 					 errdetail("Coordinate %d of the row is out of the range of float8.",
 							   c + 1)));
-	return PointerGetDatum(UsDoublesToArray(out, res.k));
+	return PointerGetDatum(UsDoublesToArray(out, res->k));
 }
 
 /*

@@ -46,6 +46,14 @@ CREATE TABLE pca_line_projection AS
 SELECT count(*), round(sum(pc1 * pc1)::numeric, 9) AS sum_of_squares
 FROM pca_line_projection;
 
+-- a refit under the same name is seen by the next statement: minmax scaling maps x and
+-- y alike, (4, 8, 3) to (1.2, 1.2, 0) around the mean (0.44, 0.44, 0), on the component
+-- (1, 1, 0) / sqrt(2): 1.52 / sqrt(2) = 1.074802
+SELECT count(*) FROM userseg_pca('pca_line', ARRAY['x', 'y', 'z'], 1, model => 'pca_line',
+                                 scale => 'minmax');
+SELECT round(c::numeric, 12) AS pc1
+FROM unnest(userseg_project('pca_line', ARRAY[4, 8, 3]::float8[])) AS c;
+
 -- two components, zscore-scaled: x and y have sample variance 1.25 each once scaled,
 -- all of it (2.5) on the first component; the second has none
 SELECT component, round(explained_variance::numeric, 12) AS explained_variance,
