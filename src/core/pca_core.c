@@ -27,7 +27,7 @@
  * (O(d^2 + n) beyond the factors for n >> d).  Interrupts are checked before and
  * after the factorization and every US_CHECK_EVERY rows around it; dgesdd itself
  * cannot be interrupted (about a second for a million rows of 20 columns).
- * LAPACK counts in int: n and d below 2^31 (US_PCA_TOO_LARGE otherwise).
+ * LAPACK counts in int: n d below 2^31 (US_PCA_TOO_LARGE otherwise).
  *
  *-------------------------------------------------------------------------
  */
@@ -89,7 +89,8 @@ UsPca(const UsCore *core, UsMatrix *m, int k, bool whiten, bool want_coords,
 	UsMoments	mo = {0};
 
 	memset(res, 0, sizeof(*res));
-	if (n > INT_MAX || (int64_t) d * (n < d ? n : d) > INT_MAX)
+	/* LAPACK indexes the matrix and its factors in int */
+	if (n > INT_MAX || (int64_t) d * n > INT_MAX)
 		return US_PCA_TOO_LARGE;
 	in = (int) n;
 	r = in < d ? in : d;

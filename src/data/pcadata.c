@@ -49,12 +49,6 @@ UsPcaRun(UsMatrix *m, int k, bool whiten, bool want_coords, UsPcaResult *res)
 	int			rc;
 
 	UsPcaCheckRows(m->n, m->d, k);
-	if (m->n > INT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("PCA of " INT64_FORMAT " rows is past the limit of %d rows",
-						m->n, INT_MAX),
-				 errdetail("LAPACK counts rows in int.")));
 	UsCheckMemory(PcaWorkBytes(m->n, m->d, k, want_coords),
 				  psprintf("PCA with %d components", k));
 	UsCoreContextInit(&core);
@@ -64,7 +58,9 @@ UsPcaRun(UsMatrix *m, int k, bool whiten, bool want_coords, UsPcaResult *res)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("PCA of " INT64_FORMAT " rows of %d columns is past LAPACK's limits",
 						m->n, m->d),
-				 errdetail("LAPACK counts elements and its workspace in int.")));
+				 errdetail("LAPACK counts the matrix's elements (rows times columns) and its workspace in int, up to %d.",
+						   INT_MAX),
+				 errhint("Fit on a sample of the rows, for example with TABLESAMPLE in a view.")));
 	if (rc > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
