@@ -344,7 +344,7 @@ UsBoxPerCluster(const UsReportData *rd)
 
 	UsCheckMemory(UsMatrixBytes(Max(rel->n, 1), 1) +
 				  sizeof(UsBox) * (Size) Max(rd->k, 1) * Max(rel->d, 1),
-				  "box statistics");
+				  "sorting each column's values");
 	UsCoreContextInit(&core);
 	return UsGroupBoxStats(&core, &m, rd->group, rd->k);
 }

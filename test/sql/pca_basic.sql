@@ -109,6 +109,23 @@ SELECT pca_error(q) FROM (VALUES
 \set VERBOSITY default
 SELECT userseg_pca(ARRAY[x, y, z], 3) OVER () FROM pca_line WHERE id <= 2;
 SELECT * FROM userseg_pca('pca_line', ARRAY['x', 'y'], 3);
+-- the budget: the fit's working arrays are checked before LAPACK runs (54000; sizes
+-- masked, they depend on the allocator)
+CREATE TABLE pca_big AS
+  SELECT g AS id, g::float8 AS x, (g * g % 97)::float8 AS y, g % 3 AS seg
+  FROM generate_series(1, 6000) g;
+SET userseg.memory_limit = '180kB';
+SELECT regexp_replace(pca_error(q), '[0-9.]+ (bytes|kB|MB)', 'N', 'g') FROM (VALUES
+  ('SELECT * FROM userseg_pca(''pca_big'', ARRAY[''x'', ''y''], 2)'),
+  ('SELECT count(c) FROM (SELECT userseg_pca(ARRAY[x, y], 2) OVER () AS c FROM pca_big) s'))
+  AS t(q);
+-- the box statistics' sort buffer, once the rows are read
+SET userseg.memory_limit = '200kB';
+SELECT regexp_replace(pca_error(q), '[0-9.]+ (bytes|kB|MB)', 'N', 'g') FROM (VALUES
+  ('SELECT * FROM userseg_profile_box(''pca_big'', ''seg'', ARRAY[''x''])')) AS t(q);
+RESET userseg.memory_limit;
+SELECT count(*) FROM userseg_pca('pca_big', ARRAY['x', 'y'], 2);
+
 -- a K-Means model has no components
 SELECT model FROM userseg_kmeans('pca_line', ARRAY['x', 'y'], 2, model => 'pca_km');
 SELECT * FROM userseg_pca_loadings('pca_km');
