@@ -35,8 +35,12 @@ PcaWorkBytes(int64 n, int d, int k, bool want_coords)
 	int64		r = Min(n, (int64) d);
 	Size		bytes;
 
-	/* the other factor r x r, LAPACK's workspace (5 r^2 + 7 r + max(n, d) and more) */
-	bytes = UsMatrixBytes(r, (int) r) * 7 + UsMatrixBytes(Max(n, d) + 8 * r, 2);
+	/*
+	 * The other factor r x r, LAPACK's workspace (its query asks for about 5 r^2 + 7 r
+	 * doubles with JOBZ = 'O', whatever n: 300 for d = 4, 20,928 for d = 64), the
+	 * singular values and 8 r ints
+	 */
+	bytes = UsMatrixBytes(r, (int) r) * 7 + UsMatrixBytes(16 * r + 64, 1);
 	if (want_coords)
 		bytes += UsMatrixBytes(n, k);
 	return bytes;
