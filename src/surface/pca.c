@@ -98,7 +98,7 @@ PcaWindowFit(WindowObject winobj, UsWinData *w, PcaWinState *state)
 
 	/* report: the coordinates live with the partition */
 	MemoryContextSwitchTo(partcxt);
-	state->coords = UsAllocChecked(UsMatrixBytes(w->m.n, k), "the coordinates");
+	state->coords = UsAllocChecked(UsMatrixBytes(w->m.n, k), "the coordinate array");
 	memcpy(state->coords, res.coords, UsMatrixBytes(w->m.n, k));
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(runcxt);
