@@ -398,8 +398,8 @@ typedef struct UsPcaResult
 } UsPcaResult;
 
 /*
- * PCA(n_components = k, svd_solver = 'full', whiten) of m: m is centred and then
- * overwritten by LAPACK.  Result arrays are allocated through core.  Returns 0, a
+ * PCA(n_components = k, svd_solver = 'full', whiten) of m: m is centred (and then
+ * overwritten by LAPACK when it has fewer rows than columns).  Result arrays are allocated through core.  Returns 0, a
  * US_PCA_* code, or LAPACK's info (< 0 a bad argument, > 0 no convergence).
  */
 extern int	UsPca(const UsCore *core, UsMatrix *m, int k, bool whiten, bool want_coords,

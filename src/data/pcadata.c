@@ -28,7 +28,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-/* Bytes UsPca allocates for n x d with k components, beyond the matrix */
+/* Bytes UsPca allocates for n x d with k components, beyond the matrix (pca_core.c) */
 static Size
 PcaWorkBytes(int64 n, int d, int k, bool want_coords)
 {
@@ -36,11 +36,17 @@ PcaWorkBytes(int64 n, int d, int k, bool want_coords)
 	Size		bytes;
 
 	/*
-	 * The other factor r x r, LAPACK's workspace (its query asks for about 5 r^2 + 7 r
-	 * doubles with JOBZ = 'O', whatever n: 300 for d = 4, 20,928 for d = 64), the
-	 * singular values and 8 r ints
+	 * n >= d: U S (n x k), a block of (4096 + d) x d, R, its factors and LAPACK's
+	 * workspace (about 5 d^2 + 7 d doubles); n < d: U (n x n), the components and the
+	 * workspace.  Then the results, and the coordinates when asked for.
 	 */
-	bytes = UsMatrixBytes(r, (int) r) * 7 + UsMatrixBytes(16 * r + 64, 1);
+	if (n >= d)
+		bytes = UsMatrixBytes(n, k) + UsMatrixBytes(4096 + d, d) +
+			UsMatrixBytes(d, d) * 9 + UsMatrixBytes(16 * d + 64, 1);
+	else
+		bytes = UsMatrixBytes(n, (int) n) * 7 + UsMatrixBytes(n, d) +
+			UsMatrixBytes(16 * r + 64, 1);
+	bytes += UsMatrixBytes(k + 1, d);
 	if (want_coords)
 		bytes += UsMatrixBytes(n, k);
 	return bytes;

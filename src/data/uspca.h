@@ -18,7 +18,7 @@ extern void UsPcaCheckComponents(int k, int d);
 extern void UsPcaCheckRows(int64 n, int d, int k);
 
 /*
- * PCA of m (centred and overwritten) with k components, as scikit-learn's
+ * PCA of m (centred; overwritten when it has fewer rows than columns) with k components, as scikit-learn's
  * PCA(svd_solver='full', whiten): checks the rows and the budget first; 22000 when
  * LAPACK does not converge or a whitened component has no variance, 22003 when a
  * variance overflows, 54000 past the budget or LAPACK's int.  Result arrays in the

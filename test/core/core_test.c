@@ -2565,8 +2565,21 @@ TestPca(void)
 		PcaCheckOne(x, n, d, 3, false, false);
 		PcaCheckOne(x, n, d, 6, false, false);
 		PcaCheckOne(x, n, d, 2, true, false);
-		PcaCheckOne(x, 4, d, 4, false, false);	/* n < d: components from U_A */
+		PcaCheckOne(x, 4, d, 4, false, false);	/* n < d: the SVD of the matrix */
 		PcaCheckOne(x, 6, d, 5, false, false);	/* n = d */
+		free(x);
+	}
+	/* more rows than one block of the QR: R carried from block to block */
+	{
+		int64_t		n = 10000;
+		int			d = 5;
+		double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n; i++)
+			for (int j = 0; j < d; j++)
+				x[i * d + j] = RngNormal(&r) * (j + 1) + (j > 0 ? 0.5 * x[i * d] : 0) - 7;
+		PcaCheckOne(x, n, d, 3, false, false);
+		PcaCheckOne(x, 4097, d, 5, true, false);
 		free(x);
 	}
 	PcaPowerIteration();

@@ -110,8 +110,8 @@ SELECT pca_error(q) FROM (VALUES
 SELECT userseg_pca(ARRAY[x, y, z], 3) OVER () FROM pca_line WHERE id <= 2;
 SELECT * FROM userseg_pca('pca_line', ARRAY['x', 'y'], 3);
 -- the budget: the fit's working arrays are checked before LAPACK runs (54000; sizes
--- masked, they depend on the allocator).  Beyond the matrix the table form needs
--- O(d^2) (it fits in 180kB here); the window form also keeps n x k coordinates.
+-- masked, they depend on the allocator): beyond the matrix, U S (n x k) and a block of
+-- 4,096 rows for the QR; the window form also keeps the n x k coordinates.
 CREATE TABLE pca_big AS
   SELECT g AS id, g::float8 AS x, (g * g % 97)::float8 AS y, g % 3 AS seg
   FROM generate_series(1, 6000) g;
