@@ -27,6 +27,9 @@ DEB_PACKAGES=(
   python3-sklearn
   python3-psycopg2
   python3-pandas
+  pkg-config
+  liblapack-dev
+  libopenblas-dev
 )
 # Packages only the benchmark needs.
 DEB_BENCH_PACKAGES=(postgresql-$PGVER-postgis-3)

@@ -676,3 +676,112 @@ COMMENT ON FUNCTION userseg_describe_segments(regclass, name, text[], text[], in
 'one readable sentence per cluster: size, share, the numeric features with the largest |z| and the categories with the largest lift';
 
 -- (end of profiles and reports)
+
+------------------------------------------------------------------------------
+-- Projections: PCA; box-plot statistics
+------------------------------------------------------------------------------
+
+-- PCA as scikit-learn's PCA(svd_solver='full'): centred data, LAPACK's SVD, the sign
+-- convention of svd_flip (the largest |U| of each component positive), explained
+-- variance with n - 1, optional whitening.  n_components from 1 to the encoded
+-- columns (22023), at least max(n_components, 2) rows (22000).
+
+-- Window form: the partition's rows (a NULL feature array, or one with a NULL element,
+-- gives NULL and is left out of the fit), scaled with scale ('none' by default: PCA
+-- itself does not scale), each row's coordinates as fit_transform gives them.
+-- IMMUTABLE PARALLEL SAFE: the same rows in the same partition give the same
+-- coordinates.  Not STRICT: a NULL n_components, whiten or scale is error 22004.
+CREATE FUNCTION userseg_pca(features float8[], n_components int DEFAULT 2,
+                            whiten boolean DEFAULT false, scale text DEFAULT 'none')
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_pca'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_pca(float8[], int, boolean, text) IS
+'coordinates of each row of the window partition on its first n_components principal components (scikit-learn''s PCA, full SVD)';
+
+-- Table form: reads, encodes and scales as every table form does (scale 'zscore' by
+-- default), optionally saves the projection as a model (algorithm 'pca', the state
+-- jsonb: mean, components, variances) for userseg_project, userseg_pca_summary and
+-- userseg_pca_loadings; returns one summary row per component.  Reads a table by
+-- name through SPI and writes the models table: VOLATILE PARALLEL UNSAFE.
+CREATE FUNCTION userseg_pca(source regclass, features text[], n_components int DEFAULT 2,
+                            model text DEFAULT NULL, scale text DEFAULT 'zscore',
+                            nulls text DEFAULT 'skip', whiten boolean DEFAULT false,
+                            id_column name DEFAULT NULL, max_categories int DEFAULT 100,
+                            drop_first boolean DEFAULT false)
+RETURNS TABLE(component int, explained_variance float8, explained_variance_ratio float8,
+              cumulative float8, singular_value float8)
+AS 'MODULE_PATHNAME', 'userseg_pca_table'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION userseg_pca(regclass, text[], int, text, text, text, boolean, name, int, boolean) IS
+'PCA of columns of a table (read, encoded and scaled as every table form); optionally saved as a model; one row per component: explained variance, ratio, cumulative ratio, singular value';
+
+-- The saved model's figures.  STABLE: they read the models table (cached per
+-- statement as userseg_predict does); PARALLEL SAFE: a plain read.  STRICT: a NULL
+-- model gives no rows.  42704 for an unknown model, 42809 for one of another
+-- algorithm.
+CREATE FUNCTION userseg_pca_summary(model text)
+RETURNS TABLE(component int, explained_variance float8, explained_variance_ratio float8,
+              cumulative float8, singular_value float8)
+AS 'MODULE_PATHNAME', 'userseg_pca_summary'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_pca_summary(text) IS
+'explained variance, its ratio, the cumulative ratio and the singular value of each component of a saved PCA model';
+
+CREATE FUNCTION userseg_pca_loadings(model text)
+RETURNS TABLE(component int, feature text, loading float8)
+AS 'MODULE_PATHNAME', 'userseg_pca_loadings'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_pca_loadings(text) IS
+'coefficient of each encoded column in each component of a saved PCA model (scikit-learn''s components_), in the scaled units';
+
+-- A new row's coordinates by a saved PCA model, as scikit-learn's transform: encoded
+-- as the fit encoded it, scaled with the model's scaler, centred and projected.  The
+-- row as its encoded vector, its columns as jsonb, or a row of the source table:
+-- CREATE TABLE users_pca AS SELECT id, segment, p[1] AS pc1, p[2] AS pc2, p[3] AS pc3
+-- FROM (SELECT id, segment, userseg_project('m', u) AS p FROM users u) s.
+-- STABLE STRICT PARALLEL SAFE as userseg_predict.
+CREATE FUNCTION userseg_project(model text, features float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_project'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_project(text, float8[]) IS
+'coordinates of a new row by a saved PCA model, from its encoded vector';
+
+CREATE FUNCTION userseg_project(model text, features jsonb)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_project_jsonb'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_project(text, jsonb) IS
+'coordinates of a new row by a saved PCA model, from its columns as jsonb, encoded as the fit encoded them';
+
+CREATE FUNCTION userseg_project(model text, features record)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_project_record'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_project(text, record) IS
+'coordinates of a row of the source table by a saved PCA model, from its columns, encoded as the fit encoded them';
+
+-- Box-plot statistics per cluster, the rows of userseg_profile (see its section): per
+-- cluster and numeric feature the count, min, quartiles as percentile_cont
+-- interpolates them, max, Tukey's whiskers (the furthest values within 1.5 IQR of the
+-- quartiles) and the counts beyond them.  42804 for a categorical feature.  Reads a
+-- table by name: VOLATILE PARALLEL RESTRICTED, not STRICT (22004 naming a NULL).
+CREATE FUNCTION userseg_profile_box(source regclass, label_column name, features text[])
+RETURNS TABLE(cluster int, feature text, n bigint, min float8, q1 float8, median float8,
+              q3 float8, max float8, whisker_low float8, whisker_high float8,
+              outliers_low bigint, outliers_high bigint)
+AS 'MODULE_PATHNAME', 'userseg_profile_box'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_profile_box(regclass, name, text[]) IS
+'box-plot statistics of numeric features per cluster: count, min, quartiles (percentile_cont), max, Tukey''s whiskers at 1.5 IQR and the outliers beyond them';
+
+-- (end of projections)

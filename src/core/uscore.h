@@ -494,4 +494,64 @@ extern size_t UsDbscanWorkBytes(int64_t n, int d);
 extern void UsDbscan(const UsCore *core, const UsMatrix *m, const UsDbscanParams *params,
 					 UsDbscanResult *result);
 
+/* ---- pca_core.c: principal components (see that file) ---- */
+
+/* UsPca's results other than LAPACK's info */
+#define US_PCA_BAD_ARGUMENT (-1000)	/* k outside 1..min(n, d), or n < 2 */
+#define US_PCA_TOO_LARGE (-1001)	/* past LAPACK's int */
+
+typedef struct UsPcaResult
+{
+	int			k;				/* components kept */
+	int			d;
+	int64_t		n;
+	bool		whiten;
+	double	   *mean;			/* d column means */
+	double	   *components;		/* k x d, row-major, rows orthonormal (Vt) */
+	double	   *explained_variance; /* k: S^2 / (n - 1) */
+	double	   *explained_variance_ratio;	/* k: over all min(n, d) variances */
+	double	   *singular_values;	/* k */
+	double		total_variance; /* sum of all min(n, d) explained variances */
+	double	   *coords;			/* n x k (fit_transform), or NULL */
+} UsPcaResult;
+
+/*
+ * PCA(n_components = k, svd_solver = 'full', whiten) of m: m is centred (and then
+ * overwritten by LAPACK when it has fewer rows than columns).  Result arrays are allocated through core.  Returns 0, a
+ * US_PCA_* code, or LAPACK's info (< 0 a bad argument, > 0 no convergence).
+ */
+extern int	UsPca(const UsCore *core, UsMatrix *m, int k, bool whiten, bool want_coords,
+				  UsPcaResult *res);
+
+/* Coordinates of one row x (d) as scikit-learn's PCA.transform: out receives k */
+extern void UsPcaTransform(const double *mean, const double *components,
+						   const double *explained_variance, int k, int d, bool whiten,
+						   const double *x, double *out);
+
+/* ---- box_core.c: box-plot statistics ---- */
+
+/* Box-plot statistics of n sorted values (no NaN); NaN figures for n = 0 */
+typedef struct UsBox
+{
+	int64_t		n;
+	double		min;
+	double		q1;
+	double		median;
+	double		q3;
+	double		max;
+	double		whisker_low;	/* lowest value >= q1 - 1.5 IQR */
+	double		whisker_high;	/* highest value <= q3 + 1.5 IQR */
+	int64_t		outliers_low;	/* values below whisker_low */
+	int64_t		outliers_high;	/* values above whisker_high */
+} UsBox;
+
+extern void UsBoxStats(const double *sorted, int64_t n, UsBox *box);
+
+/*
+ * k x d boxes (row-major, allocated through core): of each column of m over the rows
+ * of each group (group[i] in 0..k-1, or -1 for none), NaN left out
+ */
+extern UsBox *UsGroupBoxStats(const UsCore *core, const UsMatrix *m, const int32_t *group,
+							  int k);
+
 #endif							/* USCORE_H */

@@ -2685,6 +2685,303 @@ TestMetricsHuge(void)
 		  "inertia of rows times 2^450 is that of the rows times 2^900, bit for bit");
 }
 
+/* ---------------------------------------------------------------- PCA and box statistics */
+
+/*
+ * One PCA checked from the definitions: rows of Vt orthonormal, C v = lambda v for
+ * the covariance C = X_c^T X_c / (n - 1), variances descending and summing with the
+ * rest to trace(C), coordinates X_c v (whitened: / sqrt(lambda)), each column's
+ * largest magnitude positive (svd_flip), transform of a row equal to its coordinates
+ */
+static bool
+PcaCheckOne(const double *x, int64_t n, int d, int k, bool whiten, bool quiet)
+{
+	UsMatrix	m = {n, d, Xcalloc((size_t) n * d, sizeof(double))};
+	UsPcaResult res;
+	double	   *mean = Xcalloc(d, sizeof(double));
+	double	   *cov = Xcalloc((size_t) d * d, sizeof(double));
+	double	   *row = Xcalloc(k, sizeof(double));
+	double		trace = 0.0;
+	double		scale = 0.0;
+	double		err_orth = 0.0;
+	double		err_eig = 0.0;
+	double		err_coord = 0.0;
+	double		err_tr;
+	double		xmag = 0.0;
+	bool		signs_ok = true;
+	bool		order_ok = true;
+	int			rc;
+
+	memcpy(m.x, x, sizeof(double) * n * d);
+	rc = UsPca(&core, &m, k, whiten, true, &res);
+	if (rc != 0)
+	{
+		Check(false, "pca n = %ld, d = %d, k = %d: returned %d", (long) n, d, k, rc);
+		free(m.x);
+		free(mean);
+		free(cov);
+		free(row);
+		return false;
+	}
+	for (int64_t i = 0; i < n; i++)
+		for (int j = 0; j < d; j++)
+			mean[j] += x[i * d + j] / (double) n;
+	for (int64_t i = 0; i < n; i++)
+		for (int a = 0; a < d; a++)
+			for (int b = 0; b < d; b++)
+				cov[a * d + b] += (x[i * d + a] - mean[a]) * (x[i * d + b] - mean[b]) /
+					(double) (n - 1);
+	for (int j = 0; j < d; j++)
+		trace += cov[j * d + j];
+	for (int a = 0; a < d * d; a++)
+		scale = fmax(scale, fabs(cov[a]));
+	scale = fmax(scale, 1e-300);
+	/* coordinates: relative to the spread, or to the data's magnitude (centring rounds) */
+	for (int64_t i = 0; i < n * d; i++)
+		xmag = fmax(xmag, fabs(x[i]));
+	xmag = fmax(sqrt(scale), xmag);
+	for (int c = 0; c < k; c++)
+	{
+		const double *v = res.components + (size_t) c * d;
+		double		big = -1.0;
+		double		bigval = 0.0;
+
+		for (int e = 0; e < k; e++)
+		{
+			double		dot = 0.0;
+
+			for (int j = 0; j < d; j++)
+				dot += v[j] * res.components[(size_t) e * d + j];
+			err_orth = fmax(err_orth, fabs(dot - (c == e ? 1.0 : 0.0)));
+		}
+		for (int a = 0; a < d; a++)
+		{
+			double		cv = 0.0;
+
+			for (int b = 0; b < d; b++)
+				cv += cov[a * d + b] * v[b];
+			err_eig = fmax(err_eig, fabs(cv - res.explained_variance[c] * v[a]) / scale);
+		}
+		if (c > 0 && res.explained_variance[c] > res.explained_variance[c - 1])
+			order_ok = false;
+		for (int64_t i = 0; i < n; i++)
+		{
+			double		p = 0.0;
+			double		a;
+
+			for (int j = 0; j < d; j++)
+				p += (x[i * d + j] - mean[j]) * v[j];
+			/* whitened: only components with variance (U sqrt(n - 1) otherwise) */
+			if (whiten && res.explained_variance[c] > 1e-10 * scale)
+				err_coord = fmax(err_coord, fabs(p / sqrt(res.explained_variance[c]) -
+												 res.coords[i * k + c]));
+			else if (!whiten)
+				err_coord = fmax(err_coord, fabs(p - res.coords[i * k + c]) / xmag);
+			a = fabs(res.coords[i * k + c]);
+			if (a > big * (1 + 1e-9))
+			{
+				big = a;
+				bigval = res.coords[i * k + c];
+			}
+		}
+		/* a near tie for the largest magnitude may go either way */
+		if (bigval < 0 && res.explained_variance[c] > 1e-12 * scale)
+		{
+			int			ties = 0;
+
+			for (int64_t i = 0; i < n; i++)
+				if (fabs(fabs(res.coords[i * k + c]) - big) <= 1e-9 * big)
+					ties++;
+			if (ties < 2)
+				signs_ok = false;
+		}
+	}
+	for (int64_t i = 0; i < n && i < 5; i++)
+	{
+		UsPcaTransform(res.mean, res.components, res.explained_variance, k, d, whiten,
+					   x + i * d, row);
+		for (int c = 0; c < k; c++)
+			if (!whiten || res.explained_variance[c] > 1e-10 * scale)
+				err_coord = fmax(err_coord, fabs(row[c] - res.coords[i * k + c]) /
+								 (whiten ? 1.0 : xmag));
+	}
+	err_tr = fabs(res.total_variance - trace) / fmax(trace, 1e-300);
+	if (!quiet || !(err_orth < 1e-12 && err_eig < 1e-11 && err_coord < 1e-10 &&
+					err_tr < 1e-12 && signs_ok && order_ok))
+		Check(err_orth < 1e-12 && err_eig < 1e-11 && err_coord < 1e-10 && err_tr < 1e-12 &&
+			  signs_ok && order_ok,
+			  "pca n = %ld, d = %d, k = %d%s: orthonormal (%.1e), C v = lambda v (%.1e), "
+			  "coordinates (%.1e), total variance (%.1e), signs, order",
+			  (long) n, d, k, whiten ? ", whiten" : "", err_orth, err_eig, err_coord, err_tr);
+	UsFree(&core, res.mean);
+	UsFree(&core, res.components);
+	UsFree(&core, res.explained_variance);
+	UsFree(&core, res.explained_variance_ratio);
+	UsFree(&core, res.singular_values);
+	UsFree(&core, res.coords);
+	free(m.x);
+	free(mean);
+	free(cov);
+	free(row);
+	return err_orth < 1e-12 && err_eig < 1e-11 && err_coord < 1e-10 && err_tr < 1e-12 &&
+		signs_ok && order_ok;
+}
+
+/* The largest eigenvalue by power iteration on C, against explained_variance[0] */
+static void
+PcaPowerIteration(void)
+{
+	Rng			r = {77};
+	int64_t		n = 300;
+	int			d = 5;
+	double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+	double	   *mean = Xcalloc(d, sizeof(double));
+	double	   *cov = Xcalloc((size_t) d * d, sizeof(double));
+	double		v[5] = {1, 1, 1, 1, 1};
+	double		lambda = 0.0;
+	UsMatrix	m = {n, d, NULL};
+	UsPcaResult res;
+	int			rc;
+
+	for (int64_t i = 0; i < n; i++)
+		for (int j = 0; j < d; j++)
+			x[i * d + j] = RngNormal(&r) * (j + 1) + (j == 0 ? 3 * x[i * d + 1] : 0);
+	for (int64_t i = 0; i < n; i++)
+		for (int j = 0; j < d; j++)
+			mean[j] += x[i * d + j] / (double) n;
+	for (int64_t i = 0; i < n; i++)
+		for (int a = 0; a < d; a++)
+			for (int b = 0; b < d; b++)
+				cov[a * d + b] += (x[i * d + a] - mean[a]) * (x[i * d + b] - mean[b]) / (n - 1);
+	for (int it = 0; it < 2000; it++)
+	{
+		double		w[5] = {0};
+		double		norm = 0.0;
+
+		for (int a = 0; a < d; a++)
+			for (int b = 0; b < d; b++)
+				w[a] += cov[a * d + b] * v[b];
+		for (int a = 0; a < d; a++)
+			norm += w[a] * w[a];
+		norm = sqrt(norm);
+		for (int a = 0; a < d; a++)
+			v[a] = w[a] / norm;
+		lambda = norm;
+	}
+	m.x = x;
+	rc = UsPca(&core, &m, 2, false, false, &res);
+	Check(rc == 0 &&
+		  fabs(res.explained_variance[0] - lambda) <= 1e-10 * lambda && res.coords == NULL,
+		  "pca: the first variance is power iteration's largest eigenvalue (%.15g, %.15g)",
+		  res.explained_variance[0], lambda);
+	UsFree(&core, res.mean);
+	UsFree(&core, res.components);
+	UsFree(&core, res.explained_variance);
+	UsFree(&core, res.explained_variance_ratio);
+	UsFree(&core, res.singular_values);
+	free(x);
+	free(mean);
+	free(cov);
+}
+
+static void
+TestPca(void)
+{
+	Rng			r = {31};
+	int			failures = 0;
+	int			cases = 0;
+	UsMatrix	m;
+	UsPcaResult res;
+	double		tiny[4] = {1, 2, 3, 4};
+
+	/* correlated columns of different scales, more rows than columns and fewer */
+	{
+		int64_t		n = 200;
+		int			d = 6;
+		double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n; i++)
+			for (int j = 0; j < d; j++)
+				x[i * d + j] = RngNormal(&r) * (j + 1) * 10 + (j > 0 ? x[i * d] : 0) + 100;
+		PcaCheckOne(x, n, d, 3, false, false);
+		PcaCheckOne(x, n, d, 6, false, false);
+		PcaCheckOne(x, n, d, 2, true, false);
+		PcaCheckOne(x, 4, d, 4, false, false);	/* n < d: the SVD of the matrix */
+		PcaCheckOne(x, 6, d, 5, false, false);	/* n = d */
+		free(x);
+	}
+	/* more rows than one block of the QR: R carried from block to block */
+	{
+		int64_t		n = 10000;
+		int			d = 5;
+		double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n; i++)
+			for (int j = 0; j < d; j++)
+				x[i * d + j] = RngNormal(&r) * (j + 1) + (j > 0 ? 0.5 * x[i * d] : 0) - 7;
+		PcaCheckOne(x, n, d, 3, false, false);
+		PcaCheckOne(x, 4097, d, 5, true, false);
+		free(x);
+	}
+	PcaPowerIteration();
+
+	/* bad arguments: k outside 1..min(n, d), a single row */
+	m.n = 2;
+	m.d = 2;
+	m.x = tiny;
+	Check(UsPca(&core, &m, 0, false, true, &res) == US_PCA_BAD_ARGUMENT &&
+		  UsPca(&core, &m, 3, false, true, &res) == US_PCA_BAD_ARGUMENT,
+		  "pca: k = 0 and k > min(n, d) are refused");
+	m.n = 1;
+	Check(UsPca(&core, &m, 1, false, true, &res) == US_PCA_BAD_ARGUMENT,
+		  "pca: a single row is refused");
+
+	/* random shapes and magnitudes, constant and duplicated columns */
+	for (int t = 0; t < 60; t++)
+	{
+		int64_t		n = 2 + RngInt(&r, 60);
+		int			d = 1 + (int) RngInt(&r, 8);
+		int			rk = (int) (n < d ? n : d);
+		int			k = 1 + (int) RngInt(&r, rk);
+		double		mag = pow(10.0, RngUniform(&r) * 12 - 6);
+		double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+
+		for (int64_t i = 0; i < n; i++)
+			for (int j = 0; j < d; j++)
+				x[i * d + j] = (j == 2 && t % 3 == 0) ? 5.0 :
+					(j == 3 && t % 4 == 0) ? x[i * d] : RngNormal(&r) * mag;
+		cases++;
+		if (!PcaCheckOne(x, n, d, k, t % 5 == 0 && t % 3 != 0 && t % 4 != 0, true))
+			failures++;
+		free(x);
+	}
+	Check(failures == 0, "pca: %d random shapes against the definitions, %d failed",
+		  cases, failures);
+}
+
+/* Box statistics against quantiles taken by hand */
+static void
+TestBoxStats(void)
+{
+	double		v[] = {-50, 1, 2, 3, 4, 5, 6, 7, 8, 100};
+	double		one[] = {7};
+	UsBox		b;
+
+	/* q1 at 2.25: 2 + 0.25 (3 - 2); q3 at 6.75; IQR 4.5, fences -4.5 and 13.5 */
+	UsBoxStats(v, 10, &b);
+	Check(b.n == 10 && b.min == -50 && b.max == 100 && fabs(b.q1 - 2.25) < 1e-15 &&
+		  fabs(b.median - 4.5) < 1e-15 && fabs(b.q3 - 6.75) < 1e-15 &&
+		  b.whisker_low == 1 && b.whisker_high == 8 && b.outliers_low == 1 &&
+		  b.outliers_high == 1,
+		  "box: quartiles 2.25, 4.5, 6.75, whiskers 1 and 8, one outlier each side");
+	UsBoxStats(one, 1, &b);
+	Check(b.q1 == 7 && b.median == 7 && b.q3 == 7 && b.whisker_low == 7 &&
+		  b.whisker_high == 7 && b.outliers_low == 0 && b.outliers_high == 0,
+		  "box: a single value is every figure");
+	UsBoxStats(one, 0, &b);
+	Check(b.n == 0 && isnan(b.median) && isnan(b.whisker_low), "box: no values give NaN");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2707,6 +3004,8 @@ main(int argc, char **argv)
 	TestMetricsHuge();
 	TestNeighbors();
 	TestDbscan();
+	TestPca();
+	TestBoxStats();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,
