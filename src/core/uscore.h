@@ -9,7 +9,7 @@
  * can also be driven by a standalone program or a sanitizer build.
  *
  * Allocation through UsCore never returns NULL: the caller's allocator raises its
- * own error (palloc in a backend, abort() in a standalone program).  Memory
+ * own error (the backend's allocator, abort() in a standalone program).  Memory
  * allocated through it is released by the caller (a backend deletes the memory
  * context of the run), so core functions may leave it unfreed on their error paths.
  *
