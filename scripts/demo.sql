@@ -240,7 +240,7 @@ FROM userseg_describe_segments('users', 'segment', :features,
                                ARRAY['platform', 'dominant_emotion', 'gender']);
 
 \echo
-\echo 'Comparing algorithms on the same scaled data (K-Means; later algorithms add rows)'
+\echo 'Comparing algorithms on the same scaled data (DBSCAN with scikit-learn''s default eps 0.5; params tunes each algorithm)'
 SELECT algorithm, n_clusters, noise, round(silhouette::numeric, 4) AS silhouette,
        round(calinski_harabasz::numeric, 1) AS calinski_harabasz,
        round(davies_bouldin::numeric, 4) AS davies_bouldin, round(inertia::numeric) AS inertia,
