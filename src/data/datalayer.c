@@ -441,6 +441,22 @@ UsWinPartitionContext(WindowObject winobj)
 
 
 /*
+ * The current row's value of window argument argno; 22004 naming it when NULL
+ */
+Datum
+UsWinArgNotNull(WindowObject winobj, int argno, const char *name)
+{
+	bool		isnull;
+	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
+
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+	return v;
+}
+
+/*
  * Read the current window partition once
  *
  * One pass over the partition: each argument is evaluated exactly once per row, so a

@@ -155,6 +155,9 @@ extern UsWinData *UsWinReadPartition(WindowObject winobj, int feature_argno,
 /* The caller's cached results after a UsWinData */
 #define UsWinExtra(w) ((void *) (((char *) (w)) + MAXALIGN(sizeof(UsWinData))))
 
+/* The current row's value of window argument argno; 22004 naming it when NULL */
+extern Datum UsWinArgNotNull(WindowObject winobj, int argno, const char *name);
+
 /* Memory context that lives as long as the current partition */
 extern MemoryContext UsWinPartitionContext(WindowObject winobj);
 

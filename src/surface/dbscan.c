@@ -90,19 +90,6 @@ typedef struct DbscanWinState
 	int32	   *labels;			/* one per matrix row */
 } DbscanWinState;
 
-static Datum
-DbscanWinArg(WindowObject winobj, int argno, const char *name)
-{
-	bool		isnull;
-	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
-
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
-	return v;
-}
-
 /*
  * userseg_dbscan(features, eps, min_samples, scale) OVER (...): the DBSCAN label of
  * each row of the partition (-1 for noise); rows with NULL features get NULL
@@ -121,10 +108,10 @@ userseg_dbscan(PG_FUNCTION_ARGS)
 	if (first)
 	{
 		/* parse, check */
-		double		eps = DatumGetFloat8(DbscanWinArg(winobj, 1, "eps"));
-		int			min_samples = DatumGetInt32(DbscanWinArg(winobj, 2, "min_samples"));
+		double		eps = DatumGetFloat8(UsWinArgNotNull(winobj, 1, "eps"));
+		int			min_samples = DatumGetInt32(UsWinArgNotNull(winobj, 2, "min_samples"));
 		UsScaleMethod scale =
-			UsParseScaleMethod(TextDatumGetCString(DbscanWinArg(winobj, 3, "scale")));
+			UsParseScaleMethod(TextDatumGetCString(UsWinArgNotNull(winobj, 3, "scale")));
 
 		DbscanCheckEps(eps);
 		DbscanCheckMinSamples(min_samples);

@@ -170,20 +170,6 @@ KmeansFitScaled(const UsMatrix *m, const KmeansOptions *opt, const double *init,
 		 m->n, m->d, INSTR_TIME_GET_MILLISEC(elapsed));
 }
 
-/* A window argument that must not be NULL */
-static Datum
-WinArgNotNull(WindowObject winobj, int argno, const char *name)
-{
-	bool		isnull;
-	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
-
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
-	return v;
-}
-
 /*
  * Cluster the current partition once and return the current row's label
  */
@@ -271,22 +257,22 @@ KmeansWindow(FunctionCallInfo fcinfo, void (*get_options) (WindowObject, KmeansO
 static void
 KmeansOptionsK(WindowObject winobj, KmeansOptions *opt, ArrayType **init)
 {
-	opt->k = DatumGetInt32(WinArgNotNull(winobj, 1, "k"));
-	opt->seed = DatumGetInt32(WinArgNotNull(winobj, 2, "seed"));
-	opt->n_init = DatumGetInt32(WinArgNotNull(winobj, 3, "n_init"));
-	opt->max_iter = DatumGetInt32(WinArgNotNull(winobj, 4, "max_iter"));
-	opt->tol = DatumGetFloat8(WinArgNotNull(winobj, 5, "tol"));
-	opt->scale = UsParseScaleMethod(TextDatumGetCString(WinArgNotNull(winobj, 6, "scale")));
+	opt->k = DatumGetInt32(UsWinArgNotNull(winobj, 1, "k"));
+	opt->seed = DatumGetInt32(UsWinArgNotNull(winobj, 2, "seed"));
+	opt->n_init = DatumGetInt32(UsWinArgNotNull(winobj, 3, "n_init"));
+	opt->max_iter = DatumGetInt32(UsWinArgNotNull(winobj, 4, "max_iter"));
+	opt->tol = DatumGetFloat8(UsWinArgNotNull(winobj, 5, "tol"));
+	opt->scale = UsParseScaleMethod(TextDatumGetCString(UsWinArgNotNull(winobj, 6, "scale")));
 }
 
 static void
 KmeansOptionsInit(WindowObject winobj, KmeansOptions *opt, ArrayType **init)
 {
-	*init = DatumGetArrayTypeP(WinArgNotNull(winobj, 1, "init"));
+	*init = DatumGetArrayTypeP(UsWinArgNotNull(winobj, 1, "init"));
 	opt->n_init = 1;
-	opt->max_iter = DatumGetInt32(WinArgNotNull(winobj, 2, "max_iter"));
-	opt->tol = DatumGetFloat8(WinArgNotNull(winobj, 3, "tol"));
-	opt->scale = UsParseScaleMethod(TextDatumGetCString(WinArgNotNull(winobj, 4, "scale")));
+	opt->max_iter = DatumGetInt32(UsWinArgNotNull(winobj, 2, "max_iter"));
+	opt->tol = DatumGetFloat8(UsWinArgNotNull(winobj, 3, "tol"));
+	opt->scale = UsParseScaleMethod(TextDatumGetCString(UsWinArgNotNull(winobj, 4, "scale")));
 }
 
 /*

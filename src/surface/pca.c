@@ -48,27 +48,13 @@ typedef struct PcaWinState
 	double	   *coords;			/* m.n x k */
 } PcaWinState;
 
-/* A window argument that must not be NULL */
-static Datum
-PcaWinArg(WindowObject winobj, int argno, const char *name)
-{
-	bool		isnull;
-	Datum		v = WinGetFuncArgCurrent(winobj, argno, &isnull);
-
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", name)));
-	return v;
-}
-
 /* Fit the partition (read in w) once: coordinates into state */
 static void
 PcaWindowFit(WindowObject winobj, UsWinData *w, PcaWinState *state)
 {
-	int			k = DatumGetInt32(PcaWinArg(winobj, 1, "n_components"));
-	bool		whiten = DatumGetBool(PcaWinArg(winobj, 2, "whiten"));
-	UsScaleMethod scale = UsParseScaleMethod(TextDatumGetCString(PcaWinArg(winobj, 3,
+	int			k = DatumGetInt32(UsWinArgNotNull(winobj, 1, "n_components"));
+	bool		whiten = DatumGetBool(UsWinArgNotNull(winobj, 2, "whiten"));
+	UsScaleMethod scale = UsParseScaleMethod(TextDatumGetCString(UsWinArgNotNull(winobj, 3,
 																		   "scale")));
 	MemoryContext partcxt = UsWinPartitionContext(winobj);
 	MemoryContext runcxt;
