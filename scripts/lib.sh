@@ -30,9 +30,12 @@ DEB_PACKAGES=(
   pkg-config
   liblapack-dev
   libopenblas-dev
+  libarpack2-dev
+  chromium
+  fonts-dejavu-core
 )
 # Packages only the benchmark needs.
-DEB_BENCH_PACKAGES=(postgresql-$PGVER-postgis-3)
+DEB_BENCH_PACKAGES=(postgresql-$PGVER-postgis-3 python3-fastcluster python3-matplotlib)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
