@@ -703,20 +703,23 @@ COMMENT ON FUNCTION userseg_pca(float8[], int, boolean, text) IS
 -- Table form: reads, encodes and scales as every table form does (scale 'zscore' by
 -- default), optionally saves the projection as a model (algorithm 'pca', the state
 -- jsonb: mean, components, variances) for userseg_project, userseg_pca_summary and
--- userseg_pca_loadings; returns one summary row per component.  Reads a table by
--- name through SPI and writes the models table: VOLATILE PARALLEL UNSAFE.
+-- userseg_pca_loadings, optionally writes the rows' coordinates into a new table
+-- (projection: columns id, segment when label_column is named, pc1 ... pcN; needs
+-- id_column); returns one summary row per component.  Reads a table by name through
+-- SPI, writes the models table and creates a table: VOLATILE PARALLEL UNSAFE.
 CREATE FUNCTION userseg_pca(source regclass, features text[], n_components int DEFAULT 2,
                             model text DEFAULT NULL, scale text DEFAULT 'zscore',
                             nulls text DEFAULT 'skip', whiten boolean DEFAULT false,
                             id_column name DEFAULT NULL, max_categories int DEFAULT 100,
-                            drop_first boolean DEFAULT false)
+                            drop_first boolean DEFAULT false, projection text DEFAULT NULL,
+                            label_column name DEFAULT NULL)
 RETURNS TABLE(component int, explained_variance float8, explained_variance_ratio float8,
               cumulative float8, singular_value float8)
 AS 'MODULE_PATHNAME', 'userseg_pca_table'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION userseg_pca(regclass, text[], int, text, text, text, boolean, name, int, boolean) IS
-'PCA of columns of a table (read, encoded and scaled as every table form); optionally saved as a model; one row per component: explained variance, ratio, cumulative ratio, singular value';
+COMMENT ON FUNCTION userseg_pca(regclass, text[], int, text, text, text, boolean, name, int, boolean, text, name) IS
+'PCA of columns of a table (read, encoded and scaled as every table form); optionally saved as a model and written into a projection table (id, segment, pc1 ... pcN); one row per component: explained variance, ratio, cumulative ratio, singular value';
 
 -- The saved model's figures.  STABLE: they read the models table (cached per
 -- statement as userseg_predict does); PARALLEL SAFE: a plain read.  STRICT: a NULL

@@ -517,6 +517,35 @@ Float8Array(const double *x, int k, int d)
 											  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
+/*
+ * A NOTICE when the name held a model of another algorithm: the caller may have
+ * meant another name (a K-Means model replaced by a PCA stops labelling rows).  The
+ * row, if any, was locked by UsModelLockPrevious; called within SPI.
+ */
+static void
+ModelNoteReplaced(Oid nsp, const UsModel *m)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(m->name)};
+	char	   *sql = psprintf("SELECT algorithm FROM %s." MODEL_TABLE
+							   " WHERE name OPERATOR(pg_catalog.=) $1",
+							   quote_identifier(get_namespace_name(nsp)));
+	int			rc = SPI_execute_with_args(sql, 1, argtypes, args, NULL, true, 1);
+	char	   *before;
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed (%s) for \"%s\", please report a bug",
+			 SPI_result_code_string(rc), sql);
+	if (SPI_processed != 1)
+		return;
+	before = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	if (before && strcmp(before, m->algorithm) != 0)
+		ereport(NOTICE,
+				(errmsg("model \"%s\" was a %s model and is now a %s model", m->name, before,
+						m->algorithm),
+				 errdetail("The %s fit saved under this name is replaced.", before)));
+}
+
 void
 UsModelSave(Oid nsp, const UsModel *m)
 {
@@ -579,6 +608,7 @@ UsModelSave(Oid nsp, const UsModel *m)
 	v[16] = Int64GetDatum(m->rows);
 
 	ModelSPIConnect();
+	ModelNoteReplaced(nsp, m);
 	rc = SPI_execute_with_args(sql, 17, types, v, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "SPI_execute_with_args failed (%s) saving a model, please report a bug",
@@ -687,7 +717,7 @@ ModelCacheFill(FunctionCallInfo fcinfo, ModelCache *pc, text *model, Snapshot sn
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("unknown model \"%s\"", name),
-				 errhint("Fit one with userseg_kmeans(..., model => 'name'); saved models are in userseg_models.")));
+				 errhint("Fit one with the model argument of a table form, e.g. userseg_kmeans(..., model => 'name') or userseg_pca(..., model => 'name'); saved models are in userseg_models.")));
 	tup = SPI_tuptable->vals[0];
 	row_xmin = DatumGetTransactionId(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
 	row_ctid = *(ItemPointer) DatumGetPointer(SPI_getbinval(tup, SPI_tuptable->tupdesc, 2,

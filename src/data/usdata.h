@@ -407,4 +407,26 @@ extern UsReportData *UsReportRead(Oid relid, const char *label_column, ArrayType
 extern UsCrosstab *UsReportCrosstab(Oid relid, const char *label_column,
 									const char *category_column);
 
+/* ---- projection.c: projection tables ---- */
+
+/*
+ * Before any work: the projection table's name (target, schema-qualified or not) as
+ * UsWriteProjection takes it, quoted; 22023 for a name that does not parse, 42P07
+ * when it exists, 3F000 for an unknown schema; 22023 without an id column, 42703 for
+ * a column the relation lacks, 42804 for a segment (label) column not an integer
+ */
+extern char *UsCheckProjection(Oid relid, const char *target, const char *id_column,
+							   const char *segment_column);
+
+/*
+ * Create the new table (its quoted name from UsCheckProjection) with columns id (as id_column is declared), segment (int4, the source's
+ * segment_column, when given) and pc1 ... pck (float8), and fill it with one row per
+ * matrix row of rel (read with row identities) from coords (n x k), in the caller's
+ * transaction.  40001 when rows of the source moved meanwhile (nothing is left
+ * behind: the error aborts the statement).  Returns the rows written.
+ */
+extern int64 UsWriteProjection(const UsRelData *rel, const char *table,
+							   const char *id_column, const char *segment_column,
+							   const double *coords, int k);
+
 #endif							/* USDATA_H */

@@ -152,11 +152,13 @@ typedef struct PcaTableArgs
 	bool		whiten;
 	char	   *model;			/* the name to save the model under, or NULL */
 	Oid			nsp;			/* the extension's schema (the models table) */
+	char	   *projection;		/* the projection table to create (quoted), or NULL */
+	char	   *segment;		/* the source's label column copied into it, or NULL */
 } PcaTableArgs;
 
 /*
  * Parse and check userseg_pca(source, features, n_components, model, scale, nulls,
- * whiten, id_column, max_categories, drop_first)
+ * whiten, id_column, max_categories, drop_first, projection, label_column)
  */
 static void
 PcaTableParse(FunctionCallInfo fcinfo, PcaTableArgs *a)
@@ -171,6 +173,22 @@ PcaTableParse(FunctionCallInfo fcinfo, PcaTableArgs *a)
 		UsModelCheckName(a->model = text_to_cstring(PG_GETARG_TEXT_PP(3)));
 	if (!PG_ARGISNULL(7))
 		a->table.read.id_column = pstrdup(NameStr(*PG_GETARG_NAME(7)));
+	if (!PG_ARGISNULL(10))
+		a->projection = text_to_cstring(PG_GETARG_TEXT_PP(10));
+	if (!PG_ARGISNULL(11))
+		a->segment = pstrdup(NameStr(*PG_GETARG_NAME(11)));
+	if (a->segment && !a->projection)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("label_column is given without a projection table"),
+				 errdetail("The label column's segments are copied into the projection table."),
+				 errhint("Name the table to create: projection => 'user_pca'.")));
+	if (a->projection)
+	{
+		a->projection = UsCheckProjection(a->table.relid, a->projection,
+										  a->table.read.id_column, a->segment);
+		a->table.read.want_tids = true;
+	}
 	a->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 	if (a->k < 1)
 		UsPcaCheckComponents(a->k, -1);
@@ -199,9 +217,10 @@ PcaParameters(const PcaTableArgs *a)
 
 /*
  * userseg_pca(source, features, n_components, model, scale, nulls, whiten, id_column,
- * max_categories, drop_first): PCA of columns of a relation, read, encoded and scaled
- * as every table form does; the projection saved as a model if named; one summary
- * row per component
+ * max_categories, drop_first, projection, label_column): PCA of columns of a
+ * relation, read, encoded and scaled as every table form does; the projection saved
+ * as a model if named, the rows' coordinates written into a new table if named; one
+ * summary row per component
  */
 Datum
 userseg_pca_table(PG_FUNCTION_ARGS)
@@ -226,10 +245,13 @@ userseg_pca_table(PG_FUNCTION_ARGS)
 	TableFormRead(&a.table, &data);
 
 	/* run */
-	UsPcaRun(&data.m, a.k, a.whiten, false, &res);
+	UsPcaRun(&data.m, a.k, a.whiten, a.projection != NULL, &res);
 	TableFormDropMatrix(&data);
 
-	/* report: the model, the summary */
+	/* report: the projection table, the model, the summary */
+	if (a.projection)
+		(void) UsWriteProjection(data.rel, a.projection, a.table.read.id_column, a.segment,
+								 res.coords, res.k);
 	if (a.model)
 	{
 		data.model->name = a.model;

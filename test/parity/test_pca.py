@@ -8,7 +8,8 @@ compares, within 1e-9 (relative above 1), signs included:
     on more rows than columns and on fewer;
   * the table form with scale 'zscore' and a one-hot feature: the summary rows
     (explained variance, ratio, cumulative, singular values), the saved model's
-    summary, loadings (components_) and userseg_project of every row (transform);
+    summary, loadings (components_), userseg_project of every row (transform) and
+    the projection table (id, segment, coordinates);
   * userseg_profile_box with pandas' quantile(interpolation='linear') per cluster and
     Tukey's whiskers computed from the same values.
 Prints one line per check.
@@ -122,6 +123,21 @@ def check_table(cur, df):
     err = worst(got, pca.fit_transform(x))
     check(err <= TOL, f"userseg_project of every row: fit_transform (worst {err:.1e})",
           f"worst {err:.3g}")
+
+    # the projection table: fit_transform's coordinates, the id and the segment of each row
+    cur.execute("DROP TABLE IF EXISTS pca_parity_proj")
+    cur.execute("""SELECT count(*) FROM userseg_pca('pca_parity', %s, 3, id_column => 'id',
+                   projection => 'pca_parity_proj', label_column => 'seg')""", (feats,))
+    cur.fetchall()
+    cur.execute("SELECT id, segment, pc1, pc2, pc3 FROM pca_parity_proj ORDER BY id")
+    rows = cur.fetchall()
+    got = np.array([r[2:] for r in rows])
+    err = worst(got, pca.fit_transform(x))
+    same_ids = [r[0] for r in rows] == df["id"].tolist()
+    same_seg = [r[1] for r in rows] == [None if pd.isna(v) else int(v) for v in df["seg"]]
+    check(same_ids and same_seg and err <= TOL,
+          f"projection table: every row's id and segment, coordinates as fit_transform "
+          f"(worst {err:.1e})", f"ids {same_ids}, segments {same_seg}, worst {err:.3g}")
 
     # whitened, no scaling
     xr = enc.to_numpy(dtype=float)

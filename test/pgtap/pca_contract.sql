@@ -1,10 +1,10 @@
 -- Contract of PCA and the box statistics: signatures, labels, comments and SQLSTATEs.
 BEGIN;
-SELECT plan(50);
+SELECT plan(58);
 
 SELECT has_function('userseg_pca', ARRAY['double precision[]', 'integer', 'boolean', 'text']);
 SELECT has_function('userseg_pca', ARRAY['regclass', 'text[]', 'integer', 'text', 'text', 'text',
-                                         'boolean', 'name', 'integer', 'boolean']);
+                                         'boolean', 'name', 'integer', 'boolean', 'text', 'name']);
 SELECT has_function('userseg_pca_summary', ARRAY['text']);
 SELECT has_function('userseg_pca_loadings', ARRAY['text']);
 SELECT has_function('userseg_project', ARRAY['text', 'double precision[]']);
@@ -14,7 +14,7 @@ SELECT has_function('userseg_profile_box', ARRAY['regclass', 'name', 'text[]']);
 
 SELECT is_window('userseg_pca', ARRAY['double precision[]', 'integer', 'boolean', 'text'],
                  'the array form of userseg_pca is a window function');
-SELECT is(pg_get_function_result('userseg_pca(regclass,text[],integer,text,text,text,boolean,name,integer,boolean)'::regprocedure),
+SELECT is(pg_get_function_result('userseg_pca(regclass,text[],integer,text,text,text,boolean,name,integer,boolean,text,name)'::regprocedure),
           'TABLE(component integer, explained_variance double precision, explained_variance_ratio double precision, cumulative double precision, singular_value double precision)',
           'the table form returns the summary columns');
 SELECT is(pg_get_function_result('userseg_pca_summary(text)'::regprocedure),
@@ -30,7 +30,7 @@ SELECT is(pg_get_function_result('userseg_profile_box(regclass,name,text[])'::re
 -- labels: decided per function (sql/userseg.sql says why)
 SELECT volatility_is('userseg_pca', ARRAY['double precision[]', 'integer', 'boolean', 'text'], 'immutable');
 SELECT volatility_is('userseg_pca', ARRAY['regclass', 'text[]', 'integer', 'text', 'text', 'text',
-                                          'boolean', 'name', 'integer', 'boolean'], 'volatile');
+                                          'boolean', 'name', 'integer', 'boolean', 'text', 'name'], 'volatile');
 SELECT volatility_is('userseg_pca_summary', ARRAY['text'], 'stable');
 SELECT volatility_is('userseg_pca_loadings', ARRAY['text'], 'stable');
 SELECT volatility_is('userseg_project', ARRAY['text', 'record'], 'stable');
@@ -39,7 +39,7 @@ SELECT is(p.proparallel::text || (CASE WHEN p.proisstrict THEN ' strict' ELSE ''
           p.oid::regprocedure::text || ' is labelled ' || want)
 FROM pg_proc AS p
 JOIN (VALUES ('userseg_pca(double precision[],integer,boolean,text)', 's'),
-             ('userseg_pca(regclass,text[],integer,text,text,text,boolean,name,integer,boolean)', 'u'),
+             ('userseg_pca(regclass,text[],integer,text,text,text,boolean,name,integer,boolean,text,name)', 'u'),
              ('userseg_pca_summary(text)', 's strict'),
              ('userseg_pca_loadings(text)', 's strict'),
              ('userseg_project(text,double precision[])', 's strict'),
@@ -108,6 +108,26 @@ SELECT throws_ok($$SELECT * FROM userseg_pca_loadings('pca_tap_km')$$,
                  'loadings: a model of another algorithm');
 SELECT throws_ok($$SELECT userseg_predict('pca_tap', ARRAY[1, 2, 0, 1]::float8[])$$,
                  '0A000', NULL, 'predict: a PCA model labels no rows');
+
+-- the projection table
+SELECT is((SELECT count(*) FROM userseg_pca('pca_tap', ARRAY['x', 'y'], 2, id_column => 'id',
+                                            projection => 'pca_tap_proj', label_column => 'seg')),
+          2::bigint, 'a projection table is written with the summary');
+SELECT is((SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
+           WHERE attrelid = 'pca_tap_proj'::regclass AND attnum > 0),
+          'id, segment, pc1, pc2', 'the projection table: id, segment, one column per component');
+SELECT is((SELECT count(*) FROM pca_tap_proj), 5::bigint, 'one row per projected row');
+SELECT throws_ok($$SELECT * FROM userseg_pca('pca_tap', ARRAY['x', 'y'], 2, id_column => 'id',
+                                            projection => 'pca_tap_proj')$$,
+                 '42P07', 'relation "pca_tap_proj" already exists', 'projection: the table exists');
+SELECT throws_ok($$SELECT * FROM userseg_pca('pca_tap', ARRAY['x', 'y'], 2, projection => 'pca_tap_p2')$$,
+                 '22023', 'a projection table needs id_column', 'projection: no id column');
+SELECT throws_ok($$SELECT * FROM userseg_pca('pca_tap', ARRAY['x', 'y'], 2, id_column => 'id',
+                                            projection => 'pca_tap_p2', label_column => 'platform')$$,
+                 '42804', NULL, 'projection: a label column that is not an integer');
+SELECT throws_ok($$SELECT pg_temp.as_reader('SELECT * FROM userseg_pca(''pca_tap'', ARRAY[''x''], 1, id_column => ''id'', projection => ''pca_tap_p3'')')$$,
+                 '42501', NULL, 'projection: no SELECT privilege on the source');
+SELECT hasnt_table('pca_tap_p2', 'a refused projection creates no table');
 
 -- userseg_profile_box
 SELECT is((SELECT count(*) FROM userseg_profile_box('pca_tap', 'seg', ARRAY['x', 'grade'])),

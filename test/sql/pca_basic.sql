@@ -164,3 +164,47 @@ SELECT * FROM userseg_profile_box('box_users', 'seg', ARRAY['platform']);
 CREATE TABLE box_one (seg int, v float8);
 INSERT INTO box_one VALUES (0, 1), (0, 2), (1, NULL);
 SELECT * FROM userseg_profile_box('box_one', 'seg', ARRAY['v']);
+
+-- The projection table: one row per projected row, (id, segment, pc1 ...), for a BI
+-- tool to scatter-plot.  pca_line unscaled, one component: pc1 = sqrt(5) (x - 0.2)
+-- (see above): -4.919350, -2.683282, -0.447214, 1.788854, 6.260990.
+SELECT count(*) FROM userseg_pca('pca_line', ARRAY['x', 'y', 'z'], 1, scale => 'none',
+                                 id_column => 'id', projection => 'pca_line_proj',
+                                 label_column => 'seg');
+SELECT attname, format_type(atttypid, atttypmod), attnotnull FROM pg_attribute
+WHERE attrelid = 'pca_line_proj'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT id, segment, round(pc1::numeric, 6) AS pc1 FROM pca_line_proj ORDER BY id;
+-- schema-qualified and quoted names; without a label column, no segment column
+CREATE SCHEMA "pca ""odd"" schema";
+SELECT count(*) FROM userseg_pca('pca_line', ARRAY['x', 'y'], 2, id_column => 'id',
+                                 projection => '"pca ""odd"" schema"."Proj; DROP TABLE x"');
+SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
+WHERE attrelid = '"pca ""odd"" schema"."Proj; DROP TABLE x"'::regclass AND attnum > 0;
+SELECT count(*) FROM "pca ""odd"" schema"."Proj; DROP TABLE x";
+-- the same coordinates as the saved model gives each row
+SELECT count(*) FROM userseg_pca('pca_line', ARRAY['x', 'y', 'z'], 1, model => 'pca_line_p',
+                                 scale => 'none', id_column => 'id',
+                                 projection => 'pca_line_proj2');
+SELECT bool_and(abs(p.pc1 - (userseg_project('pca_line_p', l))[1]) < 1e-12) AS as_project
+FROM pca_line_proj2 p JOIN pca_line l ON l.id = p.id;
+-- errors, before any work: no id column (22023), a table that exists (42P07), an
+-- unknown schema (3F000), a name with too many parts or empty (22023), a label column
+-- that is not an integer (42804) or unknown (42703), a label column without a
+-- projection (22023), a view (no row identities: 42809); nothing is created
+CREATE VIEW pca_line_view AS SELECT * FROM pca_line;
+SELECT pca_error(q) FROM (VALUES
+  ('SELECT * FROM userseg_pca(''pca_line'', ARRAY[''x''], 1, projection => ''p1'')'),
+  ('SELECT * FROM userseg_pca(''pca_line'', ARRAY[''x''], 1, projection => ''pca_line_proj'', id_column => ''id'')'),
+  ('SELECT * FROM userseg_pca(''pca_line'', ARRAY[''x''], 1, projection => ''nosuch.p1'', id_column => ''id'')'),
+  ('SELECT * FROM userseg_pca(''pca_line'', ARRAY[''x''], 1, projection => ''a.b.c'', id_column => ''id'')'),
+  ('SELECT * FROM userseg_pca(''pca_line'', ARRAY[''x''], 1, projection => '''', id_column => ''id'')'),
+  ('SELECT * FROM userseg_pca(''box_users'', ARRAY[''v''], 1, projection => ''p1'', id_column => ''id'', label_column => ''platform'')'),
+  ('SELECT * FROM userseg_pca(''pca_line'', ARRAY[''x''], 1, projection => ''p1'', id_column => ''id'', label_column => ''nope'')'),
+  ('SELECT * FROM userseg_pca(''pca_line'', ARRAY[''x''], 1, id_column => ''id'', label_column => ''seg'')'),
+  ('SELECT * FROM userseg_pca(''pca_line_view'', ARRAY[''x''], 1, projection => ''p1'', id_column => ''id'')')) AS t(q);
+SELECT count(*) AS created FROM pg_class WHERE relname = 'p1';
+SELECT * FROM userseg_pca('pca_line', ARRAY['x'], 1, projection => 'pca_line_proj', id_column => 'id');
+-- refitting a name that holds a model of another algorithm says so (NOTICE)
+SELECT count(*) FROM userseg_kmeans('pca_line', ARRAY['x', 'y'], 2, model => 'pca_takeover');
+SELECT count(*) FROM userseg_pca('pca_line', ARRAY['x', 'y'], 1, model => 'pca_takeover');
+SELECT algorithm FROM userseg_models WHERE name = 'pca_takeover';
