@@ -244,6 +244,16 @@ CoreCheck(void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Whether CHECK_FOR_INTERRUPTS would do something now: read on the backend's thread
+ * while the core's worker threads run (parallel_core.c), handles nothing
+ */
+static bool
+CorePending(void *arg)
+{
+	return INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED();
+}
+
 static void
 CoreProgress(void *arg, const char *msg)
 {
@@ -262,6 +272,8 @@ UsCoreContextInit(UsCore *core)
 	core->check = CoreCheck;
 	core->progress = CoreProgress;
 	core->arg = NULL;
+	core->workers = userseg_max_workers;
+	core->pending = CorePending;
 }
 
 /*
