@@ -76,6 +76,13 @@
 /* Rows per chunk of a parallel pass: fixed, so that sums do not depend on threads */
 #define KM_CHUNK US_CHECK_EVERY
 
+/*
+ * Fewer rows than this run their passes on the calling thread: a pass over them
+ * (often O(n) once the bounds hold) costs about what starting the threads costs.
+ * The chunks are the same either way, and so are the results.
+ */
+#define KM_PARALLEL_MIN_ROWS (16 * KM_CHUNK)
+
 /* Work space of one K-Means fit */
 typedef struct KmeansWork
 {
@@ -116,7 +123,10 @@ KmPass(const KmeansWork *w, bool (*run) (void *, int64_t, int64_t, int64_t, void
 	   size_t partial_bytes, size_t scratch_bytes, void *arg)
 {
 	UsParallelFor pf;
+	UsCore		core = *w->core;
 
+	if (w->m->n < KM_PARALLEL_MIN_ROWS)
+		core.workers = 1;
 	pf.n = w->m->n;
 	pf.chunk = KM_CHUNK;
 	pf.partial_bytes = partial_bytes;
@@ -124,7 +134,7 @@ KmPass(const KmeansWork *w, bool (*run) (void *, int64_t, int64_t, int64_t, void
 	pf.run = run;
 	pf.combine = combine;
 	pf.arg = arg;
-	UsParallelRun(w->core, &pf);
+	UsParallelRun(&core, &pf);
 }
 
 static void

@@ -3123,11 +3123,12 @@ TestParallel(void)
 
 	/* K-Means: labels, centers, inertia bit for bit for 1, 2, 3 and 8 workers */
 	{
-		int64_t		kn = 30000;
-		int			d = 5;
+		int64_t		kn = 70000;
+		int			d = 3;
 		int			k = 7;
 		double	   *kx = Blobs(&r, kn, d, k, 4.0, 1.5, NULL);
 		UsKmeansResult base;
+		int64_t		calls0;
 		UsMatrix	m = {kn, d, kx};
 		UsKmeansParams p = {0};
 		Rng			rr;
@@ -3141,6 +3142,7 @@ TestParallel(void)
 		rr.s = 5;
 		memset(&base, 0, sizeof(base));
 		UsKmeans(&one, &m, &p, &base);
+		calls0 = par_pending_calls;
 		for (int pe = 0; pe <= 5; pe += 5)
 			for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++)
 			{
@@ -3160,6 +3162,9 @@ TestParallel(void)
 				FreeResult(&res);
 			}
 		par_pending_every = 0;
+		Check(par_pending_calls > calls0,
+			  "K-Means on %ld rows ran its passes on threads (%ld polls for interrupts)",
+			  (long) kn, (long) (par_pending_calls - calls0));
 		FreeResult(&base);
 		free(kx);
 	}
