@@ -47,8 +47,7 @@
  * (UsDistanceOverflowColumn).  Randomness comes from the caller's generator
  * (params->uniform), so the same seed, data and row order give the same labels.
  *
- * Threads.  A chunk is never cut short (it is US_CHECK_EVERY rows: the workers stop
- * between chunks), since the passes update labels and bounds in place.  Every pass over the rows that costs O(n d) or more runs through
+ * Threads.  Every pass over the rows that costs O(n d) or more runs through
  * UsParallelRun (parallel_core.c) in chunks of KM_CHUNK rows: the assignment
  * (labels and bounds of a chunk's own rows, the chunk's per-cluster sums and counts),
  * the move of the bounds, the inertia, and the three passes of each k-means++ step
@@ -56,7 +55,10 @@
  * chosen candidate).  Sums are per chunk and added in chunk order, so labels,
  * centers and inertia are the same to the last bit for any userseg.max_workers.
  * The relocation of empty clusters, the draw of candidates and the final numbering
- * stay on one thread (O(n) and rare, or O(n) without distances).
+ * stay on one thread (O(n) and rare, or O(n) without distances).  A chunk is never
+ * cut short (it is US_CHECK_EVERY rows: the workers stop between chunks), since the
+ * passes update labels and bounds in place; below KM_PARALLEL_MIN_ROWS rows every pass
+ * runs on the calling thread.
  *
  *-------------------------------------------------------------------------
  */
