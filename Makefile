@@ -22,6 +22,8 @@ PG_CPPFLAGS += -I$(srcdir)/src -I$(srcdir)/src/core -I$(srcdir)/src/data -I$(src
 # PostgreSQL's headers as system headers: -Wextra then speaks of our code only
 PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 SHLIB_LINK += -lm
+# worker threads of the numeric core (src/core/parallel_core.c)
+SHLIB_LINK += -pthread
 # PCA factors with LAPACK (src/core/pca_core.c); OpenBLAS is kept to one thread there
 SHLIB_LINK += $(shell pkg-config --libs lapack)
 

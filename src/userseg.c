@@ -8,6 +8,7 @@
 #include "userseg.h"
 
 #include <limits.h>
+#include <unistd.h>
 
 #include "miscadmin.h"
 #include "utils/guc.h"
@@ -16,6 +17,7 @@ PG_MODULE_MAGIC;
 
 int			userseg_memory_limit_kb = 1024 * 1024;	/* 1GB */
 bool		userseg_progress = false;
+int			userseg_max_workers = 1;
 
 /*
  * A value of userseg.memory_limit set before the library was loaded (SET in the session,
@@ -27,6 +29,20 @@ bool		userseg_progress = false;
 static char *memory_limit_rejected = NULL;
 
 void		_PG_init(void);
+
+/*
+ * Default of userseg.max_workers: the CPUs online, at most US_DEFAULT_MAX_WORKERS
+ * (a backend is one of many sessions; more threads than that are a deliberate SET)
+ */
+static int
+UsDefaultMaxWorkers(void)
+{
+	long		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cpus < 1)
+		return 1;
+	return cpus < US_DEFAULT_MAX_WORKERS ? (int) cpus : US_DEFAULT_MAX_WORKERS;
+}
 
 static void
 MemoryLimitAssign(int newval, void *extra)
@@ -62,6 +78,13 @@ _PG_init(void)
 							 false,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+	DefineCustomIntVariable("userseg.max_workers",
+							"Sets the most threads one userseg operation computes with.",
+							"The default is the number of CPUs, at most 4; 1 computes on the backend's own thread.",
+							&userseg_max_workers,
+							UsDefaultMaxWorkers(), 1, US_MAX_WORKERS,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("userseg");
 }
 

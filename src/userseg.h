@@ -26,6 +26,11 @@
 /* GUC variables (userseg.c) */
 extern int	userseg_memory_limit_kb;	/* userseg.memory_limit, in kB */
 extern bool userseg_progress;		/* userseg.progress */
+extern int	userseg_max_workers;	/* userseg.max_workers */
+
+/* userseg.max_workers: the default (CPUs, at most this) and the largest value */
+#define US_DEFAULT_MAX_WORKERS 4
+#define US_MAX_WORKERS 64
 
 /* userseg.memory_limit in bytes (22023 if a value set before loading was rejected) */
 extern uint64 UsMemoryLimitBytes(void);

@@ -47,6 +47,19 @@
  * (UsDistanceOverflowColumn).  Randomness comes from the caller's generator
  * (params->uniform), so the same seed, data and row order give the same labels.
  *
+ * Threads.  Every pass over the rows that costs O(n d) or more runs through
+ * UsParallelRun (parallel_core.c) in chunks of KM_CHUNK rows: the assignment
+ * (labels and bounds of a chunk's own rows, the chunk's per-cluster sums and counts),
+ * the move of the bounds, the inertia, and the three passes of each k-means++ step
+ * (first distances and potential, the candidates' potentials, the distances to the
+ * chosen candidate).  Sums are per chunk and added in chunk order, so labels,
+ * centers and inertia are the same to the last bit for any userseg.max_workers.
+ * The relocation of empty clusters, the draw of candidates and the final numbering
+ * stay on one thread (O(n) and rare, or O(n) without distances).  A chunk is never
+ * cut short (it is US_CHECK_EVERY rows: the workers stop between chunks), since the
+ * passes update labels and bounds in place; below KM_PARALLEL_MIN_ROWS rows every pass
+ * runs on the calling thread.
+ *
  *-------------------------------------------------------------------------
  */
 #include <float.h>
@@ -61,6 +74,16 @@
 
 /* Above this many centers, a row whose bounds fail first tightens its upper bound */
 #define KM_TIGHTEN_K 64
+
+/* Rows per chunk of a parallel pass: fixed, so that sums do not depend on threads */
+#define KM_CHUNK US_CHECK_EVERY
+
+/*
+ * Fewer rows than this run their passes on the calling thread: a pass over them
+ * (often O(n) once the bounds hold) costs about what starting the threads costs.
+ * The chunks are the same either way, and so are the results.
+ */
+#define KM_PARALLEL_MIN_ROWS (16 * KM_CHUNK)
 
 /* Work space of one K-Means fit */
 typedef struct KmeansWork
@@ -82,6 +105,9 @@ typedef struct KmeansWork
 	int64_t    *counts;			/* k */
 	double	   *half;			/* k: half distance to the nearest other center */
 	double	   *shift;			/* k */
+	double		max1;			/* the largest shift */
+	double		max2;			/* the second largest */
+	int			arg1;			/* the center of the largest */
 } KmeansWork;
 
 static inline void
@@ -89,6 +115,28 @@ CheckEvery(const UsCore *core, int64_t i)
 {
 	if (i % US_CHECK_EVERY == 0)
 		UsCheck(core);
+}
+
+/* Run a pass over the rows of w in chunks of KM_CHUNK rows (UsParallelRun) */
+static void
+KmPass(const KmeansWork *w, bool (*run) (void *, int64_t, int64_t, int64_t, void *,
+										 void *, const UsParallel *),
+	   void (*combine) (void *, int64_t, int64_t, int64_t, const void *),
+	   size_t partial_bytes, size_t scratch_bytes, void *arg)
+{
+	UsParallelFor pf;
+	UsCore		core = *w->core;
+
+	if (w->m->n < KM_PARALLEL_MIN_ROWS)
+		core.workers = 1;
+	pf.n = w->m->n;
+	pf.chunk = KM_CHUNK;
+	pf.partial_bytes = partial_bytes;
+	pf.scratch_bytes = scratch_bytes;
+	pf.run = run;
+	pf.combine = combine;
+	pf.arg = arg;
+	UsParallelRun(&core, &pf);
 }
 
 static void
@@ -142,6 +190,109 @@ DrawIndex(const UsKmeansParams *p, int64_t n)
 #define US_KMEANS_MAX_TRIALS 24
 
 /*
+ * The passes of one k-means++ step, in chunks (KmPass): the distances to the first
+ * center and their sum (SeedFirstChunk), each candidate's potential over a chunk's
+ * rows (SeedPotentialChunk), the distances to the chosen candidate
+ * (SeedUpdateChunk).
+ */
+typedef struct SeedPass
+{
+	KmeansWork *w;
+	const double *cx;			/* the first center, or the chosen candidate */
+	const double *candt;		/* tp x d: candidates transposed */
+	const double *bound;		/* minq (potentials), or the chosen one's quarters */
+	int			tp;				/* padded trials (potentials), or the new center */
+	int			trials;
+	double	   *cand_pot;		/* trials potentials, summed in chunk order */
+} SeedPass;
+
+static bool
+SeedFirstChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+			   void *scratch, const UsParallel *par)
+{
+	SeedPass   *sp = arg;
+	const UsMatrix *m = sp->w->m;
+	int			d = m->d;
+	double		pot = 0.0;
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		sp->w->dist[i] = UsSqDist(m->x + i * d, sp->cx, d);
+		sp->w->labels[i] = 0;
+		pot += sp->w->dist[i];
+	}
+	*(double *) partial = pot;
+	return true;
+}
+
+static bool
+SeedPotentialChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				   void *scratch, const UsParallel *par)
+{
+	SeedPass   *sp = arg;
+	const UsMatrix *m = sp->w->m;
+	int			d = m->d;
+	int			trials = sp->trials;
+	const double *closest = sp->w->dist;
+	const int32_t *near = sp->w->labels;
+	double	   *pot = partial;
+	double	   *candd = scratch;
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		const double *x = m->x + i * d;
+		double		ci = closest[i];
+
+		if (ci > sp->bound[near[i]])
+		{
+			UsSqDistBlocks(x, sp->candt, d, sp->tp, candd);
+			for (int t = 0; t < trials; t++)
+				pot[t] += candd[t] < ci ? candd[t] : ci;
+		}
+		else
+			for (int t = 0; t < trials; t++)
+				pot[t] += ci;
+	}
+	return true;
+}
+
+static void
+SeedPotentialCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *partial)
+{
+	SeedPass   *sp = arg;
+	const double *pot = partial;
+
+	for (int t = 0; t < sp->trials; t++)
+		sp->cand_pot[t] += pot[t];
+}
+
+static bool
+SeedUpdateChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				void *scratch, const UsParallel *par)
+{
+	SeedPass   *sp = arg;
+	const UsMatrix *m = sp->w->m;
+	int			d = m->d;
+	double	   *closest = sp->w->dist;
+	int32_t    *near = sp->w->labels;
+	int32_t		center = sp->tp;
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		if (closest[i] > sp->bound[near[i]])
+		{
+			double		dc = UsSqDist(m->x + i * d, sp->cx, d);
+			bool		lt = dc < closest[i];
+
+			/* without branches: whether the row moves is random */
+			closest[i] = lt ? dc : closest[i];
+			near[i] = lt ? center : near[i];
+		}
+	}
+	return true;
+}
+
+/*
  * Seed the centers with greedy k-means++.
  *
  * All candidates of one step are drawn first (as scikit-learn does), then one pass
@@ -164,12 +315,10 @@ KmeansPlusPlus(KmeansWork *w)
 	int			k = w->k;
 	int			trials = 2 + (int) floor(log((double) k));
 	double	   *closest = w->dist;
-	int32_t    *near = w->labels;
 	double	   *quarter;		/* trials x k: a quarter of the squared distances */
 	double	   *minq;			/* k: the smallest quarter over the trials */
 	int			tp;				/* trials rounded up to US_BLOCK */
 	double	   *candt;			/* tp x d: candidates transposed (UsSqDistBlocks) */
-	double	   *candd;			/* tp: distances of a row to the candidates */
 	double	   *candx;			/* tp x d: the candidates' rows, zero padded */
 	double		pot = 0.0;
 	const double *c0 = m->x + DrawIndex(p, n) * d;
@@ -180,15 +329,12 @@ KmeansPlusPlus(KmeansWork *w)
 	minq = UsAlloc(core, sizeof(double) * k);
 	tp = (trials + US_BLOCK - 1) / US_BLOCK * US_BLOCK;
 	candt = UsAlloc(core, sizeof(double) * tp * d);
-	candd = UsAlloc(core, sizeof(double) * tp);
 	candx = UsAlloc(core, sizeof(double) * tp * d);
 	memcpy(w->centers, c0, sizeof(double) * d);
-	for (int64_t i = 0; i < n; i++)
 	{
-		CheckEvery(core, i);
-		closest[i] = UsSqDist(m->x + i * d, c0, d);
-		near[i] = 0;
-		pot += closest[i];
+		SeedPass	sp = {w, c0, NULL, NULL, 0, 1, &pot};
+
+		KmPass(w, SeedFirstChunk, SeedPotentialCombine, sizeof(double), 0, &sp);
 	}
 
 	for (int c = 1; c < k; c++)
@@ -255,21 +401,11 @@ KmeansPlusPlus(KmeansWork *w)
 		 * every candidate in one vectorized pass, which gives the same potentials:
 		 * a candidate the bound excludes is not nearer than the row's center.
 		 */
-		for (int64_t i = 0; i < n; i++)
 		{
-			const double *x = m->x + i * d;
-			double		ci = closest[i];
+			SeedPass	sp = {w, NULL, candt, minq, tp, trials, cand_pot};
 
-			CheckEvery(core, i);
-			if (ci > minq[near[i]])
-			{
-				UsSqDistBlocks(x, candt, d, tp, candd);
-				for (int t = 0; t < trials; t++)
-					cand_pot[t] += candd[t] < ci ? candd[t] : ci;
-			}
-			else
-				for (int t = 0; t < trials; t++)
-					cand_pot[t] += ci;
+			KmPass(w, SeedPotentialChunk, SeedPotentialCombine,
+				   sizeof(double) * trials, sizeof(double) * tp, &sp);
 		}
 		for (int t = 1; t < trials; t++)
 			if (cand_pot[t] < cand_pot[best])
@@ -278,18 +414,10 @@ KmeansPlusPlus(KmeansWork *w)
 		/* distances to the chosen center, exactly as computed above */
 		bx = m->x + cand[best] * d;
 		bq = quarter + best * k;
-		for (int64_t i = 0; i < n; i++)
 		{
-			CheckEvery(core, i);
-			if (closest[i] > bq[near[i]])
-			{
-				double		dc = UsSqDist(m->x + i * d, bx, d);
-				bool		lt = dc < closest[i];
+			SeedPass	sp = {w, bx, NULL, bq, c, 0, NULL};
 
-				/* without branches: whether the row moves is random */
-				closest[i] = lt ? dc : closest[i];
-				near[i] = lt ? c : near[i];
-			}
+			KmPass(w, SeedUpdateChunk, NULL, 0, 0, &sp);
 		}
 		pot = cand_pot[best];
 		memcpy(w->centers + (size_t) c * d, bx, sizeof(double) * d);
@@ -297,7 +425,6 @@ KmeansPlusPlus(KmeansWork *w)
 	UsFree(core, quarter);
 	UsFree(core, minq);
 	UsFree(core, candt);
-	UsFree(core, candd);
 	UsFree(core, candx);
 }
 
@@ -326,37 +453,38 @@ CenterHalfDistances(KmeansWork *w)
 }
 
 /*
- * Assign every row to its nearest center (E-step), using and updating the bounds.
- * With full, every row computes all distances (first pass, or plain Lloyd).  With
- * sums, accumulates each cluster's sum and count.  Returns the number of rows whose
- * label changed.
+ * One pass of the assignment over a chunk's rows: labels and bounds of those rows,
+ * and, with sums, the chunk's partial: changed rows, counts (k), sums (k x d)
  */
-static int64_t
-KmeansAssign(KmeansWork *w, bool full, bool sums)
+typedef struct AssignPass
 {
-	const UsCore *core = w->core;
+	KmeansWork *w;
+	bool		full;
+	bool		sums;
+	int64_t		changed;
+} AssignPass;
+
+static bool
+AssignChunk(void *arg, int64_t chunk, int64_t begin, int64_t end, void *partial,
+			void *scratch, const UsParallel *par)
+{
+	AssignPass *ap = arg;
+	KmeansWork *w = ap->w;
 	const UsMatrix *m = w->m;
-	int64_t		n = m->n;
 	int			d = m->d;
 	int			k = w->k;
 	const double *centers = w->centers;
-	double	   *alld = w->alld;
-	int64_t		changed = 0;
+	double	   *alld = scratch;
+	int64_t    *changed = partial;
+	int64_t    *counts = changed + 1;
+	double	   *sums = (double *) (counts + k);
+	bool		full = ap->full;
 
-	CenterHalfDistances(w);
-	UsTransposeBlocks(centers, k, d, w->ct);
-	if (sums)
-	{
-		memset(w->sums, 0, sizeof(double) * (size_t) k * d);
-		memset(w->counts, 0, sizeof(int64_t) * k);
-	}
-
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = begin; i < end; i++)
 	{
 		const double *x = m->x + i * d;
 		int32_t		a = w->labels[i];
 
-		CheckEvery(core, i);
 		if (!full)
 		{
 			double		bound = w->half[a] > w->lower[i] ? w->half[a] : w->lower[i];
@@ -398,23 +526,71 @@ KmeansAssign(KmeansWork *w, bool full, bool sums)
 			}
 			if (b1 != a)
 			{
-				changed++;
+				(*changed)++;
 				w->labels[i] = a = b1;
 			}
 			w->upper[i] = sqrt(d1);
 			w->lower[i] = sqrt(d2);
 		}
 assigned:
-		if (sums)
+		if (ap->sums)
 		{
-			double	   *s = w->sums + (size_t) a * d;
+			double	   *s = sums + (size_t) a * d;
 
 			for (int j = 0; j < d; j++)
 				s[j] += x[j];
-			w->counts[a]++;
+			counts[a]++;
 		}
 	}
-	return changed;
+	return true;
+}
+
+/* Add a chunk's partial to the totals, in chunk order */
+static void
+AssignCombine(void *arg, int64_t chunk, int64_t begin, int64_t end, const void *partial)
+{
+	AssignPass *ap = arg;
+	KmeansWork *w = ap->w;
+	int			k = w->k;
+	size_t		kd = (size_t) k * w->m->d;
+	const int64_t *changed = partial;
+	const int64_t *counts = changed + 1;
+	const double *sums = (const double *) (counts + k);
+
+	ap->changed += *changed;
+	if (!ap->sums)
+		return;
+	for (int c = 0; c < k; c++)
+		w->counts[c] += counts[c];
+	for (size_t j = 0; j < kd; j++)
+		w->sums[j] += sums[j];
+}
+
+/*
+ * Assign every row to its nearest center (E-step), using and updating the bounds.
+ * With full, every row computes all distances (first pass, or plain Lloyd).  With
+ * sums, accumulates each cluster's sum and count (per chunk, added in chunk order).
+ * Returns the number of rows whose label changed.
+ */
+static int64_t
+KmeansAssign(KmeansWork *w, bool full, bool sums)
+{
+	int			k = w->k;
+	int			d = w->m->d;
+	AssignPass	ap;
+
+	CenterHalfDistances(w);
+	UsTransposeBlocks(w->centers, k, d, w->ct);
+	memset(w->sums, 0, sizeof(double) * (size_t) k * d);
+	memset(w->counts, 0, sizeof(int64_t) * k);
+	ap.w = w;
+	ap.full = full;
+	ap.sums = sums;
+	ap.changed = 0;
+	KmPass(w, AssignChunk, AssignCombine,
+		   sizeof(int64_t) * (1 + (size_t) k) + (sums ? sizeof(double) * (size_t) k * d : 0),
+		   sizeof(double) * w->kp, &ap);
+	return ap.changed;
 }
 
 /*
@@ -507,6 +683,23 @@ KmeansRelocate(KmeansWork *w)
 	return true;
 }
 
+/* Move the bounds of a chunk's rows by the shifts of the centers */
+static bool
+BoundsChunk(void *arg, int64_t chunk, int64_t begin, int64_t end, void *partial,
+			void *scratch, const UsParallel *par)
+{
+	KmeansWork *w = arg;
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		int32_t		a = w->labels[i];
+
+		w->upper[i] += w->shift[a];
+		w->lower[i] -= (a == w->arg1) ? w->max2 : w->max1;
+	}
+	return true;
+}
+
 /*
  * M-step: new centers are the means; empty clusters sit on the largest cluster's
  * center.  Moves the bounds by the shifts and returns the sum of squared shifts.
@@ -515,7 +708,6 @@ static double
 KmeansUpdate(KmeansWork *w)
 {
 	const UsMatrix *m = w->m;
-	int64_t		n = m->n;
 	int			d = m->d;
 	int			k = w->k;
 	int			biggest = 0;
@@ -563,31 +755,50 @@ KmeansUpdate(KmeansWork *w)
 	}
 	memcpy(w->centers, w->sums, sizeof(double) * (size_t) k * d);
 
-	for (int64_t i = 0; i < n; i++)
-	{
-		int32_t		a = w->labels[i];
-
-		CheckEvery(w->core, i);
-		w->upper[i] += w->shift[a];
-		w->lower[i] -= (a == arg1) ? max2 : max1;
-	}
+	w->max1 = max1;
+	w->max2 = max2;
+	w->arg1 = arg1;
+	KmPass(w, BoundsChunk, NULL, 0, 0, w);
 	return total;
 }
 
 /* Sum of squared distances of the rows to their centers */
-static double
-KmeansInertia(const KmeansWork *w)
+typedef struct InertiaPass
 {
+	const KmeansWork *w;
+	double		total;			/* chunk sums added in chunk order */
+} InertiaPass;
+
+static bool
+InertiaChunk(void *arg, int64_t chunk, int64_t begin, int64_t end, void *partial,
+			 void *scratch, const UsParallel *par)
+{
+	const KmeansWork *w = ((InertiaPass *) arg)->w;
 	const UsMatrix *m = w->m;
 	int			d = m->d;
 	double		total = 0.0;
 
-	for (int64_t i = 0; i < m->n; i++)
+	for (int64_t i = begin; i < end; i++)
 	{
-		CheckEvery(w->core, i);
 		total += UsSqDist(m->x + i * d, w->centers + (size_t) w->labels[i] * d, d);
 	}
-	return total;
+	*(double *) partial = total;
+	return true;
+}
+
+static void
+InertiaCombine(void *arg, int64_t chunk, int64_t begin, int64_t end, const void *partial)
+{
+	((InertiaPass *) arg)->total += *(const double *) partial;
+}
+
+static double
+KmeansInertia(const KmeansWork *w)
+{
+	InertiaPass ip = {w, 0.0};
+
+	KmPass(w, InertiaChunk, InertiaCombine, sizeof(double), 0, &ip);
+	return ip.total;
 }
 
 /*

@@ -34,6 +34,13 @@
  *	  then each row is streamed against all columns instead and its per-cluster
  *	  sums are reduced to a(i), b(i) on the fly (each pair computed twice).
  *	- Interrupts are checked after every tile (SIL_B^2 = 4096 pairs) or row.
+ *	- Threads (userseg.max_workers): the tiles are cut into SIL_CHUNKS chunks of
+ *	  column blocks with about the same number of tiles each, the streamed rows into
+ *	  chunks of SIL_STREAM_CHUNK rows (UsParallelRun, see SilPass).  Each chunk of
+ *	  the symmetric form has a partial of n x k sums (one per thread and one
+ *	  waiting beside it, n k doubles each, charged to the budget); partials are
+ *	  added in chunk order, so the silhouette is the same to the last bit for any
+ *	  number of threads.
  *	- The tile kernels are US_KERNEL (uscore.h: an AVX2 clone and the baseline,
  *	  picked at run time; the distances of a tile row come from UsSqDistTile,
  *	  distance_core.c); the square roots of a tile row use AVX or SSE2
@@ -79,6 +86,11 @@
 
 /* Rows and columns of one distance tile */
 #define SIL_B US_TILE
+
+/* Chunks of the symmetric silhouette (fixed: sums do not depend on threads) */
+#define SIL_CHUNKS 64
+/* Rows per chunk of the streamed silhouette */
+#define SIL_STREAM_CHUNK 16
 
 /* Use the n x k sums (each pair once) up to this many clusters */
 #define SIL_MAX_K_SYMMETRIC(d) ((d) * 4 > 64 ? (d) * 4 : 64)
@@ -170,7 +182,7 @@ UsSilhouetteWorkBytes(int64_t n, int d, int k)
 		(double) n * (sizeof(int32_t) + sizeof(int64_t) + 2 * sizeof(double)) +
 		(double) (k + 1) * 2 * sizeof(int64_t);
 	if (k <= SIL_MAX_K_SYMMETRIC(d))
-		bytes += (double) n * k * sizeof(double);	/* S */
+		bytes += 2.0 * n * k * sizeof(double);	/* S and one chunk's partial */
 	if (bytes > (double) SIZE_MAX / 2)
 		return SIZE_MAX / 2;
 	return (size_t) bytes;
@@ -269,11 +281,11 @@ SilDistRow(const double *xi, const double *xt, int64_t stride, int d, SilSqrtFn 
 
 /*
  * One tile: rows [i0, i1) against columns [j0, j0 + SIL_B) of the sorted rows.
- * Adds each row's sums over the column block's clusters to S, and, unless the
- * tile is on the diagonal, each column's sums over the row block's clusters.
+ * Adds each row's sums over the column block's clusters to R, and, unless the
+ * tile is on the diagonal, each column's sums over the row block's clusters to S.
  */
 US_KERNEL static void
-SilTile(const SilData *s, int64_t i0, int64_t i1, int64_t j0, int diag, double *S)
+SilTile(const SilData *s, int64_t i0, int64_t i1, int64_t j0, int diag, double *R, double *S)
 {
 	const int	d = s->d;
 	const int	k = s->k;
@@ -294,7 +306,7 @@ SilTile(const SilData *s, int64_t i0, int64_t i1, int64_t j0, int diag, double *
 			int32_t		c = s->lab[j0 + j];
 			int64_t		e = Min64(s->start[c + 1] - j0, jn);
 
-			S[i * k + c] += SilSum(drow + j, e - j);
+			R[i * k + c] += SilSum(drow + j, e - j);
 			j = e;
 		}
 		if (diag)
@@ -379,6 +391,98 @@ SilValue(double a, double b)
 }
 
 /*
+ * The exact silhouette's passes in chunks (UsParallelRun).  Symmetric form: chunk c
+ * is the column blocks [bounds[c], bounds[c + 1]) with every tile above them; the
+ * sums of a tile's columns go straight to S (the rows of those column blocks belong
+ * to this chunk alone), the sums of its rows to the chunk's partial (rows below
+ * bounds[c + 1] SIL_B), which SilCombine adds to S in chunk order.  A row of block J
+ * thus gets its column sums first, in tile order, then the partials of the chunks
+ * from J's own on, in chunk order: the same additions for any number of threads.
+ * The partials of earlier chunks hold zeros for that row, and SilCombine of chunk c
+ * touches only rows of chunks up to c, which are done.  Streamed form: chunks of
+ * SIL_STREAM_CHUNK rows, each row's silhouette summed per chunk.
+ */
+typedef struct SilPass
+{
+	const SilData *s;
+	double	   *S;				/* n x k sums (symmetric form) */
+	const int64_t *bounds;		/* chunks + 1 column blocks */
+	double	   *per_row;		/* streamed form: each row's silhouette, or NULL */
+	double		total;			/* streamed form: the sum, in chunk order */
+} SilPass;
+
+static bool
+SilChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+		 void *scratch, const UsParallel *par)
+{
+	SilPass    *sp = arg;
+	const SilData *s = sp->s;
+	int64_t		n = s->n;
+	int64_t		r0 = sp->bounds[c] * SIL_B;
+	int64_t		r1 = Min64(sp->bounds[c + 1] * SIL_B, n);
+
+	/* this chunk's rows of S hold only its own sums yet (of a run cut short) */
+	if (r1 > r0)
+		memset(sp->S + r0 * s->k, 0, sizeof(double) * (size_t) (r1 - r0) * s->k);
+
+	for (int64_t jbk = sp->bounds[c]; jbk < sp->bounds[c + 1]; jbk++)
+	{
+		int64_t		jb = jbk * SIL_B;
+
+		for (int64_t ib = 0; ib <= jb; ib += SIL_B)
+		{
+			SilTile(s, ib, Min64(ib + SIL_B, n), jb, ib == jb, partial, sp->S);
+			if (UsParallelStopping(par))
+				return false;
+		}
+	}
+	return true;
+}
+
+static void
+SilCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *partial)
+{
+	SilPass    *sp = arg;
+	const double *p = partial;
+	int64_t		rows = Min64(sp->bounds[c + 1] * SIL_B, sp->s->n);
+	int64_t		cells = rows * sp->s->k;
+
+	for (int64_t j = 0; j < cells; j++)
+		sp->S[j] += p[j];
+}
+
+static bool
+SilStreamChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+			   void *scratch, const UsParallel *par)
+{
+	SilPass    *sp = arg;
+	double		total = 0.0;
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		double		a,
+					b,
+					v;
+
+		SilStreamRow(sp->s, i, &a, &b);
+		v = SilValue(a, b);
+		if (sp->per_row)
+			sp->per_row[sp->s->orig[i]] = v;
+		total += v;
+		if (UsParallelStopping(par))
+			return false;
+	}
+	*(double *) partial = total;
+	return true;
+}
+
+static void
+SilStreamCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *partial)
+{
+	((SilPass *) arg)->total += *(const double *) partial;
+}
+
+/*
  * Mean silhouette of all rows; per_row[n] receives each row's if not NULL
  */
 double
@@ -396,15 +500,41 @@ UsSilhouette(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k
 	if (k <= SIL_MAX_K_SYMMETRIC(m->d))
 	{
 		double	   *S = UsAlloc(core, sizeof(double) * (size_t) n * k);
+		int64_t		nb = (n + SIL_B - 1) / SIL_B;
+		int64_t		nchunks = nb < SIL_CHUNKS ? nb : SIL_CHUNKS;
+		int64_t    *bounds = UsAlloc(core, sizeof(int64_t) * (size_t) (nchunks + 1));
+		SilPass		sp;
+		UsParallelFor pf;
 
-		for (int64_t jb = 0; jb < n; jb += SIL_B)
+		/* column blocks per chunk, about the same number of tiles in each */
 		{
-			for (int64_t ib = 0; ib <= jb; ib += SIL_B)
+			double		tiles = (double) nb * (double) (nb + 1) / 2.0;
+			double		cum = 0.0;
+			int64_t		c = 1;
+
+			bounds[0] = 0;
+			for (int64_t jb = 0; jb < nb && c < nchunks; jb++)
 			{
-				SilTile(&s, ib, Min64(ib + SIL_B, n), jb, ib == jb, S);
-				UsCheck(core);
+				cum += (double) (jb + 1);
+				if (cum >= tiles * (double) c / (double) nchunks)
+					bounds[c++] = jb + 1;
 			}
+			for (; c <= nchunks; c++)
+				bounds[c] = nb;
 		}
+		sp.s = &s;
+		sp.S = S;
+		sp.bounds = bounds;
+		sp.total = 0.0;
+		pf.n = nchunks;
+		pf.chunk = 1;
+		pf.partial_bytes = sizeof(double) * (size_t) n * k;
+		pf.scratch_bytes = 0;
+		pf.run = SilChunk;
+		pf.combine = SilCombine;
+		pf.arg = &sp;
+		UsParallelRun(core, &pf);
+		UsFree(core, bounds);
 
 		for (int64_t i = 0; i < n; i++)
 		{
@@ -435,19 +565,23 @@ UsSilhouette(const UsCore *core, const UsMatrix *m, const int32_t *labels, int k
 	}
 	else
 	{
-		for (int64_t i = 0; i < n; i++)
-		{
-			double		a,
-						b,
-						v;
+		SilPass		sp;
+		UsParallelFor pf;
 
-			SilStreamRow(&s, i, &a, &b);
-			v = SilValue(a, b);
-			if (per_row)
-				per_row[s.orig[i]] = v;
-			total += v;
-			UsCheck(core);
-		}
+		sp.s = &s;
+		sp.S = NULL;
+		sp.bounds = NULL;
+		sp.per_row = per_row;
+		sp.total = 0.0;
+		pf.n = n;
+		pf.chunk = SIL_STREAM_CHUNK;
+		pf.partial_bytes = sizeof(double);
+		pf.scratch_bytes = 0;
+		pf.run = SilStreamChunk;
+		pf.combine = SilStreamCombine;
+		pf.arg = &sp;
+		UsParallelRun(core, &pf);
+		total = sp.total;
 	}
 
 	UsFree(core, s.xs);

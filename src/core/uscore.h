@@ -30,6 +30,9 @@ typedef struct UsCore
 	void		(*check) (void *arg);	/* interrupt check; may not return */
 	void		(*progress) (void *arg, const char *msg);	/* verbose progress; may be NULL */
 	void	   *arg;
+	int			workers;		/* threads for parallel loops (UsParallelRun); 0 or 1: none */
+	bool		(*pending) (void *arg);	/* whether an interrupt is pending, raising
+										 * nothing; NULL: no threads are started */
 } UsCore;
 
 /* Check interrupts every this many rows (or pairs of rows / n) inside long loops */
@@ -553,5 +556,52 @@ extern void UsBoxStats(const double *sorted, int64_t n, UsBox *box);
  */
 extern UsBox *UsGroupBoxStats(const UsCore *core, const UsMatrix *m, const int32_t *group,
 							  int k);
+
+/* ---- parallel_core.c: worker threads for loops over rows (see that file) ---- */
+
+/* Stack of one worker thread, and how often the waiting thread polls core->pending */
+#define US_PARALLEL_STACK (512 * 1024)
+#define US_PARALLEL_POLL_MS 10
+
+/* The state of one parallel loop, as seen by its chunk callbacks */
+typedef struct UsParallel UsParallel;
+
+/*
+ * A loop over items [0, n) cut into chunks of chunk items (the last may be shorter).
+ * run computes chunk number c, items [begin, end), into partial (partial_bytes,
+ * zeroed; NULL if 0) with scratch (scratch_bytes per thread, not zeroed; NULL if 0);
+ * it runs on any thread, may touch only its own rows' outputs, its partial and its
+ * scratch, and must not call the UsCore's callbacks.  It returns true when done;
+ * false when it returned early because UsParallelStopping said so: it is then run
+ * again from its start (or the loop is abandoned), so a callback that can return
+ * early must leave what it reads as it found it until it completes.
+ * combine (may be NULL) gets each chunk's partial on the calling thread, in chunk
+ * order.  The chunking is the caller's alone, so results do not depend on the
+ * number of threads.
+ */
+typedef struct UsParallelFor
+{
+	int64_t		n;
+	int64_t		chunk;
+	size_t		partial_bytes;
+	size_t		scratch_bytes;
+	bool		(*run) (void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+						void *scratch, const UsParallel *par);
+	void		(*combine) (void *arg, int64_t c, int64_t begin, int64_t end,
+							const void *partial);
+	void	   *arg;
+} UsParallelFor;
+
+/* Run every chunk of pf and combine them in order (see parallel_core.c) */
+extern void UsParallelRun(const UsCore *core, const UsParallelFor *pf);
+
+/* In a chunk callback, every US_CHECK_EVERY rows: whether to return now */
+extern bool UsParallelStopping(const UsParallel *par);
+
+/* Threads UsParallelRun would use for nchunks chunks */
+extern int	UsParallelWorkers(const UsCore *core, int64_t nchunks);
+
+/* Bytes UsParallelRun allocates for pf, with the threads it would use */
+extern size_t UsParallelBytes(const UsCore *core, const UsParallelFor *pf);
 
 #endif							/* USCORE_H */

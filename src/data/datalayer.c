@@ -244,6 +244,16 @@ CoreCheck(void *arg)
 	CHECK_FOR_INTERRUPTS();
 }
 
+/*
+ * Whether CHECK_FOR_INTERRUPTS would do something now: read on the backend's thread
+ * while the core's worker threads run (parallel_core.c), handles nothing
+ */
+static bool
+CorePending(void *arg)
+{
+	return INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED();
+}
+
 static void
 CoreProgress(void *arg, const char *msg)
 {
@@ -262,6 +272,8 @@ UsCoreContextInit(UsCore *core)
 	core->check = CoreCheck;
 	core->progress = CoreProgress;
 	core->arg = NULL;
+	core->workers = userseg_max_workers;
+	core->pending = CorePending;
 }
 
 /*
@@ -457,6 +469,39 @@ UsWinArgNotNull(WindowObject winobj, int argno, const char *name)
 }
 
 /*
+ * A feature vector of a window row without a palloc'd copy, or NULL when it must be
+ * detoasted (compressed or out of line).  A value of up to 126 bytes is stored with
+ * a one-byte header, unaligned (a float8[] of up to 12 elements): it is copied to
+ * the aligned buffer buf with a four-byte header, which is what detoasting it would
+ * do, in a palloc'd chunk and a memory context reset per row.  A value with a
+ * four-byte header is used where it is.
+ */
+typedef union UsShortArray
+{
+	ArrayType	a;
+	double		align;
+	char		bytes[VARHDRSZ + 128];
+} UsShortArray;
+
+static inline ArrayType *
+WinVectorInPlace(Datum v, UsShortArray *buf)
+{
+	struct varlena *p = (struct varlena *) DatumGetPointer(v);
+
+	if (VARATT_IS_SHORT(p))
+	{
+		Size		len = VARSIZE_SHORT(p) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(buf, len + VARHDRSZ);
+		memcpy(VARDATA(buf), VARDATA_SHORT(p), len);
+		return &buf->a;
+	}
+	if (!VARATT_IS_EXTENDED(p))
+		return (ArrayType *) p;
+	return NULL;
+}
+
+/*
  * Read the current window partition once
  *
  * One pass over the partition: each argument is evaluated exactly once per row, so a
@@ -478,6 +523,7 @@ UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
 	int			d = -1;
 	bool		isnull;
 	bool		isout;
+	UsShortArray shortcopy;
 
 	if (slot->data != NULL)
 	{
@@ -533,10 +579,14 @@ UsWinReadPartition(WindowObject winobj, int feature_argno, int label_argno,
 									 false, &isnull, &isout);
 		if (isnull)
 			continue;
-		MemoryContextSwitchTo(rowcxt);
-		a = DatumGetArrayTypeP(v);
+		a = WinVectorInPlace(v, &shortcopy);
+		if (a == NULL)
+		{
+			MemoryContextSwitchTo(rowcxt);
+			a = DatumGetArrayTypeP(v);
+			MemoryContextSwitchTo(partcxt);
+		}
 		len = UsVectorDims(a);
-		MemoryContextSwitchTo(partcxt);
 		if (d < 0)
 		{
 			d = len;

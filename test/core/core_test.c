@@ -231,7 +231,7 @@ TrackProgress(void *arg, const char *msg)
 	(void) msg;
 }
 
-static const UsCore core = {TrackAlloc, TrackRelease, TrackCheck, TrackProgress, &tracker};
+static const UsCore core = {TrackAlloc, TrackRelease, TrackCheck, TrackProgress, &tracker, 1, NULL};
 
 /* Plain allocation for the test's own arrays */
 static void *
@@ -2982,6 +2982,243 @@ TestBoxStats(void)
 	Check(b.n == 0 && isnan(b.median) && isnan(b.whisker_low), "box: no values give NaN");
 }
 
+
+/* ---------------------------------------------------------------- threads */
+
+/*
+ * A core with threads: pending says an interrupt is pending on every
+ * ParPendingEvery-th poll (0: never), so the workers are stopped, joined, the check
+ * runs and they start again in the middle of a loop
+ */
+static int	par_pending_every;
+static int64_t par_pending_calls;
+
+static bool
+ParPending(void *arg)
+{
+	par_pending_calls++;
+	return par_pending_every > 0 && par_pending_calls % par_pending_every == 0;
+}
+
+static UsCore
+ThreadedCore(int workers)
+{
+	UsCore		c = core;
+
+	c.workers = workers;
+	c.pending = ParPending;
+	return c;
+}
+
+/* UsParallelRun on its own: a chunked sum of a slow series, and every row's output */
+typedef struct ParSum
+{
+	const double *x;
+	double	   *out;
+	double		total;
+	int64_t		combined;		/* chunks combined, in order */
+	bool		in_order;
+} ParSum;
+
+static bool
+ParSumChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+			void *scratch, const UsParallel *par)
+{
+	ParSum	   *ps = arg;
+	double		t = 0.0;
+
+	for (int64_t i = begin; i < end; i++)
+	{
+		double		v = ps->x[i];
+
+		/* enough work per row for the stop flag to be seen mid-chunk */
+		for (int r = 0; r < 50; r++)
+			v = sin(v) + 0.5 * v;
+		ps->out[i] = v;
+		t += v;
+		if ((i - begin) % 64 == 63 && UsParallelStopping(par))
+			return false;
+	}
+	*(double *) partial = t;
+	*(double *) scratch = t;	/* scratch is the thread's own */
+	return true;
+}
+
+static void
+ParSumCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *partial)
+{
+	ParSum	   *ps = arg;
+
+	if (c != ps->combined)
+		ps->in_order = false;
+	ps->combined++;
+	ps->total += *(const double *) partial;
+}
+
+static double
+RunParSum(const UsCore *c, const double *x, double *out, int64_t n, int64_t chunk,
+		  bool *in_order)
+{
+	ParSum		ps = {x, out, 0.0, 0, true};
+	UsParallelFor pf = {n, chunk, sizeof(double), sizeof(double), ParSumChunk,
+	ParSumCombine, &ps};
+
+	UsParallelRun(c, &pf);
+	*in_order = ps.in_order && ps.combined == (n + chunk - 1) / chunk;
+	return ps.total;
+}
+
+static bool
+SameBits(const void *a, const void *b, size_t bytes)
+{
+	return memcmp(a, b, bytes) == 0;
+}
+
+static void
+TestParallel(void)
+{
+	Rng			r = {77};
+	int			workers[] = {2, 3, 8};
+	int64_t		n = 20000;
+	double	   *x = Xcalloc(n, sizeof(double));
+	double	   *o1 = Xcalloc(n, sizeof(double));
+	double	   *o2 = Xcalloc(n, sizeof(double));
+	UsCore		one = ThreadedCore(1);
+	bool		ord;
+	double		t1;
+
+	for (int64_t i = 0; i < n; i++)
+		x[i] = RngUniform(&r) * 10 - 5;
+	t1 = RunParSum(&one, x, o1, n, 777, &ord);
+	Check(ord, "UsParallelRun with one worker combines every chunk in order");
+	for (int pe = 0; pe <= 3; pe += 3)
+	{
+		for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++)
+		{
+			UsCore		cw = ThreadedCore(workers[w]);
+			int64_t		live = tracker.live;
+			double		t;
+
+			par_pending_every = pe;
+			memset(o2, 0, sizeof(double) * n);
+			t = RunParSum(&cw, x, o2, n, 777, &ord);
+			Check(ord && SameBits(&t, &t1, sizeof(double)) &&
+				  SameBits(o1, o2, sizeof(double) * n) && tracker.live == live,
+				  "UsParallelRun with %d workers%s: every row, the same sum bit for bit, chunks combined in order, nothing left allocated",
+				  workers[w], pe ? " stopped and restarted by pending interrupts" : "");
+		}
+	}
+	par_pending_every = 0;
+	Check(UsParallelWorkers(&core, 100) == 1,
+		  "no threads without a pending callback");
+	{
+		UsCore		c8 = ThreadedCore(8);
+
+		Check(UsParallelWorkers(&c8, 3) == 3 && UsParallelWorkers(&c8, 100) == 8,
+			  "at most one thread per chunk");
+	}
+	free(x);
+	free(o1);
+	free(o2);
+
+	/* K-Means: labels, centers, inertia bit for bit for 1, 2, 3 and 8 workers */
+	{
+		int64_t		kn = 70000;
+		int			d = 3;
+		int			k = 7;
+		double	   *kx = Blobs(&r, kn, d, k, 4.0, 1.5, NULL);
+		UsKmeansResult base;
+		int64_t		calls0;
+		UsMatrix	m = {kn, d, kx};
+		UsKmeansParams p = {0};
+		Rng			rr;
+
+		p.k = k;
+		p.n_init = 2;
+		p.max_iter = 300;
+		p.tol = 1e-4;
+		p.uniform = RngUniformCb;
+		p.rng_arg = &rr;
+		rr.s = 5;
+		memset(&base, 0, sizeof(base));
+		UsKmeans(&one, &m, &p, &base);
+		calls0 = par_pending_calls;
+		for (int pe = 0; pe <= 5; pe += 5)
+			for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++)
+			{
+				UsCore		cw = ThreadedCore(workers[w]);
+				UsKmeansResult res;
+
+				par_pending_every = pe;
+				rr.s = 5;
+				memset(&res, 0, sizeof(res));
+				UsKmeans(&cw, &m, &p, &res);
+				Check(SameBits(res.labels, base.labels, sizeof(int32_t) * kn) &&
+					  SameBits(res.centers, base.centers, sizeof(double) * k * d) &&
+					  SameBits(&res.inertia, &base.inertia, sizeof(double)) &&
+					  res.iterations == base.iterations,
+					  "K-Means with %d workers%s: the labels, centers and inertia of one worker, bit for bit (inertia %.17g)",
+					  workers[w], pe ? " and interrupts" : "", res.inertia);
+				FreeResult(&res);
+			}
+		par_pending_every = 0;
+		Check(par_pending_calls > calls0,
+			  "K-Means on %ld rows ran its passes on threads (%ld polls for interrupts)",
+			  (long) kn, (long) (par_pending_calls - calls0));
+		FreeResult(&base);
+		free(kx);
+	}
+
+	/* Silhouette, both forms, bit for bit */
+	{
+		int			ks[] = {5, 80};
+		int64_t		ns[] = {3000, 1200};
+
+		for (int f = 0; f < 2; f++)
+		{
+			int64_t		sn = ns[f];
+			int			d = 3;
+			int			k = ks[f];
+			int32_t    *lab = Xcalloc(sn, sizeof(int32_t));
+			double	   *sx = Blobs(&r, sn, d, k, 5.0, 1.0, lab);
+			double	   *p1 = Xcalloc(sn, sizeof(double));
+			double	   *p2 = Xcalloc(sn, sizeof(double));
+			UsMatrix	m = {sn, d, sx};
+			double		s1;
+
+			Shuffle(&r, sx, lab, sn, d);
+			s1 = UsSilhouette(&one, &m, lab, k, p1);
+			for (int pe = 0; pe <= 2; pe += 2)
+				for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++)
+				{
+					UsCore		cw = ThreadedCore(workers[w]);
+					double		s2;
+
+					par_pending_every = pe;
+					s2 = UsSilhouette(&cw, &m, lab, k, p2);
+					Check(SameBits(&s1, &s2, sizeof(double)) &&
+						  SameBits(p1, p2, sizeof(double) * sn),
+						  "silhouette (%s, k = %d) with %d workers%s: the one-worker values bit for bit (%.17g)",
+						  f == 0 ? "symmetric" : "streamed", k, workers[w],
+						  pe ? " and interrupts" : "", s2);
+				}
+			par_pending_every = 0;
+			{
+				double		naive;
+
+				NaiveSilhouette(sx, sn, d, lab, k, p2, &naive);
+				Check(Close(s1, naive, 1e-12, 1.0),
+					  "chunked silhouette (%s) matches the naive one: %.17g vs %.17g",
+					  f == 0 ? "symmetric" : "streamed", s1, naive);
+			}
+			free(lab);
+			free(sx);
+			free(p1);
+			free(p2);
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -3006,6 +3243,7 @@ main(int argc, char **argv)
 	TestDbscan();
 	TestPca();
 	TestBoxStats();
+	TestParallel();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,

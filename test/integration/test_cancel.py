@@ -13,8 +13,13 @@ check:
      on these rows when it did not check interrupts), and measures how long after the
      timeout the error (57014) arrives; more than LATE_S seconds is a failure.
 Rows: ROWS in a table (scores), ROBUST_ROWS from generate_series (robust scaler).
-Prints one line per check; the run takes about half a minute.
+Then, with userseg.max_workers = 2, the same for the exact silhouette (a timeout, and a
+pg_cancel_backend from another session) and for K-Means, while the numeric core's
+worker threads run; afterwards the session computes again and holds no extra thread.
+Prints one line per check; the run takes about a minute.
 """
+import os
+import threading
 import time
 
 import psycopg2
@@ -23,6 +28,8 @@ import psycopg2.errors
 ROWS = 4000000
 ROBUST_ROWS = 6000000
 LATE_S = 2.0
+# rows of the checks with worker threads (exact silhouette and K-Means, 8 columns)
+PAR_ROWS = 60000
 # the timeout lands this long after the transition phase measured alone (with a
 # margin for a busy machine: the old sort took 10 to 15 s on these rows)
 def timeout_after(trans):
@@ -94,8 +101,93 @@ def main():
           "(it landed %.1f s late)" % (late or 0.0))
 
     cur.execute("DROP TABLE cancel_rows")
+    threaded(cur)
     conn.close()
     return failures
+
+
+def backend_threads(pid):
+    """Threads of the backend, or None when /proc does not show them."""
+    try:
+        return len(os.listdir("/proc/%d/task" % pid))
+    except OSError:
+        return None
+
+
+def threaded(cur):
+    """With userseg.max_workers = 2, a timeout and a cancel land within LATE_S while the
+    core's worker threads run (exact silhouette, K-Means), and no thread is left after."""
+    cur.execute("SET userseg.max_workers = 2")
+    cur.execute("SELECT pg_backend_pid()")
+    pid = cur.fetchone()[0]
+    cur.execute("DROP TABLE IF EXISTS cancel_par")
+    # 8 columns, 5 blobs: the exact silhouette of 60,000 rows takes several seconds
+    cur.execute("CREATE TABLE cancel_par AS SELECT g, (g %% 5)::int AS l, "
+                "ARRAY(SELECT random() + (g %% 5) FROM generate_series(1, 8) j "
+                "WHERE g > 0) AS f FROM generate_series(1, %d) g" % PAR_ROWS)
+    cur.execute("VACUUM ANALYZE cancel_par")
+    # threads of the library itself (a BLAS pool) count before and after alike
+    cur.execute("SELECT userseg_silhouette(f, l) FROM cancel_par WHERE g <= 2000")
+    before = backend_threads(pid)
+    sil = "SELECT userseg_silhouette(f, l) FROM cancel_par"
+    trans = timed(cur, "SELECT userseg_silhouette(f, -1) FROM cancel_par")
+    timeout = timeout_after(trans)
+    late = lateness(cur, sil, timeout)
+    check(late is not None and late <= LATE_S,
+          "exact silhouette of %d rows with max_workers 2: a timeout at %.1f s lands within "
+          "%.0f s (%.2f s)" % (PAR_ROWS, timeout, LATE_S, late if late is not None else -1),
+          "(it landed %s late)" % ("never: the query finished" if late is None
+                                   else "%.1f s" % late))
+
+    # a cancel from another session, in the middle of the silhouette's tiles
+    other = psycopg2.connect("")
+    other.autocommit = True
+    ocur = other.cursor()
+    fired = []
+
+    def cancel_later(delay):
+        time.sleep(delay)
+        fired.append(time.monotonic())
+        ocur.execute("SELECT pg_cancel_backend(%d)" % pid)
+
+    t = threading.Thread(target=cancel_later, args=(timeout,))
+    t.start()
+    try:
+        cur.execute(sil)
+        cur.fetchall()
+        late = None
+    except psycopg2.errors.QueryCanceled:
+        late = time.monotonic() - fired[0] if fired else None
+    t.join()
+    check(late is not None and late <= LATE_S,
+          "exact silhouette with max_workers 2: pg_cancel_backend lands within %.0f s (%.2f s)"
+          % (LATE_S, late if late is not None else -1),
+          "(%s)" % ("the query finished first" if late is None else "%.1f s late" % late))
+
+    # K-Means: one run of one iteration measures the read and the seeding; n_init 10
+    # then runs for much longer than the timeout set a little past that
+    # (the sum uses the labels: a count(*) would let the planner skip the window)
+    km = "SELECT sum(l) FROM (SELECT userseg_kmeans(f, 8, 0, %d, max_iter => %d, " \
+         "tol => 0) OVER () AS l FROM cancel_par) q"
+    trans = timed(cur, km % (1, 1))
+    timeout = timeout_after(trans)
+    late = lateness(cur, km % (200, 300), timeout)
+    check(late is not None and late <= LATE_S,
+          "K-Means of %d rows with max_workers 2: a timeout at %.1f s lands within %.0f s "
+          "(%.2f s)" % (PAR_ROWS, timeout, LATE_S, late if late is not None else -1),
+          "(it landed %s late)" % ("never: the query finished" if late is None
+                                   else "%.1f s" % late))
+
+    # the session goes on, with the threads gone
+    cur.execute("SELECT userseg_silhouette(f, l) FROM cancel_par WHERE g <= 2000")
+    value = cur.fetchone()[0]
+    after = backend_threads(pid)
+    check(value is not None and -1 <= value <= 1 and (before is None or after == before),
+          "after the cancels the session computes again and holds no worker thread "
+          "(threads before %s, after %s)" % (before, after))
+    other.close()
+    cur.execute("DROP TABLE cancel_par")
+    cur.execute("RESET userseg.max_workers")
 
 
 if __name__ == "__main__":
