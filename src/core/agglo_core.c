@@ -67,6 +67,9 @@
 
 #include "uscore.h"
 
+/* Clusters per tile of a ward query (four AVX2 vectors of sums) */
+#define WARD_TILE 16
+
 /* Live clusters below which the compaction does not pay */
 #define AGGLO_COMPACT_MIN 256
 
@@ -104,6 +107,7 @@ typedef struct WardState
 	int			d;
 	double	   *ct;				/* d x cap: ct[j * cap + s] */
 	double	   *size;			/* per slot, 0 for a dead one */
+	double	   *dead;			/* per slot, 0 or +Infinity for a dead one */
 	int64_t    *id;				/* per slot, the row number the cluster is known by */
 	double	   *tile;			/* US_TILE distances */
 	double	   *val;			/* US_TILE ward values */
@@ -131,17 +135,58 @@ WardFactor(double na, double nb)
 	return 2.0 * (na * nb) / (na + nb);
 }
 
-/* Ward values of a tile: +Infinity for dead slots (size 0) */
-static US_KERNEL void
-WardTileValues(const double *sq, const double *size, double nx, double *val)
-{
-	for (int j = 0; j < US_TILE; j++)
-	{
-		double		ns = size[j];
-		double		v = sq[j] * (2.0 * (nx * ns) / (nx + ns));
+/*
+ * Lower bounds of a tile's ward values, and their least: sq min(n_x, n_s), which is
+ * at most sq 2 n_x n_s / (n_x + n_s) once both are rounded (the factor is at least
+ * the smaller size, an integer, and rounding is monotone), so a slot whose bound is
+ * not below the best so far cannot replace it and needs no division.  +Infinity for
+ * dead slots (size 0).
+ */
+typedef double AggloV4 __attribute__((vector_size(32), aligned(8)));
+typedef int64_t AggloM4 __attribute__((vector_size(32), aligned(8)));
 
-		val[j] = ns > 0.0 ? v : INFINITY;
+/* a < b ? a : b lane by lane (b where a is NaN); a macro, as vectors are not arguments */
+#define AGGLO_MIN4(a, b) \
+	((AggloV4) (((AggloM4) (a) & ((a) < (b))) | ((AggloM4) (b) & ~((a) < (b)))))
+
+static US_KERNEL double
+WardTileBounds(const double *xv, const double *ct, int64_t cap, int d, const double *size,
+			   const double *dead, double nx, double *sq, double *lb)
+{
+	AggloV4		acc[WARD_TILE / 4];
+	AggloV4		least;
+	AggloV4		vnx = {nx, nx, nx, nx};
+	double		l;
+
+	/* squared distances summed in column order, as WardSqDist sums them */
+	for (int v = 0; v < WARD_TILE / 4; v++)
+		acc[v] = (AggloV4) {0.0, 0.0, 0.0, 0.0};
+	for (int c = 0; c < d; c++)
+	{
+		AggloV4		xc = {xv[c], xv[c], xv[c], xv[c]};
+		const AggloV4 *col = (const AggloV4 *) (ct + (int64_t) c * cap);
+
+		for (int v = 0; v < WARD_TILE / 4; v++)
+		{
+			AggloV4		t = xc - col[v];
+
+			acc[v] += t * t;
+		}
 	}
+	least = (AggloV4) {INFINITY, INFINITY, INFINITY, INFINITY};
+	for (int v = 0; v < WARD_TILE / 4; v++)
+	{
+		AggloV4		ns = ((const AggloV4 *) size)[v];
+		AggloV4		b = acc[v] * AGGLO_MIN4(ns, vnx) + ((const AggloV4 *) dead)[v];
+
+		((AggloV4 *) sq)[v] = acc[v];
+		((AggloV4 *) lb)[v] = b;
+		least = AGGLO_MIN4(b, least);
+	}
+	l = least[0];
+	for (int c = 1; c < 4; c++)
+		l = least[c] < l ? least[c] : l;
+	return l;
 }
 
 /*
@@ -164,18 +209,27 @@ WardNearest(WardState *st, AggloWork *w, int64_t x, int64_t prev, double *best)
 		cur = WardSqDist(st, x, prev) * WardFactor(nx, st->size[prev]);
 		y = prev;
 	}
-	for (int64_t base = 0; base < st->live; base += US_TILE)
+	for (int64_t base = 0; base < st->live; base += WARD_TILE)
 	{
-		int			cnt = (int) (st->live - base < US_TILE ? st->live - base : US_TILE);
+		int			cnt = (int) (st->live - base < WARD_TILE ? st->live - base : WARD_TILE);
 
-		UsSqDistTile(xv, st->ct + base, st->cap, st->d, st->tile);
-		WardTileValues(st->tile, st->size + base, nx, st->val);
-		for (int j = 0; j < cnt; j++)
-			if (st->val[j] < cur && base + j != x)
+		if (WardTileBounds(xv, st->ct + base, st->cap, st->d, st->size + base,
+						   st->dead + base, nx, st->tile, st->val) < cur)
+		{
+			for (int j = 0; j < cnt; j++)
 			{
-				cur = st->val[j];
-				y = base + j;
+				double		v;
+
+				if (!(st->val[j] < cur) || base + j == x)
+					continue;
+				v = st->tile[j] * WardFactor(nx, st->size[base + j]);
+				if (v < cur)
+				{
+					cur = v;
+					y = base + j;
+				}
 			}
+		}
 		AggloCount(w, cnt);
 	}
 	*best = cur;
@@ -201,12 +255,16 @@ WardCompact(WardState *st, int64_t *map)
 			for (int j = 0; j < st->d; j++)
 				st->ct[j * st->cap + k] = st->ct[j * st->cap + s];
 			st->size[k] = st->size[s];
+			st->dead[k] = 0.0;
 			st->id[k] = st->id[s];
 		}
 		k++;
 	}
 	for (int64_t s = k; s < st->live; s++)
+	{
 		st->size[s] = 0.0;
+		st->dead[s] = INFINITY;
+	}
 	st->live = k;
 }
 
@@ -227,6 +285,7 @@ AggloWard(const UsCore *core, const UsMatrix *m, AggloRaw *raw)
 	st.d = d;
 	st.ct = UsAlloc(core, sizeof(double) * (size_t) st.cap * (size_t) d);
 	st.size = UsAlloc(core, sizeof(double) * (size_t) st.cap);
+	st.dead = UsAlloc(core, sizeof(double) * (size_t) st.cap);
 	st.id = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	st.tile = UsAlloc(core, sizeof(double) * (size_t) (US_TILE + d));
 	st.val = UsAlloc(core, sizeof(double) * US_TILE);
@@ -239,6 +298,8 @@ AggloWard(const UsCore *core, const UsMatrix *m, AggloRaw *raw)
 		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
 			UsCheck(core);
 	}
+	for (int64_t i = n; i < st.cap; i++)
+		st.dead[i] = INFINITY;
 
 	for (int64_t k = 0; k < n - 1; k++)
 	{
@@ -298,9 +359,11 @@ AggloWard(const UsCore *core, const UsMatrix *m, AggloRaw *raw)
 			*cy = (nx * *cx + ny * *cy) / (nx + ny);
 		}
 		st.size[x] = 0.0;
+		st.dead[x] = INFINITY;
 		st.size[y] = nx + ny;
 		alive--;
-		if (alive >= AGGLO_COMPACT_MIN && alive * 2 <= st.live)
+		/* moving the centroids costs about one query: compact often */
+		if (alive >= AGGLO_COMPACT_MIN && alive * 8 <= st.live * 7)
 		{
 			WardCompact(&st, map);
 			for (int64_t t = 0; t < len; t++)
@@ -310,6 +373,7 @@ AggloWard(const UsCore *core, const UsMatrix *m, AggloRaw *raw)
 	UsFree(core, st.val);
 	UsFree(core, st.tile);
 	UsFree(core, st.id);
+	UsFree(core, st.dead);
 	UsFree(core, st.size);
 	UsFree(core, st.ct);
 	UsFree(core, map);
@@ -670,7 +734,7 @@ UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage)
 	switch (linkage)
 	{
 		case US_LINKAGE_WARD:
-			return tree + cap * (size_t) d * sizeof(double) + cap * sizeof(double) +
+			return tree + cap * (size_t) d * sizeof(double) + 2 * cap * sizeof(double) +
 				3 * nn * sizeof(int64_t);
 		case US_LINKAGE_SINGLE:
 			return tree + cap * ((size_t) d * sizeof(double) + sizeof(double) +
