@@ -475,7 +475,8 @@ CondCompact(const UsCore *core, CondState *st, int64_t *map)
 }
 
 static US_KERNEL_INLINE void
-AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, AggloRaw *raw)
+AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, double *matrix,
+			   AggloRaw *raw)
 {
 	int64_t		n = m->n;
 	CondState	st;
@@ -486,7 +487,8 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, AggloRaw *ra
 	int64_t		alive = n;
 
 	st.live = n;
-	st.dist = UsAlloc(core, sizeof(double) * (size_t) (n * (n - 1) / 2 + 1));
+	st.dist = matrix ? matrix :
+		UsAlloc(core, sizeof(double) * (size_t) (n * (n - 1) / 2 + 1));
 	st.row = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	st.size = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	st.id = UsAlloc(core, sizeof(int64_t) * (size_t) n);
@@ -594,7 +596,8 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, AggloRaw *ra
 	UsFree(core, st.id);
 	UsFree(core, st.size);
 	UsFree(core, st.row);
-	UsFree(core, st.dist);
+	if (!matrix)
+		UsFree(core, st.dist);
 	UsFree(core, map);
 	UsFree(core, chain);
 }
@@ -751,11 +754,13 @@ UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage)
 size_t
 UsAggloMatrixBytes(int64_t n)
 {
-	return (size_t) (n > 1 ? n : 2) * (size_t) ((n > 1 ? n : 2) - 1) / 2 * sizeof(double);
+	return ((size_t) (n > 1 ? n : 2) * (size_t) ((n > 1 ? n : 2) - 1) / 2 + 1) *
+		sizeof(double);
 }
 
 void
-UsAgglo(const UsCore *core, const UsMatrix *m, UsLinkage linkage, UsAggloTree *tree)
+UsAgglo(const UsCore *core, const UsMatrix *m, UsLinkage linkage, double *matrix,
+		UsAggloTree *tree)
 {
 	int64_t		n = m->n;
 	int64_t		steps = n > 1 ? n - 1 : 0;
@@ -783,10 +788,10 @@ UsAgglo(const UsCore *core, const UsMatrix *m, UsLinkage linkage, UsAggloTree *t
 			AggloWard(core, m, &raw);
 			break;
 		case US_LINKAGE_COMPLETE:
-			AggloCondensed(core, m, false, &raw);
+			AggloCondensed(core, m, false, matrix, &raw);
 			break;
 		case US_LINKAGE_AVERAGE:
-			AggloCondensed(core, m, true, &raw);
+			AggloCondensed(core, m, true, matrix, &raw);
 			break;
 		case US_LINKAGE_SINGLE:
 			AggloSingle(core, m, &raw);

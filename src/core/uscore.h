@@ -584,9 +584,14 @@ extern size_t UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage);
 /* Bytes of the condensed distance matrix of n rows (complete and average) */
 extern size_t UsAggloMatrixBytes(int64_t n);
 
-/* The whole tree of m (n >= 1, finite values); arrays allocated through core */
+/*
+ * The whole tree of m (n >= 1, finite values); arrays allocated through core.  matrix
+ * is NULL, or UsAggloMatrixBytes(n) bytes (need not be zeroed) that complete and
+ * average linkage fill and use instead of allocating it (zeroing that much through
+ * core would be one long step without an interrupt check).
+ */
 extern void UsAgglo(const UsCore *core, const UsMatrix *m, UsLinkage linkage,
-					UsAggloTree *tree);
+					double *matrix, UsAggloTree *tree);
 
 /* Clusters left when no merge at a distance >= threshold is made */
 extern int64_t UsAggloClustersAt(const UsAggloTree *tree, double threshold);

@@ -154,11 +154,16 @@ static void
 AggloTreeRun(const UsMatrix *m, UsLinkage linkage, const char *caller, UsAggloTree *tree)
 {
 	UsCore		core;
+	double	   *matrix = NULL;
 
 	UsCheckDistanceRange(m, caller);
 	AggloCheckBudget(m->n, m->d, linkage);
+	/* not zeroed: the core writes every distance, checking interrupts as it goes */
+	if (linkage == US_LINKAGE_COMPLETE || linkage == US_LINKAGE_AVERAGE)
+		matrix = MemoryContextAllocExtended(CurrentMemoryContext,
+											UsAggloMatrixBytes(m->n), MCXT_ALLOC_HUGE);
 	UsCoreContextInit(&core);
-	UsAgglo(&core, m, linkage, tree);
+	UsAgglo(&core, m, linkage, matrix, tree);
 }
 
 /* The labels of the tree cut as cut says; returns the number of clusters */

@@ -2178,7 +2178,7 @@ CheckAgglo(const double *x, int64_t n, int d, UsLinkage linkage, bool exact,
 	double	   *nd = Xcalloc((size_t) n, sizeof(double));
 	int64_t    *sz = Xcalloc((size_t) (2 * n), sizeof(int64_t));
 
-	UsAgglo(&core, &m, linkage, &t);
+	UsAgglo(&core, &m, linkage, NULL, &t);
 	TreeMinRows(t.children, n, minrow, &errs);
 	for (int64_t i = 0; i < n; i++)
 		sz[i] = 1;
