@@ -729,10 +729,15 @@ UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage)
 {
 	size_t		nn = (size_t) (n > 1 ? n : 2);
 	size_t		cap = (nn + US_TILE - 1) / US_TILE * US_TILE + US_TILE;
-	/* the tree (children, distances, sizes), the raw merges, the sort, the union-find */
+	/*
+	 * the tree (children, distances, sizes), the raw merges, the sort, the union-find
+	 * (parents and sizes of 2n - 1 nodes), the cut (a heap, 2n - 1 node labels) and the
+	 * caller's labels; then 64 kB for the allocator's headers and blocks
+	 */
 	size_t		tree = nn * (2 * sizeof(int64_t) + sizeof(double) + sizeof(int64_t)) +
 		nn * (2 * sizeof(int64_t) + sizeof(double)) + nn * sizeof(int64_t) +
-		2 * nn * sizeof(int64_t);
+		4 * nn * sizeof(int64_t) + nn * (sizeof(int64_t) + 2 * sizeof(int32_t)) +
+		nn * sizeof(int32_t) + 65536;
 
 	switch (linkage)
 	{

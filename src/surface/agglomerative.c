@@ -104,6 +104,13 @@ AggloCheckRows(const AggloCutSpec *cut, int64 n)
 				 errhint("n_clusters is from 1 to the number of rows.")));
 }
 
+static char *
+AggloPrettySize(uint64 bytes)
+{
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum((int64) bytes))));
+}
+
 /*
  * 54000 unless the tree of n rows fits in the budget: for complete and average the
  * message names the condensed matrix, the limit and the most rows that fit
@@ -134,12 +141,9 @@ AggloCheckBudget(int64 n, int d, UsLinkage linkage)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s linkage of " INT64_FORMAT " rows needs a distance matrix of %s, more than userseg.memory_limit (%s)",
-						agglo_linkages[linkage], n,
-						DatumGetCString(DirectFunctionCall1(pg_size_pretty,
-															Int64GetDatum((int64) UsAggloMatrixBytes(n)))),
-						DatumGetCString(DirectFunctionCall1(pg_size_pretty,
-															Int64GetDatum((int64) limit)))),
-				 errdetail("The matrix holds n (n - 1) / 2 distances; with this limit at most " INT64_FORMAT " rows fit.",
+						agglo_linkages[linkage], n, AggloPrettySize(UsAggloMatrixBytes(n)),
+						AggloPrettySize(limit)),
+				 errdetail("The matrix holds n (n - 1) / 2 distances; beside what the operation holds now, at most " INT64_FORMAT " rows fit in this limit.",
 						   (uint64) UsAggloWorkBytes(1, d, linkage) + used <= limit ? lo : 0),
 				 errhint("Raise userseg.memory_limit, use fewer rows, or use ward or single linkage, which need no distance matrix.")));
 	}
@@ -164,6 +168,8 @@ AggloTreeRun(const UsMatrix *m, UsLinkage linkage, const char *caller, UsAggloTr
 											UsAggloMatrixBytes(m->n), MCXT_ALLOC_HUGE);
 	UsCoreContextInit(&core);
 	UsAgglo(&core, m, linkage, matrix, tree);
+	if (matrix)
+		pfree(matrix);
 }
 
 /* The labels of the tree cut as cut says; returns the number of clusters */
@@ -567,7 +573,8 @@ AggloCompare(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 		fit->note = psprintf("%s linkage, cut at distance %g", agglo_linkages[linkage],
 							 threshold);
 	else
-		fit->note = psprintf("%s linkage, %d clusters", agglo_linkages[linkage], got);
+		fit->note = psprintf("%s linkage, %d cluster%s", agglo_linkages[linkage], got,
+							 got == 1 ? "" : "s");
 }
 
 const CompareAlgorithm agglomerative_compare = {"agglomerative", AggloCompare,
