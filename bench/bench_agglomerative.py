@@ -160,6 +160,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--sizes", default="10000,20000")
     ap.add_argument("--single-n", type=int, default=200000)
+    ap.add_argument("--only-single", action="store_true",
+                    help="single linkage at --single-n only")
     ap.add_argument("--no-sklearn", action="store_true")
     args = ap.parse_args()
 
@@ -169,6 +171,8 @@ def main():
           flush=True)
     cases = [(int(n), lk) for n in args.sizes.split(",") for lk in ("ward", "complete", "average")]
     cases += [(20000, "single"), (args.single_n, "single")]
+    if args.only_single:
+        cases = [(args.single_n, "single")]
     loaded = None
     for n, linkage in cases:
         if loaded != n:
