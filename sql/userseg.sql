@@ -788,3 +788,82 @@ COMMENT ON FUNCTION userseg_profile_box(regclass, name, text[]) IS
 'box-plot statistics of numeric features per cluster: count, min, quartiles (percentile_cont), max, Tukey''s whiskers at 1.5 IQR and the outliers beyond them';
 
 -- (end of projections)
+
+------------------------------------------------------------------------------
+-- Agglomerative clustering
+------------------------------------------------------------------------------
+
+-- scikit-learn 1.2's AgglomerativeClustering (no connectivity): linkage 'ward',
+-- 'complete', 'average' or 'single'; exactly one of n_clusters and
+-- distance_threshold (give n_clusters => NULL with a threshold, as scikit-learn wants
+-- n_clusters=None); a merge at exactly the threshold is not made.  Distances are in
+-- the units of the scaled features.  Labels are numbered as scikit-learn's _hc_cut
+-- numbers them.  Ward and single linkage need O(n d) memory; complete and average a
+-- condensed distance matrix of n (n - 1) / 2 float8, checked against
+-- userseg.memory_limit first (54000).
+
+-- Window form: each partition is clustered on its own, once, when its first row is
+-- asked for.  IMMUTABLE PARALLEL SAFE as the other window forms: the labels depend only
+-- on the partition's rows, their order and the arguments.  Not STRICT: a row with NULL
+-- features gets a NULL label; n_clusters and distance_threshold may be NULL.
+CREATE FUNCTION userseg_agglomerative(features float8[], n_clusters int DEFAULT 2,
+                                      linkage text DEFAULT 'ward',
+                                      distance_threshold float8 DEFAULT NULL,
+                                      scale text DEFAULT 'zscore')
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_agglomerative'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_agglomerative(float8[], int, text, float8, text) IS
+'agglomerative clustering label of each row of the window partition: ward, complete, average or single linkage on the scaled features, cut at n_clusters or at distance_threshold; scikit-learn''s labels';
+
+CREATE TYPE userseg_agglomerative_summary AS (
+    model               text,
+    linkage             text,
+    n_clusters          int,
+    distance_threshold  float8,
+    rows_used           bigint,
+    rows_skipped        bigint,
+    silhouette          float8,
+    silhouette_sampled  boolean,
+    elapsed_ms          float8
+);
+
+COMMENT ON TYPE userseg_agglomerative_summary IS
+'Summary row of the table form of userseg_agglomerative';
+
+-- Table form: reads the relation (in id_column's order when given), fits, writes the
+-- label column in the caller's transaction, saves a model of the segments' centroids
+-- when model is named (userseg_predict then labels a new row by the nearest centroid:
+-- an approximation, agglomerative clustering has no predict of its own).  VOLATILE
+-- PARALLEL UNSAFE: it writes the source table and the models table.  Not STRICT.
+CREATE FUNCTION userseg_agglomerative(source regclass, features text[],
+    n_clusters int DEFAULT 2, linkage text DEFAULT 'ward',
+    distance_threshold float8 DEFAULT NULL, label_column name DEFAULT NULL,
+    scale text DEFAULT 'zscore', nulls text DEFAULT 'skip', id_column name DEFAULT NULL,
+    model text DEFAULT NULL, max_categories int DEFAULT 100,
+    drop_first boolean DEFAULT false)
+RETURNS @extschema@.userseg_agglomerative_summary
+AS 'MODULE_PATHNAME', 'userseg_agglomerative_table'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION userseg_agglomerative(regclass, text[], int, text, float8, name, text, text, name, text, int, boolean) IS
+'agglomerative clustering of columns of a table: optional label column written in the same transaction, optional model of the segments'' centroids; one summary row';
+
+-- The merge table: scipy's linkage matrix as rows (scikit-learn's children_ and
+-- distances_), so a dendrogram can be drawn and the tree cut again without refitting.
+-- The rows read are the leaves 0..n-1 (in id_column's order when given); merge step
+-- (0..n-2) joins nodes a and b (a leaf, or the node n + an earlier step) at distance,
+-- into size rows.  Reads a table by name: VOLATILE PARALLEL RESTRICTED.  Not STRICT.
+CREATE FUNCTION userseg_agglomerative_tree(source regclass, features text[],
+    linkage text DEFAULT 'ward', scale text DEFAULT 'zscore', nulls text DEFAULT 'skip',
+    id_column name DEFAULT NULL, max_categories int DEFAULT 100,
+    drop_first boolean DEFAULT false)
+RETURNS TABLE(step bigint, a bigint, b bigint, distance float8, size bigint)
+AS 'MODULE_PATHNAME', 'userseg_agglomerative_tree'
+LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_agglomerative_tree(regclass, text[], text, text, text, name, int, boolean) IS
+'the merges of agglomerative clustering of columns of a table, as scipy''s linkage matrix: step, the two nodes merged (rows 0..n-1, step s makes node n + s), distance, size';
+
+-- (end of agglomerative)

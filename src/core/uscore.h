@@ -603,5 +603,50 @@ extern int	UsParallelWorkers(const UsCore *core, int64_t nchunks);
 
 /* Bytes UsParallelRun allocates for pf, with the threads it would use */
 extern size_t UsParallelBytes(const UsCore *core, const UsParallelFor *pf);
+/* ---- agglo_core.c: agglomerative clustering (see that file) ---- */
+
+typedef enum UsLinkage
+{
+	US_LINKAGE_WARD = 0,
+	US_LINKAGE_COMPLETE = 1,
+	US_LINKAGE_AVERAGE = 2,
+	US_LINKAGE_SINGLE = 3
+} UsLinkage;
+
+/*
+ * scikit-learn's tree (children_, distances_) and scipy's linkage matrix as arrays:
+ * merge i (0..n-2) joins nodes children[2i] and children[2i + 1] (rows are 0..n-1,
+ * merge i makes node n + i) at distance[i] (non-decreasing), into size[i] rows
+ */
+typedef struct UsAggloTree
+{
+	int64_t		n;
+	UsLinkage	linkage;
+	int64_t    *children;		/* 2 (n - 1) */
+	double	   *distance;		/* n - 1 */
+	int64_t    *size;			/* n - 1 */
+} UsAggloTree;
+
+/* Bytes UsAgglo allocates for n rows of d columns (to check a budget) */
+extern size_t UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage);
+
+/* Bytes of the condensed distance matrix of n rows (complete and average) */
+extern size_t UsAggloMatrixBytes(int64_t n);
+
+/*
+ * The whole tree of m (n >= 1, finite values); arrays allocated through core.  matrix
+ * is NULL, or UsAggloMatrixBytes(n) bytes (need not be zeroed) that complete and
+ * average linkage fill and use instead of allocating it (zeroing that much through
+ * core would be one long step without an interrupt check).
+ */
+extern void UsAgglo(const UsCore *core, const UsMatrix *m, UsLinkage linkage,
+					double *matrix, UsAggloTree *tree);
+
+/* Clusters left when no merge at a distance >= threshold is made */
+extern int64_t UsAggloClustersAt(const UsAggloTree *tree, double threshold);
+
+/* labels[n] of the tree cut into k clusters (1 <= k <= n), numbered as _hc_cut */
+extern void UsAggloCut(const UsCore *core, const UsAggloTree *tree, int64_t k,
+					   int32_t *labels);
 
 #endif							/* USCORE_H */

@@ -114,4 +114,7 @@ extern const CompareAlgorithm kmeans_compare;
 /* dbscan.c */
 extern const CompareAlgorithm dbscan_compare;
 
+/* agglomerative.c */
+extern const CompareAlgorithm agglomerative_compare;
+
 #endif							/* TABLEFORM_H */

@@ -2018,6 +2018,312 @@ TestDbscan(void)
 	}
 }
 
+/* ---------------------------------------------------------------- agglomerative */
+
+/*
+ * The naive agglomerative clustering: at each step the closest pair of live clusters
+ * by the linkage's definition computed from the rows (O(n^2) pairs of rows per step,
+ * O(n^3) in all); merges in that order (non-decreasing for these four linkages).
+ * members[i] is row i's cluster (a row number of the cluster).  Returns into a[],
+ * b[] (row representatives) and dist[].
+ */
+static double
+NaiveLinkageDist(const double *x, int64_t n, int d, const int64_t *member, int64_t ca,
+				 int64_t cb, UsLinkage linkage)
+{
+	double		acc = linkage == US_LINKAGE_SINGLE ? INFINITY : 0.0;
+	int64_t		na = 0;
+	int64_t		nb = 0;
+
+	if (linkage == US_LINKAGE_WARD)
+	{
+		double	   *c = Xcalloc((size_t) 2 * d, sizeof(double));
+		double		sq = 0.0;
+
+		for (int64_t i = 0; i < n; i++)
+		{
+			double	   *ci = member[i] == ca ? c : (member[i] == cb ? c + d : NULL);
+
+			if (!ci)
+				continue;
+			if (member[i] == ca)
+				na++;
+			else
+				nb++;
+			for (int j = 0; j < d; j++)
+				ci[j] += x[i * d + j];
+		}
+		for (int j = 0; j < d; j++)
+		{
+			double		t = c[j] / na - c[d + j] / nb;
+
+			sq += t * t;
+		}
+		free(c);
+		return sqrt(2.0 * na * nb / (na + nb) * sq);
+	}
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (member[i] != ca)
+			continue;
+		na++;
+		nb = 0;
+		for (int64_t j = 0; j < n; j++)
+		{
+			double		dd;
+
+			if (member[j] != cb)
+				continue;
+			nb++;
+			dd = sqrt(NaiveSq(x + i * d, x + j * d, d));
+			if (linkage == US_LINKAGE_SINGLE)
+				acc = dd < acc ? dd : acc;
+			else if (linkage == US_LINKAGE_COMPLETE)
+				acc = dd > acc ? dd : acc;
+			else
+				acc += dd;
+		}
+	}
+	return linkage == US_LINKAGE_AVERAGE ? acc / ((double) na * nb) : acc;
+}
+
+static void
+NaiveAgglo(const double *x, int64_t n, int d, UsLinkage linkage, int64_t *a, int64_t *b,
+		   double *dist)
+{
+	int64_t    *member = Xcalloc((size_t) n, sizeof(int64_t));
+
+	for (int64_t i = 0; i < n; i++)
+		member[i] = i;
+	for (int64_t k = 0; k < n - 1; k++)
+	{
+		double		best = INFINITY;
+		int64_t		ba = -1;
+		int64_t		bb = -1;
+
+		for (int64_t ca = 0; ca < n; ca++)
+		{
+			if (member[ca] != ca)
+				continue;
+			for (int64_t cb = ca + 1; cb < n; cb++)
+			{
+				double		dd;
+
+				if (member[cb] != cb)
+					continue;
+				dd = NaiveLinkageDist(x, n, d, member, ca, cb, linkage);
+				if (ba < 0 || dd < best)
+				{
+					best = dd;
+					ba = ca;
+					bb = cb;
+				}
+			}
+		}
+		a[k] = ba;
+		b[k] = bb;
+		dist[k] = best;
+		for (int64_t i = 0; i < n; i++)
+			if (member[i] == bb)
+				member[i] = ba;
+	}
+	free(member);
+}
+
+/* Rows under each node: the leaves' smallest row (a node's identity), for comparing */
+static void
+TreeMinRows(const int64_t *children, int64_t n, int64_t *minrow, int64_t *err)
+{
+	int64_t    *used = Xcalloc((size_t) (2 * n), sizeof(int64_t));
+
+	for (int64_t i = 0; i < n; i++)
+		minrow[i] = i;
+	for (int64_t i = 0; i < n - 1; i++)
+	{
+		int64_t		c0 = children[2 * i];
+		int64_t		c1 = children[2 * i + 1];
+
+		if (c0 < 0 || c1 < 0 || c0 >= n + i || c1 >= n + i || c0 == c1 || used[c0] || used[c1])
+		{
+			(*err)++;
+			minrow[n + i] = 0;
+			continue;
+		}
+		used[c0] = used[c1] = 1;
+		minrow[n + i] = minrow[c0] < minrow[c1] ? minrow[c0] : minrow[c1];
+	}
+	free(used);
+}
+
+static const char *const linkage_names[] = {"ward", "complete", "average", "single"};
+
+/*
+ * One case: the tree is a tree (every node used once, sizes add up, distances
+ * non-decreasing), the cut at every k is a partition into k numbered 0..k-1 whose
+ * clusters are subtrees, and the threshold count agrees.  Without ties (exact = true)
+ * the merges are the naive algorithm's: the same pairs of subtrees at distances within
+ * 1e-9 relative, and the cut is the naive partition.
+ */
+static int
+CheckAgglo(const double *x, int64_t n, int d, UsLinkage linkage, bool exact,
+		   const char *what)
+{
+	UsMatrix	m = {n, d, (double *) x};
+	UsAggloTree t;
+	int64_t		errs = 0;
+	int64_t    *minrow = Xcalloc((size_t) (2 * n), sizeof(int64_t));
+	int32_t    *lab = Xcalloc((size_t) n, sizeof(int32_t));
+	int64_t    *na = Xcalloc((size_t) n, sizeof(int64_t));
+	int64_t    *nb = Xcalloc((size_t) n, sizeof(int64_t));
+	double	   *nd = Xcalloc((size_t) n, sizeof(double));
+	int64_t    *sz = Xcalloc((size_t) (2 * n), sizeof(int64_t));
+
+	UsAgglo(&core, &m, linkage, NULL, &t);
+	TreeMinRows(t.children, n, minrow, &errs);
+	for (int64_t i = 0; i < n; i++)
+		sz[i] = 1;
+	for (int64_t i = 0; i < n - 1 && errs == 0; i++)
+	{
+		sz[n + i] = sz[t.children[2 * i]] + sz[t.children[2 * i + 1]];
+		if (sz[n + i] != t.size[i] || !(t.distance[i] >= 0.0) ||
+			(i > 0 && t.distance[i] < t.distance[i - 1]))
+			errs++;
+		if (linkage != US_LINKAGE_SINGLE && t.children[2 * i] > t.children[2 * i + 1])
+			errs++;
+	}
+	if (exact && errs == 0 && n > 1)
+	{
+		/* the naive merges, as pairs of subtrees named by their smallest row */
+		NaiveAgglo(x, n, d, linkage, na, nb, nd);
+		for (int64_t i = 0; i < n - 1; i++)
+		{
+			int64_t		r0 = minrow[t.children[2 * i]];
+			int64_t		r1 = minrow[t.children[2 * i + 1]];
+			int64_t		lo = r0 < r1 ? r0 : r1;
+			int64_t		hi = r0 < r1 ? r1 : r0;
+
+			if (lo != na[i] || hi != nb[i] || !Close(t.distance[i], nd[i], 1e-9, 1e-300))
+				errs++;
+		}
+	}
+	for (int64_t k = 1; k <= n && errs == 0; k++)
+	{
+		int32_t    *seen = Xcalloc((size_t) n, sizeof(int32_t));
+		int64_t		distinct = 0;
+
+		UsAggloCut(&core, &t, k, lab);
+		for (int64_t i = 0; i < n; i++)
+		{
+			if (lab[i] < 0 || lab[i] >= k)
+			{
+				errs++;
+				break;
+			}
+			if (!seen[lab[i]]++)
+				distinct++;
+		}
+		if (distinct != k)
+			errs++;
+		/* the clusters are the subtrees left when the last k - 1 merges are undone */
+		for (int64_t i = 0; i < n - k && errs == 0; i++)
+		{
+			int64_t		c0 = t.children[2 * i];
+			int64_t		c1 = t.children[2 * i + 1];
+
+			if (lab[minrow[c0]] != lab[minrow[c1]])
+				errs++;
+		}
+		free(seen);
+	}
+	if (n > 1 && errs == 0)
+	{
+		double		thr = t.distance[(n - 1) / 2];
+		int64_t		want = 1;
+
+		for (int64_t i = 0; i < n - 1; i++)
+			want += t.distance[i] >= thr;
+		if (UsAggloClustersAt(&t, thr) != want || UsAggloClustersAt(&t, INFINITY) != 1 ||
+			UsAggloClustersAt(&t, 0.0) != n)
+			errs++;
+	}
+	if (errs)
+		Diag("agglomerative %s %s: n %ld, d %d: %ld errors", linkage_names[linkage], what,
+			 (long) n, d, (long) errs);
+	UsFree(&core, t.children);
+	UsFree(&core, t.distance);
+	UsFree(&core, t.size);
+	free(sz);
+	free(nd);
+	free(nb);
+	free(na);
+	free(lab);
+	free(minrow);
+	return errs > 0;
+}
+
+static void
+TestAgglo(void)
+{
+	Rng			r = {31};
+
+	for (int l = 0; l < 4; l++)
+	{
+		int			fails = 0;
+		int			cases = 0;
+
+		for (int c = 0; c < 12; c++)
+		{
+			int64_t		n = 1 + RngInt(&r, 70);
+			int			d = 1 + (int) RngInt(&r, 5);
+			double	   *x = Xcalloc((size_t) (n * d), sizeof(double));
+
+			for (int64_t i = 0; i < n * d; i++)
+				x[i] = RngNormal(&r);
+			fails += CheckAgglo(x, n, d, (UsLinkage) l, true, "normal");
+			for (int64_t i = 0; i < n * d; i++)
+				x[i] = (double) RngInt(&r, 3);
+			fails += CheckAgglo(x, n, d, (UsLinkage) l, false, "ties");
+			cases += 2;
+			free(x);
+		}
+		Check(fails == 0, "agglomerative %s: %d cases against the naive O(n^3) version, %d failed",
+			  linkage_names[l], cases, fails);
+	}
+	/* past the compaction threshold: the live clusters move down several times */
+	{
+		int64_t		n = 700;
+		int			d = 3;
+		double	   *x = Xcalloc((size_t) (n * d), sizeof(double));
+		int			fails = 0;
+
+		for (int64_t i = 0; i < n * d; i++)
+			x[i] = RngNormal(&r);
+		for (int l = 0; l < 4; l++)
+			fails += CheckAgglo(x, n, d, (UsLinkage) l, n <= 200, "compacted");
+		Check(fails == 0, "agglomerative: 700 rows, every linkage through its compactions");
+		free(x);
+	}
+}
+
+/* One fuzz case of agglomerative clustering: shapes, magnitudes, ties */
+static int
+FuzzAgglo(uint64_t case_seed)
+{
+	Rng			r = {case_seed * 104729};
+	int			d = 1 + (int) RngInt(&r, 6);
+	int64_t		n = 1 + RngInt(&r, 45);
+	double		scale = ldexp(1.0, (int) RngInt(&r, 80) - 40);
+	bool		ties = RngInt(&r, 2) == 0;
+	double	   *x = Xcalloc((size_t) (n * d), sizeof(double));
+	int			fails = 0;
+
+	for (int64_t i = 0; i < n * d; i++)
+		x[i] = (ties ? (double) RngInt(&r, 3) : RngNormal(&r)) * scale;
+	fails += CheckAgglo(x, n, d, (UsLinkage) RngInt(&r, 4), !ties, "fuzz");
+	free(x);
+	return fails;
+}
+
 /* One fuzz case of the neighbour index and DBSCAN */
 static int
 FuzzDbscan(uint64_t case_seed)
@@ -2047,6 +2353,8 @@ TestFuzz(int max_cases, double seconds)
 
 	int			dbscan_cases = 0;
 	int			dbscan_failures = 0;
+	int			agglo_cases = 0;
+	int			agglo_failures = 0;
 
 	for (int i = 0; i < max_cases && Now() - t0 < seconds; i++)
 	{
@@ -2056,7 +2364,15 @@ TestFuzz(int max_cases, double seconds)
 			dbscan_cases++;
 			dbscan_failures += FuzzDbscan(1000 + (uint64_t) i) > 0;
 		}
+		if (i % 4 == 2)
+		{
+			agglo_cases++;
+			agglo_failures += FuzzAgglo(1000 + (uint64_t) i);
+		}
 	}
+	Check(agglo_failures == 0 && agglo_cases > 0,
+		  "fuzz: %d cases of agglomerative clustering at magnitudes 2^-40 to 2^40, %d failed",
+		  agglo_cases, agglo_failures);
 	Check(dbscan_failures == 0 && dbscan_cases > 0,
 		  "fuzz: %d cases of DBSCAN and neighbour queries at magnitudes 2^-40 to 2^40, %d failed",
 		  dbscan_cases, dbscan_failures);
@@ -3241,6 +3557,7 @@ main(int argc, char **argv)
 	TestMetricsHuge();
 	TestNeighbors();
 	TestDbscan();
+	TestAgglo();
 	TestPca();
 	TestBoxStats();
 	TestParallel();
