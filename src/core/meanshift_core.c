@@ -63,8 +63,6 @@
 
 /* Rows per batch of estimate_bandwidth's sum (scikit-learn's gen_batches(n, 500)) */
 #define MS_BATCH 500
-/* k up to this: a k-NN query of the index; above: a selection over every distance */
-#define MS_KNN_MAX 64
 
 /* ---- numpy's RandomState: MT19937 (Matsumoto & Nishimura 1998) ---- */
 
@@ -259,6 +257,127 @@ MsSelect(double *v, int64_t n, int64_t k)
 	return v[want];
 }
 
+/*
+ * The k-th distance of a row, by a radius query of the index: a sample of about
+ * MS_SAMPLE of the distances brackets the k-th one in [lo, hi] (ranks some standard
+ * deviations either side of k's), so the query is at radius hi, whole nodes within lo
+ * are counted without their rows, and only the rows between lo and hi are kept and
+ * selected from.  When the bracket misses (rarely), every distance is selected from.
+ */
+#define MS_SAMPLE 1024
+
+typedef struct MsKth
+{
+	const UsNeighbors *ix;
+	const double *q;
+	double		lo2;			/* squared lo, or -1 */
+	int64_t		below;			/* rows at squared distance <= lo2 */
+	int64_t		kept;			/* rows above lo2, up to hi2, in buf */
+	double	   *buf;
+} MsKth;
+
+static bool
+MsKthRow(void *arg, int64_t j, double sqdist)
+{
+	MsKth	   *a = arg;
+
+	(void) j;
+	if (sqdist <= a->lo2)
+		a->below++;
+	else
+		a->buf[a->kept++] = sqdist;
+	return true;
+}
+
+/* A node within hi: counted whole when its farthest corner is within lo */
+static bool
+MsKthNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+{
+	MsKth	   *a = arg;
+	const UsNeighbors *ix = a->ix;
+	int			d = ix->m->d;
+	const double *lo = ix->box + (size_t) node * 2 * d;
+	const double *hi = lo + d;
+	double		far = 0.0;
+
+	for (int j = 0; j < d; j++)
+	{
+		double		u = a->q[j] - lo[j];
+		double		v = hi[j] - a->q[j];
+		double		t = u > v ? u : v;
+
+		far += t * t;
+	}
+	if (far <= a->lo2)
+	{
+		a->below += count;
+		return true;
+	}
+	for (int64_t p = 0; p < count; p++)
+		MsKthRow(a, rows[p], MsSqDist(a->q, ix->m->x + rows[p] * d, d));
+	return true;
+}
+
+/*
+ * One pass over every row: count those within lo2, keep those above it up to hi2
+ * (branch free: a row is written, and kept by advancing the count)
+ */
+static US_KERNEL void
+MsKthScan(const UsMatrix *s, const double *q, double lo2, double hi2, double *buf,
+		  int64_t *below, int64_t *kept)
+{
+	int			d = s->d;
+	int64_t		nb = 0;
+	int64_t		nk = 0;
+
+	for (int64_t j = 0; j < s->n; j++)
+	{
+		double		t = MsSqDist(q, s->x + j * d, d);
+
+		nb += t <= lo2;
+		buf[nk] = t;
+		nk += (t > lo2) & (t <= hi2);
+	}
+	*below = nb;
+	*kept = nk;
+}
+
+/* The k-th smallest squared distance from q to the rows of s (1 <= k <= s->n) */
+static double
+MsKthSqDist(const UsNeighbors *ix, const UsMatrix *s, const double *q, int64_t k,
+			double *buf, double *sample)
+{
+	int			d = s->d;
+	int64_t		n = s->n;
+	int64_t		ns = n < MS_SAMPLE ? n : MS_SAMPLE;
+	double		f = (double) k / (double) n;
+	double		sd = sqrt((double) ns * f * (1.0 - f));
+	int64_t		rlo = (int64_t) floor(f * (double) ns - 4.0 * sd - 2.0);
+	int64_t		rhi = (int64_t) ceil(f * (double) ns + 4.0 * sd + 2.0);
+	double		hi2;
+	MsKth		a = {ix, q, -1.0, 0, 0, buf};
+	UsNeighborVisitor v = {MsKthRow, MsKthNode, NULL, &a};
+
+	if (n > MS_SAMPLE)
+	{
+		for (int64_t i = 0; i < ns; i++)
+			sample[i] = MsSqDist(q, s->x + (i * n / ns) * d, d);
+		if (rlo >= 1)
+			a.lo2 = MsSelect(sample, ns, rlo);
+		hi2 = rhi <= ns ? MsSelect(sample, ns, rhi) : INFINITY;
+		if (isfinite(hi2))
+		{
+			MsKthScan(s, q, a.lo2, hi2, buf, &a.below, &a.kept);
+			if (a.below < k && a.below + a.kept >= k)
+				return MsSelect(buf, a.kept, k - a.below);
+		}
+	}
+	/* every distance */
+	for (int64_t j = 0; j < n; j++)
+		buf[j] = MsSqDist(q, s->x + j * d, d);
+	return MsSelect(buf, n, k);
+}
+
 size_t
 UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples)
 {
@@ -267,7 +386,7 @@ UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples)
 
 	if (ns < n)
 		b += sizeof(double) * (size_t) ns * (size_t) d;
-	return b + UsNeighborsBytes(ns, d) + sizeof(double) * (MS_BATCH + 2 * MS_KNN_MAX);
+	return b + UsNeighborsBytes(ns, d) + sizeof(double) * (MS_BATCH + MS_SAMPLE);
 }
 
 double
@@ -282,10 +401,9 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	double		batch[MS_BATCH];
 	int			nb = 0;
 	double		total = 0.0;
-	double	   *dist = NULL;
+	double	   *buf;
+	double	   *sample;
 	UsNeighbors ix;
-	int64_t		kidx[MS_KNN_MAX];
-	double		ksq[MS_KNN_MAX];
 	int64_t		work = 0;
 
 	if (n < 1)
@@ -315,46 +433,31 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	if (k > s.n)
 		k = s.n;
 
-	if (k <= MS_KNN_MAX)
-		UsNeighborsBuild(core, &s, US_NN_AUTO, 0.0, &ix);
-	else
-		dist = UsAlloc(core, sizeof(double) * (size_t) s.n);
+	UsNeighborsBuild(core, &s, US_NN_AUTO, 0.0, &ix);
+	buf = UsAlloc(core, sizeof(double) * (size_t) s.n);
+	sample = UsAlloc(core, sizeof(double) * MS_SAMPLE);
 	for (int64_t p = 0; p < s.n; p++)
 	{
 		/* the rows in the sample's order (the permutation's when it is every row) */
 		const double *q = s.x + (perm ? perm[p] : p) * d;
-		double		kth;
 
-		if (dist == NULL)
-		{
-			int			got = UsNeighborsKnn(&ix, q, (int) k, kidx, ksq);
-
-			kth = ksq[got - 1];
-		}
-		else
-		{
-			for (int64_t j = 0; j < s.n; j++)
-				dist[j] = MsSqDist(q, s.x + j * d, d);
-			work += s.n;
-			kth = MsSelect(dist, s.n, k);
-		}
-		batch[nb++] = sqrt(kth);
+		batch[nb++] = sqrt(MsKthSqDist(&ix, &s, q, k, buf, sample));
 		if (nb == MS_BATCH || p == s.n - 1)
 		{
 			total += MsPairwiseSum(batch, nb);
 			nb = 0;
 		}
-		work += 1;
+		/* the index checks within its queries; the selections here are O(rows) */
+		work += s.n;
 		if (work >= US_CHECK_EVERY)
 		{
 			work = 0;
 			UsCheck(core);
 		}
 	}
-	if (dist)
-		UsFree(core, dist);
-	else
-		UsNeighborsFree(&ix);
+	UsFree(core, buf);
+	UsFree(core, sample);
+	UsNeighborsFree(&ix);
 	if (s.x != m->x)
 		UsFree(core, s.x);
 	UsFree(core, perm);
