@@ -38,16 +38,17 @@
  * is scikit-learn's) of the distance to the k-th nearest row, itself included, with
  * k = int(rows * quantile) (at least 1).  The distances are summed as scikit-learn
  * does: numpy's pairwise sum per batch of 500 rows, the batches one after another.
- * The k-th distance of a row is a selection over its distances to every row (one
- * buffer of rows doubles) when k is large, a k-NN query of the index when it is
- * small; squared distances are summed in column order as scikit-learn's k-d tree
- * sums them.
+ * The k-th distance of a row is a selection, not a k-NN query (k is 30% of the rows
+ * by default, where no index prunes): its distances to every row, squared and summed
+ * in column order as scikit-learn's k-d tree sums them, bracketed by a sample of them
+ * so that one branch-free pass keeps only the few near the k-th (MsKthSqDist).
  *
  * Complexity: seeds x steps radius queries; labels one nearest-centre query per row;
  * estimate_bandwidth rows^2 distances.  Memory beyond the matrix: the index, n int64
  * for seeds and n int32 labels, the node sums (d doubles per 16 rows or so), the
- * distinct centres (d doubles each), and for estimate_bandwidth the sample (a copy
- * of n_samples rows when fewer than n) and one buffer of its rows.
+ * distinct centres (d doubles each), and for estimate_bandwidth the permutation (n
+ * int64), the sample (a copy of n_samples rows when fewer than n) and one buffer of
+ * its rows.
  *
  * Interrupts: the index checks every US_CHECK_EVERY distances; the loops over seeds,
  * rows, bins and centres check every US_CHECK_EVERY steps, the k-th distance loop
@@ -258,65 +259,13 @@ MsSelect(double *v, int64_t n, int64_t k)
 }
 
 /*
- * The k-th distance of a row, by a radius query of the index: a sample of about
- * MS_SAMPLE of the distances brackets the k-th one in [lo, hi] (ranks some standard
- * deviations either side of k's), so the query is at radius hi, whole nodes within lo
- * are counted without their rows, and only the rows between lo and hi are kept and
- * selected from.  When the bracket misses (rarely), every distance is selected from.
+ * The k-th distance of a row: a sample of about MS_SAMPLE of its distances brackets
+ * the k-th one in [lo, hi] (ranks four standard deviations and two either side of
+ * k's), one branch-free pass over every row counts the rows within lo and keeps those
+ * between lo and hi, and the k-th is selected from those kept.  When the bracket
+ * misses (rarely), it is selected from every distance.
  */
 #define MS_SAMPLE 1024
-
-typedef struct MsKth
-{
-	const UsNeighbors *ix;
-	const double *q;
-	double		lo2;			/* squared lo, or -1 */
-	int64_t		below;			/* rows at squared distance <= lo2 */
-	int64_t		kept;			/* rows above lo2, up to hi2, in buf */
-	double	   *buf;
-} MsKth;
-
-static bool
-MsKthRow(void *arg, int64_t j, double sqdist)
-{
-	MsKth	   *a = arg;
-
-	(void) j;
-	if (sqdist <= a->lo2)
-		a->below++;
-	else
-		a->buf[a->kept++] = sqdist;
-	return true;
-}
-
-/* A node within hi: counted whole when its farthest corner is within lo */
-static bool
-MsKthNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
-{
-	MsKth	   *a = arg;
-	const UsNeighbors *ix = a->ix;
-	int			d = ix->m->d;
-	const double *lo = ix->box + (size_t) node * 2 * d;
-	const double *hi = lo + d;
-	double		far = 0.0;
-
-	for (int j = 0; j < d; j++)
-	{
-		double		u = a->q[j] - lo[j];
-		double		v = hi[j] - a->q[j];
-		double		t = u > v ? u : v;
-
-		far += t * t;
-	}
-	if (far <= a->lo2)
-	{
-		a->below += count;
-		return true;
-	}
-	for (int64_t p = 0; p < count; p++)
-		MsKthRow(a, rows[p], MsSqDist(a->q, ix->m->x + rows[p] * d, d));
-	return true;
-}
 
 /*
  * One pass over every row: count those within lo2, keep those above it up to hi2
@@ -344,7 +293,7 @@ MsKthScan(const UsMatrix *s, const double *q, double lo2, double hi2, double *bu
 
 /* The k-th smallest squared distance from q to the rows of s (1 <= k <= s->n) */
 static double
-MsKthSqDist(const UsNeighbors *ix, const UsMatrix *s, const double *q, int64_t k,
+MsKthSqDist(const UsMatrix *s, const double *q, int64_t k,
 			double *buf, double *sample)
 {
 	int			d = s->d;
@@ -355,21 +304,22 @@ MsKthSqDist(const UsNeighbors *ix, const UsMatrix *s, const double *q, int64_t k
 	int64_t		rlo = (int64_t) floor(f * (double) ns - 4.0 * sd - 2.0);
 	int64_t		rhi = (int64_t) ceil(f * (double) ns + 4.0 * sd + 2.0);
 	double		hi2;
-	MsKth		a = {ix, q, -1.0, 0, 0, buf};
-	UsNeighborVisitor v = {MsKthRow, MsKthNode, NULL, &a};
+	double		lo2 = -1.0;
+	int64_t		below = 0;
+	int64_t		kept = 0;
 
 	if (n > MS_SAMPLE)
 	{
 		for (int64_t i = 0; i < ns; i++)
 			sample[i] = MsSqDist(q, s->x + (i * n / ns) * d, d);
 		if (rlo >= 1)
-			a.lo2 = MsSelect(sample, ns, rlo);
+			lo2 = MsSelect(sample, ns, rlo);
 		hi2 = rhi <= ns ? MsSelect(sample, ns, rhi) : INFINITY;
 		if (isfinite(hi2))
 		{
-			MsKthScan(s, q, a.lo2, hi2, buf, &a.below, &a.kept);
-			if (a.below < k && a.below + a.kept >= k)
-				return MsSelect(buf, a.kept, k - a.below);
+			MsKthScan(s, q, lo2, hi2, buf, &below, &kept);
+			if (below < k && below + kept >= k)
+				return MsSelect(buf, kept, k - below);
 		}
 	}
 	/* every distance */
@@ -386,7 +336,7 @@ UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples)
 
 	if (ns < n)
 		b += sizeof(double) * (size_t) ns * (size_t) d;
-	return b + UsNeighborsBytes(ns, d) + sizeof(double) * (MS_BATCH + MS_SAMPLE);
+	return b + sizeof(double) * (MS_BATCH + MS_SAMPLE);
 }
 
 double
@@ -403,7 +353,6 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	double		total = 0.0;
 	double	   *buf;
 	double	   *sample;
-	UsNeighbors ix;
 	int64_t		work = 0;
 
 	if (n < 1)
@@ -433,7 +382,6 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	if (k > s.n)
 		k = s.n;
 
-	UsNeighborsBuild(core, &s, US_NN_AUTO, 0.0, &ix);
 	buf = UsAlloc(core, sizeof(double) * (size_t) s.n);
 	sample = UsAlloc(core, sizeof(double) * MS_SAMPLE);
 	for (int64_t p = 0; p < s.n; p++)
@@ -441,13 +389,13 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 		/* the rows in the sample's order (the permutation's when it is every row) */
 		const double *q = s.x + (perm ? perm[p] : p) * d;
 
-		batch[nb++] = sqrt(MsKthSqDist(&ix, &s, q, k, buf, sample));
+		batch[nb++] = sqrt(MsKthSqDist(&s, q, k, buf, sample));
 		if (nb == MS_BATCH || p == s.n - 1)
 		{
 			total += MsPairwiseSum(batch, nb);
 			nb = 0;
 		}
-		/* the index checks within its queries; the selections here are O(rows) */
+		/* every row's pass is O(rows) */
 		work += s.n;
 		if (work >= US_CHECK_EVERY)
 		{
@@ -457,7 +405,6 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	}
 	UsFree(core, buf);
 	UsFree(core, sample);
-	UsNeighborsFree(&ix);
 	if (s.x != m->x)
 		UsFree(core, s.x);
 	UsFree(core, perm);
@@ -767,8 +714,8 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	int64_t    *seeds = NULL;
 	int64_t		nseeds = n;
 	MsCenters	cs;
-	double	   *mean = UsAlloc(core, sizeof(double) * (size_t) d);
-	double	   *old = UsAlloc(core, sizeof(double) * (size_t) d);
+	double	   *mean;
+	double	   *old;
 	MsMeanAcc	acc;
 	UsNeighborVisitor vis;
 	int64_t    *order;
@@ -796,6 +743,8 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 			result->seeds_binned = true;
 	}
 	result->nseeds = nseeds;
+	mean = UsAlloc(core, sizeof(double) * (size_t) d);
+	old = UsAlloc(core, sizeof(double) * (size_t) d);
 
 	/* the index over the rows, with its nodes' sums */
 	UsNeighborsBuild(core, m, params->index, bw, &ix);
@@ -863,6 +812,10 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	if (node_sum)
 		UsFree(core, node_sum);
 	UsFree(core, seeds);
+	UsFree(core, mean);
+	UsFree(core, old);
+	UsFree(core, acc.sum);
+	UsFree(core, acc.comp);
 	if (cs.count == 0)
 	{
 		UsNeighborsFree(&ix);
@@ -940,9 +893,5 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	}
 	UsNeighborsFree(&cix);
 	UsNeighborsFree(&ix);
-	UsFree(core, mean);
-	UsFree(core, old);
-	UsFree(core, acc.sum);
-	UsFree(core, acc.comp);
 	return 0;
 }
