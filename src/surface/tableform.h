@@ -114,4 +114,7 @@ extern const CompareAlgorithm kmeans_compare;
 /* dbscan.c */
 extern const CompareAlgorithm dbscan_compare;
 
+/* meanshift.c */
+extern const CompareAlgorithm meanshift_compare;
+
 #endif							/* TABLEFORM_H */
