@@ -22,6 +22,9 @@
  *	   sorted by intensity, then by coordinates, both descending; a centre within the
  *	   bandwidth of an earlier kept one is suppressed.  The centres kept are numbered
  *	   in that order.
+ *	   An estimated bandwidth may be 0 (quantile of the rows are duplicates of each
+ *	   row): every row is a seed, no step moves less than 0, so each runs max_iter
+ *	   steps, and every distinct row is a centre, as in scikit-learn.
  *	4. Each row takes the label of its nearest centre (ties to the lower number);
  *	   with cluster_all false a row farther than the bandwidth from every centre is
  *	   US_NOISE.
@@ -734,7 +737,7 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 		return US_MEANSHIFT_NO_SEED;
 
 	/* seeds */
-	if (params->bin_seeding)
+	if (params->bin_seeding && bw > 0.0)
 	{
 		nseeds = MsBinSeeds(core, m, bw, params->min_bin_freq, &seeds);
 		if (nseeds < 0)

@@ -561,7 +561,7 @@ extern UsBox *UsGroupBoxStats(const UsCore *core, const UsMatrix *m, const int32
 
 typedef struct UsMeanShiftParams
 {
-	double		bandwidth;		/* > 0, finite: the flat kernel's radius */
+	double		bandwidth;		/* >= 0, finite: the flat kernel's radius (0 only estimated) */
 	bool		bin_seeding;	/* seeds from bins of side bandwidth, else every row */
 	int			min_bin_freq;	/* >= 1: rows a bin needs to give a seed */
 	bool		cluster_all;	/* false: rows farther than bandwidth from every centre are US_NOISE */

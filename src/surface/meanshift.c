@@ -162,13 +162,13 @@ MeanshiftRun(const UsMatrix *m, const MeanshiftOptions *o, const char *fn, Means
 	{
 		fit->bandwidth = UsEstimateBandwidth(&core, m, o->quantile, o->n_samples,
 											 (uint32_t) o->seed);
-		if (!(fit->bandwidth > 0.0) || !isfinite(fit->bandwidth))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the estimated bandwidth is %g", fit->bandwidth),
-					 errdetail("At least quantile = %g of the rows are at distance 0 from each row (duplicates).",
-							   o->quantile),
-					 errhint("Give a bandwidth above 0, or a larger quantile.")));
+		/*
+		 * 0 when quantile of the rows are duplicates of each row: scikit-learn then
+		 * keeps every distinct row as a centre after max_iter steps, and so does the
+		 * core
+		 */
+		if (!(fit->bandwidth >= 0.0) || !isfinite(fit->bandwidth))
+			elog(ERROR, "estimated bandwidth %g, please report a bug", fit->bandwidth);
 		if (userseg_progress)
 			ereport(NOTICE, (errmsg_internal("mean shift: estimated bandwidth %.17g",
 											 fit->bandwidth)));
@@ -184,9 +184,9 @@ MeanshiftRun(const UsMatrix *m, const MeanshiftOptions *o, const char *fn, Means
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("no row is within bandwidth = %g of any seed", fit->bandwidth),
-				 errdetail("%s seeds, none with a row within the bandwidth.",
-						   o->bin_seeding ? "Bin seeding with min_bin_freq gave no" :
-						   "Every row is a seed; there were no"),
+				 errdetail(INT64_FORMAT " seeds%s, none with a row within the bandwidth.",
+						   fit->r.nseeds,
+						   fit->r.seeds_binned ? " from bins with min_bin_freq rows" : ""),
 				 errhint("Increase the bandwidth, lower min_bin_freq, or set bin_seeding to false.")));
 	if (userseg_progress)
 		ereport(NOTICE,
@@ -519,7 +519,8 @@ MeanshiftParamBool(JsonbContainer *c, const char *key, bool def)
 	if (v->type != jbvBool)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("params.meanshift.%s must be true or false", key)));
+				 errmsg("params.meanshift.%s must be true or false", key),
+				 errhint("Give %s as a JSON boolean: {\"%s\": true}.", key, key)));
 	return v->val.boolean;
 }
 
@@ -550,10 +551,10 @@ MeanshiftCompare(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 	MeanshiftCheckOptions(&o);
 	MeanshiftRun(m, &o, "userseg_compare", &f);
 	fit->labels = f.r.labels;
-	fit->note = psprintf("bandwidth %g%s, %s, %d centres after %d iterations",
-						 f.bandwidth, f.estimated ? " (estimated)" : "",
-						 o.bin_seeding ? "bin seeding" : "every row a seed", f.r.k,
-						 f.r.n_iter);
+	fit->note = psprintf("bandwidth %g%s, " INT64_FORMAT " seeds%s, %d centre%s, %d iteration%s",
+						 f.bandwidth, f.estimated ? " (estimated)" : "", f.r.nseeds,
+						 f.r.seeds_binned ? " from bins" : "", f.r.k, f.r.k == 1 ? "" : "s",
+						 f.r.n_iter, f.r.n_iter == 1 ? "" : "s");
 }
 
 const CompareAlgorithm meanshift_compare = {"meanshift", MeanshiftCompare,
