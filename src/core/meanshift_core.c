@@ -44,14 +44,15 @@
  * The k-th distance of a row is a selection, not a k-NN query (k is 30% of the rows
  * by default, where no index prunes): its distances to every row, squared and summed
  * in column order as scikit-learn's k-d tree sums them, bracketed by a sample of them
- * so that one branch-free pass keeps only the few near the k-th (MsKthSqDist).
+ * so that one branch-free pass (four rows at a time) keeps only the few near the k-th
+ * (MsKthBlock).
  *
  * Complexity: seeds x steps radius queries; labels one nearest-centre query per row;
  * estimate_bandwidth rows^2 distances.  Memory beyond the matrix: the index, n int64
  * for seeds and n int32 labels, the node sums (d doubles per 16 rows or so), the
  * distinct centres (d doubles each), and for estimate_bandwidth the permutation (n
- * int64), the sample (a copy of n_samples rows when fewer than n) and one buffer of
- * its rows.
+ * int64), the sample (a copy of n_samples rows when fewer than n) and 1.5 doubles per
+ * row of it (every distance of one row, and the kept ones of four rows).
  *
  * Interrupts: the index checks every US_CHECK_EVERY distances; the loops over seeds,
  * rows, bins and centres check every US_CHECK_EVERY steps, the k-th distance loop
@@ -262,73 +263,144 @@ MsSelect(double *v, int64_t n, int64_t k)
 }
 
 /*
- * The k-th distance of a row: a sample of about MS_SAMPLE of its distances brackets
- * the k-th one in [lo, hi] (ranks four standard deviations and two either side of
- * k's), one branch-free pass over every row counts the rows within lo and keeps those
- * between lo and hi, and the k-th is selected from those kept.  When the bracket
- * misses (rarely), it is selected from every distance.
+ * The k-th distance of a row: a sample of MS_SAMPLE of its distances brackets the
+ * k-th one in [lo, hi] (ranks three standard deviations and two either side of k's),
+ * one branch-free pass over every row counts the rows within lo and keeps those
+ * between lo and hi, and the k-th is selected from those kept.  The pass takes
+ * MS_LANES rows at a time, one per vector lane, each lane summing its squared
+ * differences in column order (the same sums, bit for bit, as one row alone).  When
+ * the bracket misses or more rows fall in it than its buffer holds (rarely), the
+ * k-th is selected from every distance of that row.
  */
 #define MS_SAMPLE 1024
+#define MS_LANES 4
+
+typedef struct MsKthWork
+{
+	int64_t		cap;			/* values each lane's buffer keeps (it has cap + 1) */
+	double	   *lane[MS_LANES];
+	double	   *all;			/* n: every distance of one row */
+	double	   *sample;			/* MS_SAMPLE */
+	double	   *qt;				/* d x MS_LANES: the block's rows, transposed */
+} MsKthWork;
 
 /*
- * One pass over every row: count those within lo2, keep those above it up to hi2
- * (branch free: a row is written, and kept by advancing the count)
+ * One pass over every row of s for MS_LANES query rows (qt, transposed): per lane
+ * the rows within lo2 are counted, those above it up to hi2 kept in lane[l] (writes
+ * past cap land on its spare last slot; kept[l] > cap then says it overflowed)
  */
+#if defined(__GNUC__)
+/* MS_LANES doubles, one vector (GCC's and Clang's vector extension) */
+typedef double MsLanes __attribute__((vector_size(MS_LANES * sizeof(double))));
+#endif
+
 static US_KERNEL void
-MsKthScan(const UsMatrix *s, const double *q, double lo2, double hi2, double *buf,
-		  int64_t *below, int64_t *kept)
+MsKthScan(const UsCore *core, const UsMatrix *s, const double *qt, const double *lo2, const double *hi2,
+		  double *const *lane, int64_t cap, int64_t *below, int64_t *kept)
 {
 	int			d = s->d;
-	int64_t		nb = 0;
-	int64_t		nk = 0;
+	int64_t		nb[MS_LANES] = {0};
+	int64_t		nk[MS_LANES] = {0};
 
 	for (int64_t j = 0; j < s->n; j++)
 	{
-		double		t = MsSqDist(q, s->x + j * d, d);
+		const double *x = s->x + j * d;
+		double		acc[MS_LANES];
 
-		nb += t <= lo2;
-		buf[nk] = t;
-		nk += (t > lo2) & (t <= hi2);
+#if defined(__GNUC__)
+		MsLanes		v = {0.0, 0.0, 0.0, 0.0};
+
+		for (int c = 0; c < d; c++)
+		{
+			MsLanes		q;
+			MsLanes		t;
+
+			memcpy(&q, qt + c * MS_LANES, sizeof(q));
+			t = x[c] - q;
+			v += t * t;
+		}
+		memcpy(acc, &v, sizeof(acc));
+#else
+		for (int l = 0; l < MS_LANES; l++)
+			acc[l] = 0.0;
+		for (int c = 0; c < d; c++)
+			for (int l = 0; l < MS_LANES; l++)
+			{
+				double		t = x[c] - qt[c * MS_LANES + l];
+
+				acc[l] += t * t;
+			}
+#endif
+		for (int l = 0; l < MS_LANES; l++)
+		{
+			nb[l] += acc[l] <= lo2[l];
+			lane[l][nk[l] < cap ? nk[l] : cap] = acc[l];
+			nk[l] += (acc[l] > lo2[l]) & (acc[l] <= hi2[l]);
+		}
+		if (j % (US_CHECK_EVERY / MS_LANES) == US_CHECK_EVERY / MS_LANES - 1)
+			UsCheck(core);
 	}
-	*below = nb;
-	*kept = nk;
+	for (int l = 0; l < MS_LANES; l++)
+	{
+		below[l] = nb[l];
+		kept[l] = nk[l];
+	}
 }
 
-/* The k-th smallest squared distance from q to the rows of s (1 <= k <= s->n) */
+/* The k-th smallest squared distance from q to every row of s, from all of them */
 static double
-MsKthSqDist(const UsMatrix *s, const double *q, int64_t k,
-			double *buf, double *sample)
+MsKthAll(const UsMatrix *s, const double *q, int64_t k, double *all)
+{
+	for (int64_t j = 0; j < s->n; j++)
+		all[j] = MsSqDist(q, s->x + j * s->d, s->d);
+	return MsSelect(all, s->n, k);
+}
+
+/*
+ * The k-th smallest squared distances (1 <= k <= s->n) from nq <= MS_LANES rows q[]
+ * to the rows of s, into out[nq]
+ */
+static void
+MsKthBlock(const UsCore *core, const UsMatrix *s, const double *const *q, int nq, int64_t k, MsKthWork *w,
+		   double *out)
 {
 	int			d = s->d;
 	int64_t		n = s->n;
-	int64_t		ns = n < MS_SAMPLE ? n : MS_SAMPLE;
 	double		f = (double) k / (double) n;
-	double		sd = sqrt((double) ns * f * (1.0 - f));
-	int64_t		rlo = (int64_t) floor(f * (double) ns - 4.0 * sd - 2.0);
-	int64_t		rhi = (int64_t) ceil(f * (double) ns + 4.0 * sd + 2.0);
-	double		hi2;
-	double		lo2 = -1.0;
-	int64_t		below = 0;
-	int64_t		kept = 0;
+	double		sd = sqrt((double) MS_SAMPLE * f * (1.0 - f));
+	int64_t		rlo = (int64_t) floor(f * (double) MS_SAMPLE - 3.0 * sd - 2.0);
+	int64_t		rhi = (int64_t) ceil(f * (double) MS_SAMPLE + 3.0 * sd + 2.0);
+	double		lo2[MS_LANES];
+	double		hi2[MS_LANES];
+	int64_t		below[MS_LANES];
+	int64_t		kept[MS_LANES];
 
-	if (n > MS_SAMPLE)
+	if (n <= MS_SAMPLE)
 	{
-		for (int64_t i = 0; i < ns; i++)
-			sample[i] = MsSqDist(q, s->x + (i * n / ns) * d, d);
-		if (rlo >= 1)
-			lo2 = MsSelect(sample, ns, rlo);
-		hi2 = rhi <= ns ? MsSelect(sample, ns, rhi) : INFINITY;
-		if (isfinite(hi2))
-		{
-			MsKthScan(s, q, lo2, hi2, buf, &below, &kept);
-			if (below < k && below + kept >= k)
-				return MsSelect(buf, kept, k - below);
-		}
+		for (int l = 0; l < nq; l++)
+			out[l] = MsKthAll(s, q[l], k, w->all);
+		return;
 	}
-	/* every distance */
-	for (int64_t j = 0; j < n; j++)
-		buf[j] = MsSqDist(q, s->x + j * d, d);
-	return MsSelect(buf, n, k);
+	for (int l = 0; l < MS_LANES; l++)
+	{
+		/* lanes past nq repeat the first row */
+		const double *ql = q[l < nq ? l : 0];
+
+		for (int c = 0; c < d; c++)
+			w->qt[c * MS_LANES + l] = ql[c];
+		for (int64_t i = 0; i < MS_SAMPLE; i++)
+			w->sample[i] = MsSqDist(ql, s->x + (i * n / MS_SAMPLE) * d, d);
+		lo2[l] = rlo >= 1 ? MsSelect(w->sample, MS_SAMPLE, rlo) : -1.0;
+		hi2[l] = rhi <= MS_SAMPLE ? MsSelect(w->sample, MS_SAMPLE, rhi) : INFINITY;
+	}
+	MsKthScan(core, s, w->qt, lo2, hi2, w->lane, w->cap, below, kept);
+	for (int l = 0; l < nq; l++)
+	{
+		if (kept[l] <= w->cap && below[l] < k && below[l] + kept[l] >= k)
+			out[l] = MsSelect(w->lane[l], kept[l], k - below[l]);
+		else
+			out[l] = MsKthAll(s, q[l], k, w->all);
+	}
 }
 
 size_t
@@ -339,7 +411,9 @@ UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples)
 
 	if (ns < n)
 		b += sizeof(double) * (size_t) ns * (size_t) d;
-	return b + sizeof(double) * (MS_BATCH + MS_SAMPLE);
+	/* every distance of a row, and the lanes' buffers: 1.5 rows doubles */
+	return b + sizeof(double) * ((size_t) ns + (size_t) ns / 2 + MS_LANES * 66 + MS_BATCH +
+								 MS_SAMPLE + (size_t) d * MS_LANES);
 }
 
 double
@@ -354,8 +428,7 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	double		batch[MS_BATCH];
 	int			nb = 0;
 	double		total = 0.0;
-	double	   *buf;
-	double	   *sample;
+	MsKthWork	w;
 	int64_t		work = 0;
 
 	if (n < 1)
@@ -385,20 +458,32 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	if (k > s.n)
 		k = s.n;
 
-	buf = UsAlloc(core, sizeof(double) * (size_t) s.n);
-	sample = UsAlloc(core, sizeof(double) * MS_SAMPLE);
-	for (int64_t p = 0; p < s.n; p++)
+	w.cap = s.n / 8 + 64;
+	for (int l = 0; l < MS_LANES; l++)
+		w.lane[l] = UsAlloc(core, sizeof(double) * (size_t) (w.cap + 1));
+	w.all = UsAlloc(core, sizeof(double) * (size_t) s.n);
+	w.sample = UsAlloc(core, sizeof(double) * MS_SAMPLE);
+	w.qt = UsAlloc(core, sizeof(double) * (size_t) d * MS_LANES);
+	for (int64_t p = 0; p < s.n; p += MS_LANES)
 	{
 		/* the rows in the sample's order (the permutation's when it is every row) */
-		const double *q = s.x + (perm ? perm[p] : p) * d;
+		const double *q[MS_LANES];
+		double		kth[MS_LANES];
+		int			nq = (int) (s.n - p < MS_LANES ? s.n - p : MS_LANES);
 
-		batch[nb++] = sqrt(MsKthSqDist(&s, q, k, buf, sample));
-		if (nb == MS_BATCH || p == s.n - 1)
+		for (int l = 0; l < nq; l++)
+			q[l] = s.x + (perm ? perm[p + l] : p + l) * d;
+		MsKthBlock(core, &s, q, nq, k, &w, kth);
+		for (int l = 0; l < nq; l++)
 		{
-			total += MsPairwiseSum(batch, nb);
-			nb = 0;
+			batch[nb++] = sqrt(kth[l]);
+			if (nb == MS_BATCH || p + l == s.n - 1)
+			{
+				total += MsPairwiseSum(batch, nb);
+				nb = 0;
+			}
 		}
-		/* every row's pass is O(rows) */
+		/* the pass checks every US_CHECK_EVERY distances; a fallback or a small s here */
 		work += s.n;
 		if (work >= US_CHECK_EVERY)
 		{
@@ -406,8 +491,11 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 			UsCheck(core);
 		}
 	}
-	UsFree(core, buf);
-	UsFree(core, sample);
+	for (int l = 0; l < MS_LANES; l++)
+		UsFree(core, w.lane[l]);
+	UsFree(core, w.all);
+	UsFree(core, w.sample);
+	UsFree(core, w.qt);
 	if (s.x != m->x)
 		UsFree(core, s.x);
 	UsFree(core, perm);
