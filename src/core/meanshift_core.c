@@ -29,10 +29,11 @@
  *	   with cluster_all false a row farther than the bandwidth from every centre is
  *	   US_NOISE.
  *
- * Means.  A radius query over a k-d tree gives whole nodes that lie within the
- * bandwidth; each node's coordinate sums are computed once after the build, so a
- * mean costs the nodes and the boundary leaves' rows, not every row within the
- * bandwidth.  Sums are compensated (Neumaier), so a mean does not depend on the
+ * Means.  On a k-d tree a mean walks the index's nodes itself (MsTreeMean): each
+ * node's coordinate sums are computed once after the build, so a node that lies within
+ * the bandwidth adds its sums at once and a mean costs the nodes and the boundary
+ * leaves' rows, not every row within the bandwidth; on a grid or by brute force it is
+ * a radius query of the index.  Sums are compensated (Neumaier), so a mean does not depend on the
  * order rows are visited in (scikit-learn sums in its tree's order, plainly; the two
  * agree to a few units in the last place).
  *
@@ -582,6 +583,75 @@ MsNodeSums(const UsCore *core, const UsNeighbors *ix)
 	return ns;
 }
 
+/*
+ * A radius query's sum over the k-d tree's nodes, without visitors: a node farther than
+ * r is pruned, a node within r (its box's farthest corner is) adds its sums, a leaf
+ * adds its rows within r.  Both box bounds come from one pass over the columns, summed
+ * in column order as the index sums them, so the rows counted are the index's exactly.
+ * Leaves' rows are summed plainly, each leaf's sum then compensated into the total.
+ */
+static void
+MsTreeMean(const UsNeighbors *ix, int64_t id, const double *q, double r2, MsMeanAcc *a,
+		   double *leaf, int64_t *work)
+{
+	int			d = ix->m->d;
+	const double *lo = ix->box + (size_t) id * 2 * d;
+	const double *hi = lo + d;
+	double		near = 0.0;
+	double		far = 0.0;
+
+	for (int j = 0; j < d; j++)
+	{
+		double		u = q[j] - lo[j];
+		double		v = hi[j] - q[j];
+		double		t = u < 0.0 ? -u : (v < 0.0 ? -v : 0.0);
+		double		f = u > v ? u : v;
+
+		near += t * t;
+		far += f * f;
+	}
+	*work += d;
+	if (near > r2)
+		return;
+	if (far <= r2)
+	{
+		const double *s = a->node_sum + id * d;
+
+		for (int c = 0; c < d; c++)
+			UsNeumaierAdd(&a->sum[c], &a->comp[c], s[c]);
+		a->count += ix->node_end[id] - ix->node_start[id];
+		return;
+	}
+	if (ix->node_left[id] < 0)
+	{
+		int64_t		got = 0;
+
+		for (int c = 0; c < d; c++)
+			leaf[c] = 0.0;
+		for (int64_t p = ix->node_start[id]; p < ix->node_end[id]; p++)
+		{
+			const double *x = ix->m->x + ix->order[p] * d;
+
+			if (MsSqDist(q, x, d) <= r2)
+			{
+				for (int c = 0; c < d; c++)
+					leaf[c] += x[c];
+				got++;
+			}
+		}
+		*work += (ix->node_end[id] - ix->node_start[id]) * d;
+		if (got > 0)
+		{
+			for (int c = 0; c < d; c++)
+				UsNeumaierAdd(&a->sum[c], &a->comp[c], leaf[c]);
+			a->count += got;
+		}
+		return;
+	}
+	MsTreeMean(ix, ix->node_left[id], q, r2, a, leaf, work);
+	MsTreeMean(ix, ix->node_right[id], q, r2, a, leaf, work);
+}
+
 /* The distinct final means: open addressing on their bits */
 typedef struct MsCenters
 {
@@ -807,6 +877,8 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	MsCenters	cs;
 	double	   *mean;
 	double	   *old;
+	double	   *leaf;
+	int64_t		work = 0;
 	MsMeanAcc	acc;
 	UsNeighborVisitor vis;
 	int64_t    *order;
@@ -845,6 +917,7 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	acc.node_sum = node_sum;
 	acc.sum = UsAlloc(core, sizeof(double) * (size_t) d);
 	acc.comp = UsAlloc(core, sizeof(double) * (size_t) d);
+	leaf = UsAlloc(core, sizeof(double) * (size_t) d);
 	vis.row = MsVisitRow;
 	vis.node = node_sum ? MsVisitNode : NULL;
 	vis.skip = NULL;
@@ -870,7 +943,17 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 			acc.count = 0;
 			memset(acc.sum, 0, sizeof(double) * (size_t) d);
 			memset(acc.comp, 0, sizeof(double) * (size_t) d);
-			UsNeighborsRadiusVisit(&ix, mean, bw, &vis);
+			if (node_sum)
+			{
+				MsTreeMean(&ix, 0, mean, bw * bw, &acc, leaf, &work);
+				if (work >= US_CHECK_EVERY)
+				{
+					work = 0;
+					UsCheck(core);
+				}
+			}
+			else
+				UsNeighborsRadiusVisit(&ix, mean, bw, &vis);
 			if (acc.count == 0)
 				break;
 			memcpy(old, mean, sizeof(double) * (size_t) d);
@@ -907,6 +990,7 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	UsFree(core, old);
 	UsFree(core, acc.sum);
 	UsFree(core, acc.comp);
+	UsFree(core, leaf);
 	if (cs.count == 0)
 	{
 		UsNeighborsFree(&ix);
