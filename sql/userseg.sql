@@ -867,3 +867,70 @@ COMMENT ON FUNCTION userseg_agglomerative_tree(regclass, text[], text, text, tex
 'the merges of agglomerative clustering of columns of a table, as scipy''s linkage matrix: step, the two nodes merged (rows 0..n-1, step s makes node n + s), distance, size';
 
 -- (end of agglomerative)
+-- Mean Shift
+------------------------------------------------------------------------------
+
+-- Window form: each partition is clustered on its own, once, when its first row is
+-- asked for; the bandwidth is in the units of the scaled features, estimated when
+-- NULL as scikit-learn's estimate_bandwidth(X, quantile, n_samples, random_state =
+-- seed).  Labels: the centres numbered by the rows within the bandwidth of each
+-- (most first), then by coordinates (scikit-learn 1.2's MeanShift); -1 for rows
+-- farther than the bandwidth from every centre when cluster_all is false.
+-- IMMUTABLE PARALLEL SAFE as the other window forms: the labels depend only on the
+-- partition's rows and the arguments.  Not STRICT: a row with NULL features gets a
+-- NULL label, bandwidth and n_samples may be NULL.
+CREATE FUNCTION userseg_meanshift(features float8[], bandwidth float8 DEFAULT NULL,
+                                  bin_seeding boolean DEFAULT false,
+                                  min_bin_freq int DEFAULT 1,
+                                  cluster_all boolean DEFAULT true,
+                                  quantile float8 DEFAULT 0.3, n_samples int DEFAULT NULL,
+                                  seed bigint DEFAULT 0, max_iter int DEFAULT 300,
+                                  scale text DEFAULT 'zscore')
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_meanshift'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_meanshift(float8[], float8, boolean, int, boolean, float8, int, bigint, int, text) IS
+'Mean Shift label of each row of the window partition: flat kernel of radius bandwidth in scaled units (estimated when NULL), the number of clusters found; -1 for rows beyond the bandwidth of every centre with cluster_all false; scikit-learn semantics';
+
+CREATE TYPE userseg_meanshift_summary AS (
+    model               text,
+    bandwidth           float8,
+    bandwidth_estimated boolean,
+    n_clusters          int,
+    rows_used           bigint,
+    rows_skipped        bigint,
+    seeds               bigint,
+    n_iter              int,
+    unlabelled          bigint,
+    silhouette          float8,
+    silhouette_sampled  boolean,
+    centers             float8[],
+    elapsed_ms          float8
+);
+
+COMMENT ON TYPE userseg_meanshift_summary IS
+'Summary row of the table form of userseg_meanshift; centers are the cluster centres in original units, one row per cluster';
+
+-- Table form: reads the relation (in id_column's order when given), fits, writes the
+-- label column and saves the model (the centres as its centroids: userseg_predict
+-- gives a new row its nearest centre) in the caller's transaction.  VOLATILE
+-- PARALLEL UNSAFE: it writes the source table and the models table.  Not STRICT:
+-- bandwidth, n_samples, label_column, model and id_column may be NULL; other NULL
+-- arguments are error 22004.
+CREATE FUNCTION userseg_meanshift(source regclass, features text[],
+    bandwidth float8 DEFAULT NULL, bin_seeding boolean DEFAULT false,
+    min_bin_freq int DEFAULT 1, cluster_all boolean DEFAULT true,
+    quantile float8 DEFAULT 0.3, n_samples int DEFAULT NULL, seed bigint DEFAULT 0,
+    max_iter int DEFAULT 300, label_column name DEFAULT NULL,
+    scale text DEFAULT 'zscore', nulls text DEFAULT 'skip', model text DEFAULT NULL,
+    id_column name DEFAULT NULL, max_categories int DEFAULT 100,
+    drop_first boolean DEFAULT false)
+RETURNS @extschema@.userseg_meanshift_summary
+AS 'MODULE_PATHNAME', 'userseg_meanshift_table'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION userseg_meanshift(regclass, text[], float8, boolean, int, boolean, float8, int, bigint, int, name, text, text, text, name, int, boolean) IS
+'Mean Shift on columns of a table: rows in the order of an optional unique id column, optional label column (-1 beyond every centre with cluster_all false) and saved model (predict: the nearest centre) written in the same transaction; one summary row with the centres in original units';
+
+-- (end of mean shift)

@@ -648,5 +648,54 @@ extern int64_t UsAggloClustersAt(const UsAggloTree *tree, double threshold);
 /* labels[n] of the tree cut into k clusters (1 <= k <= n), numbered as _hc_cut */
 extern void UsAggloCut(const UsCore *core, const UsAggloTree *tree, int64_t k,
 					   int32_t *labels);
+/* ---- meanshift_core.c: Mean Shift (see that file) ---- */
+
+/* UsMeanShift's result when no seed has a row within the bandwidth */
+#define US_MEANSHIFT_NO_SEED 1
+
+typedef struct UsMeanShiftParams
+{
+	double		bandwidth;		/* >= 0, finite: the flat kernel's radius (0 only estimated) */
+	bool		bin_seeding;	/* seeds from bins of side bandwidth, else every row */
+	int			min_bin_freq;	/* >= 1: rows a bin needs to give a seed */
+	bool		cluster_all;	/* false: rows farther than bandwidth from every centre are US_NOISE */
+	int			max_iter;		/* >= 0: steps per seed */
+	UsNeighborKind index;		/* US_NN_AUTO, or a kind to check against */
+} UsMeanShiftParams;
+
+typedef struct UsMeanShiftResult
+{
+	int32_t    *labels;			/* n: 0..k-1 or US_NOISE */
+	double	   *centers;		/* k x d, numbered by intensity then coordinates, descending */
+	int64_t    *intensity;		/* k: rows within the bandwidth at each centre's last step */
+	int64_t    *sizes;			/* k: rows labelled */
+	int			k;
+	int			n_iter;			/* the most steps of any seed */
+	int64_t		nseeds;			/* seeds climbed */
+	bool		seeds_binned;	/* bin seeding gave the seeds (false: every row) */
+	int64_t		noise;			/* rows labelled US_NOISE */
+} UsMeanShiftResult;
+
+/* Bytes UsMeanShift allocates for n rows of d columns, but its distinct centres */
+extern size_t UsMeanShiftWorkBytes(int64_t n, int d);
+
+/*
+ * scikit-learn 1.2's MeanShift on m: 0, or US_MEANSHIFT_NO_SEED (result->labels
+ * allocated, no centres).  Result arrays are allocated through core.
+ */
+extern int	UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *params,
+						UsMeanShiftResult *result);
+
+/*
+ * scikit-learn's estimate_bandwidth(X, quantile, n_samples, random_state = seed):
+ * n_samples <= 0 for every row; quantile in (0, 1]
+ */
+extern double UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
+								  int64_t n_samples, uint32_t seed);
+extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples);
+
+/* numpy's RandomState(seed).permutation(n) into perm[n] */
+extern void UsRandomStatePermutation(const UsCore *core, uint32_t seed, int64_t n,
+									 int64_t *perm);
 
 #endif							/* USCORE_H */

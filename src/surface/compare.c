@@ -40,6 +40,7 @@ static const CompareAlgorithm *const compare_algorithms[] = {
 	&kmeans_compare,
 	&dbscan_compare,
 	&agglomerative_compare,
+	&meanshift_compare,
 };
 
 #define COMPARE_NALGS ((int) lengthof(compare_algorithms))

@@ -116,5 +116,7 @@ extern const CompareAlgorithm dbscan_compare;
 
 /* agglomerative.c */
 extern const CompareAlgorithm agglomerative_compare;
+/* meanshift.c */
+extern const CompareAlgorithm meanshift_compare;
 
 #endif							/* TABLEFORM_H */

@@ -2344,6 +2344,413 @@ FuzzDbscan(uint64_t case_seed)
 	return e.count;
 }
 
+/* ---------------------------------------------------------------- mean shift */
+
+/* Squared distance in column order (scikit-learn's k-d tree's, the index's) */
+static double
+NaiveSqDist(const double *a, const double *b, int d)
+{
+	double		s = 0.0;
+
+	for (int j = 0; j < d; j++)
+		s += (a[j] - b[j]) * (a[j] - b[j]);
+	return s;
+}
+
+/* estimate_bandwidth over every row, from the definition: sort every distance */
+static double
+NaiveBandwidth(const double *x, int64_t n, int d, double quantile)
+{
+	int64_t		k = (int64_t) ((double) n * quantile);
+	double	   *dist = Xcalloc(n, sizeof(double));
+	double		total = 0.0;
+
+	k = k < 1 ? 1 : k;
+	for (int64_t i = 0; i < n; i++)
+	{
+		for (int64_t j = 0; j < n; j++)
+			dist[j] = NaiveSqDist(x + i * d, x + j * d, d);
+		qsort(dist, n, sizeof(double), CmpDouble);
+		total += sqrt(dist[k - 1]);
+	}
+	free(dist);
+	return total / (double) n;
+}
+
+/*
+ * scikit-learn's MeanShift.fit written out plainly: O(n^2) bins, full scans, plain
+ * sums; returns k, labels[n] and centers (k x d, allocated) filled
+ */
+static int
+NaiveMeanShift(const double *x, int64_t n, int d, double bw, bool bin_seeding,
+			   int min_bin_freq, bool cluster_all, int max_iter, int32_t *labels,
+			   double **centers_out, int *n_iter)
+{
+	double	   *seeds = Xcalloc((size_t) n * d, sizeof(double));
+	int64_t    *freq = Xcalloc(n, sizeof(int64_t));
+	double	   *bins = Xcalloc((size_t) n * d, sizeof(double));
+	int64_t		nbins = 0;
+	int64_t		nseeds = 0;
+	double	   *cen = Xcalloc((size_t) n * d, sizeof(double));
+	int64_t    *inten = Xcalloc(n, sizeof(int64_t));
+	int64_t		nc = 0;
+	double	   *mean = Xcalloc(d, sizeof(double));
+	double	   *old = Xcalloc(d, sizeof(double));
+	bool	   *uniq;
+	int			k = 0;
+	double	   *out;
+
+	*n_iter = 0;
+	if (bin_seeding)
+	{
+		for (int64_t i = 0; i < n; i++)
+		{
+			int64_t		b;
+
+			for (b = 0; b < nbins; b++)
+			{
+				bool		same = true;
+
+				for (int j = 0; j < d; j++)
+					same = same && bins[b * d + j] == rint(x[i * d + j] / bw);
+				if (same)
+					break;
+			}
+			if (b == nbins)
+			{
+				for (int j = 0; j < d; j++)
+					bins[b * d + j] = rint(x[i * d + j] / bw);
+				nbins++;
+			}
+			freq[b]++;
+		}
+		for (int64_t b = 0; b < nbins; b++)
+			if (freq[b] >= min_bin_freq)
+			{
+				for (int j = 0; j < d; j++)
+					seeds[nseeds * d + j] = (double) ((float) bins[b * d + j] * (float) bw);
+				nseeds++;
+			}
+	}
+	if (!bin_seeding || nseeds == n)
+	{
+		memcpy(seeds, x, sizeof(double) * n * d);
+		nseeds = n;
+	}
+	for (int64_t s = 0; s < nseeds; s++)
+	{
+		int			it = 0;
+		int64_t		cnt = 0;
+
+		memcpy(mean, seeds + s * d, sizeof(double) * d);
+		for (;;)
+		{
+			double		moved = 0.0;
+
+			cnt = 0;
+			memcpy(old, mean, sizeof(double) * d);
+			memset(mean, 0, sizeof(double) * d);
+			for (int64_t i = 0; i < n; i++)
+				if (NaiveSqDist(old, x + i * d, d) <= bw * bw)
+				{
+					for (int j = 0; j < d; j++)
+						mean[j] += x[i * d + j];
+					cnt++;
+				}
+			if (cnt == 0)
+				break;
+			for (int j = 0; j < d; j++)
+			{
+				mean[j] /= (double) cnt;
+				moved += (mean[j] - old[j]) * (mean[j] - old[j]);
+			}
+			if (sqrt(moved) < 1e-3 * bw || it == max_iter)
+				break;
+			it++;
+		}
+		*n_iter = it > *n_iter ? it : *n_iter;
+		if (cnt > 0)
+		{
+			int64_t		c;
+
+			for (c = 0; c < nc; c++)
+				if (memcmp(cen + c * d, mean, sizeof(double) * d) == 0)
+					break;
+			if (c == nc)
+				memcpy(cen + nc++ * d, mean, sizeof(double) * d);
+			inten[c] = cnt;
+		}
+	}
+	/* sort by (intensity, coordinates) descending: selection sort */
+	for (int64_t a = 0; a < nc; a++)
+		for (int64_t b = a + 1; b < nc; b++)
+		{
+			bool		after = inten[b] > inten[a];
+
+			if (inten[b] == inten[a])
+				for (int j = 0; j < d; j++)
+					if (cen[b * d + j] != cen[a * d + j])
+					{
+						after = cen[b * d + j] > cen[a * d + j];
+						break;
+					}
+			if (after)
+			{
+				int64_t		t = inten[a];
+
+				inten[a] = inten[b];
+				inten[b] = t;
+				for (int j = 0; j < d; j++)
+				{
+					double		v = cen[a * d + j];
+
+					cen[a * d + j] = cen[b * d + j];
+					cen[b * d + j] = v;
+				}
+			}
+		}
+	uniq = Xcalloc(nc > 0 ? nc : 1, sizeof(bool));
+	for (int64_t a = 0; a < nc; a++)
+		uniq[a] = true;
+	for (int64_t a = 0; a < nc; a++)
+		if (uniq[a])
+			for (int64_t b = 0; b < nc; b++)
+				if (b != a && NaiveSqDist(cen + a * d, cen + b * d, d) <= bw * bw)
+					uniq[b] = false;
+	out = Xcalloc((size_t) (nc > 0 ? nc : 1) * d, sizeof(double));
+	for (int64_t a = 0; a < nc; a++)
+		if (uniq[a])
+			memcpy(out + k++ * d, cen + a * d, sizeof(double) * d);
+	for (int64_t i = 0; i < n && k > 0; i++)
+	{
+		int			best = 0;
+		double		bd = NaiveSqDist(x + i * d, out, d);
+
+		for (int c = 1; c < k; c++)
+		{
+			double		t = NaiveSqDist(x + i * d, out + c * d, d);
+
+			if (t < bd)
+			{
+				bd = t;
+				best = c;
+			}
+		}
+		labels[i] = cluster_all || sqrt(bd) <= bw ? best : US_NOISE;
+	}
+	free(seeds);
+	free(freq);
+	free(bins);
+	free(cen);
+	free(inten);
+	free(mean);
+	free(old);
+	free(uniq);
+	*centers_out = out;
+	return k;
+}
+
+/* Mean Shift of every index kind against the naive one; the number of failures */
+static int
+CheckMeanShift(const double *x, int64_t n, int d, double bw, bool bin_seeding,
+			   int min_bin_freq, bool cluster_all, int max_iter, uint64_t seed, Errs *e)
+{
+	int32_t    *want = Xcalloc(n > 0 ? n : 1, sizeof(int32_t));
+	double	   *wc;
+	int			wit;
+	int			wk = NaiveMeanShift(x, n, d, bw, bin_seeding, min_bin_freq, cluster_all,
+									max_iter, want, &wc, &wit);
+	int			before = e->count;
+	double		mag = 0.0;
+
+	for (int64_t i = 0; i < n * d; i++)
+		mag = fabs(x[i]) > mag ? fabs(x[i]) : mag;
+	for (int kind = US_NN_AUTO; kind <= US_NN_BRUTE; kind++)
+	{
+		UsMatrix	m = {n, d, (double *) x};
+		UsMeanShiftParams p = {bw, bin_seeding, min_bin_freq, cluster_all, max_iter,
+		(UsNeighborKind) kind};
+		UsMeanShiftResult res;
+		int			rc = UsMeanShift(&core, &m, &p, &res);
+		bool		ok = (rc == US_MEANSHIFT_NO_SEED) == (wk == 0);
+
+		if (ok && rc == 0)
+		{
+			ok = res.k == wk && res.n_iter == wit;
+			for (int64_t i = 0; ok && i < n; i++)
+				ok = res.labels[i] == want[i];
+			for (int64_t i = 0; ok && i < (int64_t) wk * d; i++)
+				ok = Close(res.centers[i], wc[i], 1e-12, mag > 1e-300 ? mag : 1.0);
+		}
+		if (!ok)
+			Err(e, "mean shift case %lu, index %d: n %ld d %d bandwidth %g bins %d: k %d (naive %d), n_iter %d (naive %d), rc %d",
+				(unsigned long) seed, kind, (long) n, d, bw, bin_seeding, rc == 0 ? res.k : 0,
+				wk, rc == 0 ? res.n_iter : 0, wit, rc);
+		UsFree(&core, res.labels);
+		if (rc == 0)
+		{
+			UsFree(&core, res.centers);
+			UsFree(&core, res.intensity);
+			UsFree(&core, res.sizes);
+		}
+	}
+	free(want);
+	free(wc);
+	return e->count - before;
+}
+
+static void
+TestMeanShift(void)
+{
+	Rng			r = {47};
+	Errs		e = {0};
+	static const int dims[] = {1, 2, 3, 5, 8, 30};
+	int			fails = 0;
+
+	for (int c = 0; c < 36; c++)
+	{
+		int			d = dims[c % 6];
+		int64_t		n = 1 + RngInt(&r, 200);
+		double	   *x = NeighborData(&r, n, d, c / 6 % 3);
+		double		bw = c / 6 % 3 == 1 ? 0.5 * (1 + (double) RngInt(&r, 3)) :
+			0.3 + RngUniform(&r) * 2.5;
+
+		fails += CheckMeanShift(x, n, d, bw, c % 2 == 1, 1 + (int) RngInt(&r, 3), c % 3 != 0,
+								c % 5 == 0 ? (int) RngInt(&r, 3) : 300, (uint64_t) c, &e);
+		free(x);
+	}
+	Check(fails == 0,
+		  "mean shift: labels, centres (relative 1e-12), k and n_iter of every index kind equal a naive MeanShift (bin seeding, min_bin_freq, cluster_all, max_iter 0 to 2, ties)");
+
+	/* estimate_bandwidth against sorting every distance */
+	fails = 0;
+	for (int c = 0; c < 24; c++)
+	{
+		int			d = dims[c % 6];
+		int64_t		n = 1 + RngInt(&r, c < 20 ? 300 : 3000);
+		double	   *x = NeighborData(&r, n, d, c / 6 % 3);
+		double		q = c % 4 == 0 ? 1.0 : 0.01 + RngUniform(&r) * 0.9;
+		UsMatrix	m = {n, d, x};
+		double		got = UsEstimateBandwidth(&core, &m, q, 0, 0);
+		double		want = NaiveBandwidth(x, n, d, q);
+
+		if (!Close(got, want, 1e-12, 1e-300))
+		{
+			Err(&e, "bandwidth case %d: n %ld d %d quantile %g: %.17g, naive %.17g", c,
+				(long) n, d, q, got, want);
+			fails++;
+		}
+		free(x);
+	}
+	Check(fails == 0,
+		  "mean shift: estimate_bandwidth equals the mean of every row's k-th distance (quantile 0.01 to 1, ties, up to 3000 rows)");
+
+	/* numpy's RandomState(seed).permutation (values printed by numpy 1.24) */
+	{
+		int64_t		p[10];
+		static const int64_t w0[] = {2, 8, 4, 9, 1, 6, 7, 3, 0, 5};
+		static const int64_t w1[] = {6, 3, 4, 0, 1, 5, 2};
+		static const int64_t w2[] = {4, 1, 0, 2, 3};
+		bool		ok = true;
+
+		UsRandomStatePermutation(&core, 0, 10, p);
+		ok = memcmp(p, w0, sizeof(w0)) == 0;
+		UsRandomStatePermutation(&core, 12345, 7, p);
+		ok = ok && memcmp(p, w1, sizeof(w1)) == 0;
+		UsRandomStatePermutation(&core, 4294967295U, 5, p);
+		ok = ok && memcmp(p, w2, sizeof(w2)) == 0;
+		Check(ok, "mean shift: the n_samples sample is numpy's RandomState(seed).permutation (seeds 0, 12345, 2^32 - 1)");
+	}
+
+	/* a sample: the mean over its rows only */
+	{
+		int64_t		n = 400;
+		double	   *x = NeighborData(&r, n, 3, 0);
+		int64_t		perm[400];
+		double	   *s = Xcalloc(150 * 3, sizeof(double));
+		UsMatrix	m = {n, 3, x};
+		double		got;
+		double		want;
+
+		UsRandomStatePermutation(&core, 9, n, perm);
+		for (int i = 0; i < 150; i++)
+			memcpy(s + i * 3, x + perm[i] * 3, sizeof(double) * 3);
+		got = UsEstimateBandwidth(&core, &m, 0.3, 150, 9);
+		want = NaiveBandwidth(s, 150, 3, 0.3);
+		Check(Close(got, want, 1e-12, 1e-300),
+			  "mean shift: estimate_bandwidth with n_samples 150 of 400 is the sample's (%.17g, naive %.17g)",
+			  got, want);
+		free(s);
+		free(x);
+	}
+
+	/* no seed with a row within the bandwidth: bins too sparse for min_bin_freq */
+	{
+		double		x[] = {0, 0, 10, 10, 20, 20, 30, 30};
+		UsMatrix	m = {4, 2, x};
+		UsMeanShiftParams p = {1.0, true, 2, true, 300, US_NN_AUTO};
+		UsMeanShiftResult res;
+		int			rc = UsMeanShift(&core, &m, &p, &res);
+
+		Check(rc == US_MEANSHIFT_NO_SEED, "mean shift: no bin with min_bin_freq rows gives no seed (%d)", rc);
+		UsFree(&core, res.labels);
+		m.n = 0;
+		rc = UsMeanShift(&core, &m, &p, &res);
+		Check(rc == US_MEANSHIFT_NO_SEED, "mean shift: no rows, no seed");
+		UsFree(&core, res.labels);
+	}
+	/* interrupts are checked while every row climbs in one dense cloud */
+	{
+		int64_t		n = 3000;
+		double	   *x = NeighborData(&r, n, 2, 0);
+		UsMatrix	m = {n, 2, x};
+		UsMeanShiftParams p = {5.0, false, 1, true, 300, US_NN_AUTO};
+		UsMeanShiftResult res;
+		int64_t		checks = tracker.checks;
+		int			rc = UsMeanShift(&core, &m, &p, &res);
+
+		Check(rc == 0 && tracker.checks - checks >= n * n / US_CHECK_EVERY / 2,
+			  "mean shift: %ld interrupt checks while %ld seeds climb, about one per US_CHECK_EVERY distances",
+			  (long) (tracker.checks - checks), (long) n);
+		checks = tracker.checks;
+		(void) UsEstimateBandwidth(&core, &m, 0.3, 0, 0);
+		Check(tracker.checks - checks >= n * n / US_CHECK_EVERY / 2,
+			  "mean shift: %ld interrupt checks in estimate_bandwidth over %ld rows",
+			  (long) (tracker.checks - checks), (long) n);
+		UsFree(&core, res.labels);
+		UsFree(&core, res.centers);
+		UsFree(&core, res.intensity);
+		UsFree(&core, res.sizes);
+		free(x);
+	}
+}
+
+/* One fuzz case of Mean Shift */
+static int
+FuzzMeanShift(uint64_t case_seed)
+{
+	Rng			r = {case_seed * 104729};
+	Errs		e = {0};
+	int			d = 1 + (int) RngInt(&r, RngInt(&r, 3) == 0 ? 12 : 3);
+	int64_t		n = 1 + RngInt(&r, 100);
+	double	   *x = NeighborData(&r, n, d, (int) RngInt(&r, 3));
+	double		scale = ldexp(1.0, (int) RngInt(&r, 80) - 40);
+	double		bw = (0.2 + RngUniform(&r) * 2) * scale;
+	UsMatrix	m = {n, d, x};
+	double		q = 0.05 + RngUniform(&r) * 0.95;
+
+	for (int64_t i = 0; i < n * d; i++)
+		x[i] *= scale;
+	CheckMeanShift(x, n, d, bw, RngInt(&r, 2) == 1, 1 + (int) RngInt(&r, 3),
+				   RngInt(&r, 2) == 1, 300, case_seed, &e);
+	if (!Close(UsEstimateBandwidth(&core, &m, q, 0, 0), NaiveBandwidth(x, n, d, q), 1e-12,
+			   1e-300))
+		Err(&e, "fuzz case %lu: estimate_bandwidth differs from the naive one",
+			(unsigned long) case_seed);
+	free(x);
+	return e.count;
+}
+
 static void
 TestFuzz(int max_cases, double seconds)
 {
@@ -2355,6 +2762,8 @@ TestFuzz(int max_cases, double seconds)
 	int			dbscan_failures = 0;
 	int			agglo_cases = 0;
 	int			agglo_failures = 0;
+	int			meanshift_cases = 0;
+	int			meanshift_failures = 0;
 
 	for (int i = 0; i < max_cases && Now() - t0 < seconds; i++)
 	{
@@ -2368,6 +2777,8 @@ TestFuzz(int max_cases, double seconds)
 		{
 			agglo_cases++;
 			agglo_failures += FuzzAgglo(1000 + (uint64_t) i);
+			meanshift_cases++;
+			meanshift_failures += FuzzMeanShift(1000 + (uint64_t) i) > 0;
 		}
 	}
 	Check(agglo_failures == 0 && agglo_cases > 0,
@@ -2376,6 +2787,9 @@ TestFuzz(int max_cases, double seconds)
 	Check(dbscan_failures == 0 && dbscan_cases > 0,
 		  "fuzz: %d cases of DBSCAN and neighbour queries at magnitudes 2^-40 to 2^40, %d failed",
 		  dbscan_cases, dbscan_failures);
+	Check(meanshift_failures == 0 && meanshift_cases > 0,
+		  "fuzz: %d cases of Mean Shift and estimate_bandwidth at magnitudes 2^-40 to 2^40, %d failed",
+		  meanshift_cases, meanshift_failures);
 	Diag("fuzz: %d cases (%d with values that can overflow squares, %d NaN zscore scales) in %.1f s",
 		 st.cases, st.huge, st.zscore_nan, Now() - t0);
 	Check(st.failures == 0 && st.cases > 0,
@@ -3558,6 +3972,7 @@ main(int argc, char **argv)
 	TestNeighbors();
 	TestDbscan();
 	TestAgglo();
+	TestMeanShift();
 	TestPca();
 	TestBoxStats();
 	TestParallel();

@@ -16,7 +16,12 @@ Rows: ROWS in a table (scores), ROBUST_ROWS from generate_series (robust scaler)
 Then, with userseg.max_workers = 2, the same for the exact silhouette (a timeout, and a
 pg_cancel_backend from another session) and for K-Means, while the numeric core's
 worker threads run; afterwards the session computes again and holds no extra thread.
-Prints one line per check; the run takes about a minute.
+Mean Shift on MEANSHIFT_ROWS rows of a 1000 x 1000 lattice: the time to read the rows
+and bin them is measured by a call that finds no seed (bins of one row, min_bin_freq
+2); a statement_timeout 1.5 times that plus 1 s then lands in the climb of every row
+(bandwidth 0.5: hours of work) and in estimate_bandwidth (every row's k-th distance),
+in the table and the window form, within MEANSHIFT_LATE_S seconds.
+Prints one line per check; the run takes about a minute and a half.
 """
 import os
 import threading
@@ -34,6 +39,9 @@ PAR_ROWS = 60000
 # margin for a busy machine: the old sort took 10 to 15 s on these rows)
 def timeout_after(trans):
     return 1.25 * trans + 0.5
+
+MEANSHIFT_ROWS = 1000000
+MEANSHIFT_LATE_S = 1.0
 
 failures = 0
 
@@ -66,6 +74,39 @@ def lateness(cur, sql, timeout_s):
         late = time.monotonic() - t0 - timeout_s
     cur.execute("RESET statement_timeout")
     return late
+
+
+def meanshift_cases(cur):
+    cur.execute("DROP TABLE IF EXISTS cancel_meanshift")
+    cur.execute("CREATE TABLE cancel_meanshift AS SELECT g AS id, (g %% 1000) * 0.001 AS x,"
+                " (g / 1000) * 0.001 AS y FROM generate_series(0, %d) g" % (MEANSHIFT_ROWS - 1))
+    cur.execute("VACUUM ANALYZE cancel_meanshift")
+    t0 = time.monotonic()
+    try:
+        cur.execute("SELECT * FROM userseg_meanshift('cancel_meanshift', ARRAY['x', 'y'], 1e-4,"
+                    " bin_seeding => true, min_bin_freq => 2, scale => 'none')")
+    except psycopg2.errors.InvalidParameterValue:
+        pass
+    read_s = time.monotonic() - t0
+    timeout = 1.5 * read_s + 1.0
+    for what, sql in (
+            ("table form, every row climbing",
+             "SELECT * FROM userseg_meanshift('cancel_meanshift', ARRAY['x', 'y'], 0.5,"
+             " scale => 'none')"),
+            ("table form, estimate_bandwidth",
+             "SELECT * FROM userseg_meanshift('cancel_meanshift', ARRAY['x', 'y'],"
+             " scale => 'none')"),
+            ("window form, every row climbing",
+             "SELECT max(l) FROM (SELECT userseg_meanshift(ARRAY[x, y], 0.5, scale => 'none')"
+             " OVER () AS l FROM cancel_meanshift) s")):
+        late = lateness(cur, sql, timeout)
+        check(late is not None and late <= MEANSHIFT_LATE_S,
+              "userseg_meanshift %s on %d rows: a timeout at %.1f s lands within %.0f s (%.2f s)"
+              % (what, MEANSHIFT_ROWS, timeout, MEANSHIFT_LATE_S,
+                 late if late is not None else -1),
+              "(it landed %s late)" % ("never: the query finished" if late is None
+                                       else "%.1f s" % late))
+    cur.execute("DROP TABLE cancel_meanshift")
 
 
 def main():
@@ -102,6 +143,7 @@ def main():
 
     cur.execute("DROP TABLE cancel_rows")
     threaded(cur)
+    meanshift_cases(cur)
     conn.close()
     return failures
 
