@@ -39,6 +39,7 @@ PG_FUNCTION_INFO_V1(userseg_compare);
 static const CompareAlgorithm *const compare_algorithms[] = {
 	&kmeans_compare,
 	&dbscan_compare,
+	&spectral_compare,
 };
 
 #define COMPARE_NALGS ((int) lengthof(compare_algorithms))

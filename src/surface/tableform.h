@@ -114,4 +114,7 @@ extern const CompareAlgorithm kmeans_compare;
 /* dbscan.c */
 extern const CompareAlgorithm dbscan_compare;
 
+/* spectral.c */
+extern const CompareAlgorithm spectral_compare;
+
 #endif							/* TABLEFORM_H */
