@@ -844,4 +844,23 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION userseg_spectral(regclass, text[], int, name, text, float8, int, int, bigint, text, text, name, int, boolean) IS
 'Spectral clustering on columns of a table: rows in the order of an optional unique id column, optional label column written in the same transaction; one summary row (no model: spectral clustering has no predict)';
 
+-- The embedding spectral clustering clusters, for plotting it or clustering it
+-- otherwise: each row's n_components coordinates, as scikit-learn's
+-- spectral_embedding(affinity, n_components, drop_first=False) of the same affinity
+-- (the first, near-constant coordinate kept; scikit-learn's SpectralEmbedding
+-- transformer drops it and has other defaults).  The seed draws ARPACK's start vector.
+-- IMMUTABLE PARALLEL SAFE, not STRICT, as the window form above.
+CREATE FUNCTION userseg_spectral_embedding(features float8[], n_components int DEFAULT 8,
+                                           affinity text DEFAULT 'rbf',
+                                           gamma float8 DEFAULT 1.0,
+                                           n_neighbors int DEFAULT 10,
+                                           seed bigint DEFAULT 0,
+                                           scale text DEFAULT 'zscore')
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_spectral_embedding'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_spectral_embedding(float8[], int, text, float8, int, bigint, text) IS
+'Coordinates of each row of the window partition in the normalized Laplacian embedding spectral clustering clusters (scikit-learn''s spectral_embedding with drop_first=False)';
+
 -- (end of spectral)

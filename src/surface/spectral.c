@@ -5,8 +5,9 @@
  *	  userseg_spectral(features, n_clusters, affinity, gamma, n_neighbors, n_init,
  *	  seed, scale) OVER (...), which clusters each window partition on its own; the
  *	  table form userseg_spectral(source, features, n_clusters, ...), which reads a
- *	  relation and may write a label column; and spectral clustering's entry of the
- *	  algorithm registry (spectral_compare).
+ *	  relation and may write a label column; the embedding it clusters,
+ *	  userseg_spectral_embedding(...) OVER (...); and spectral clustering's entry of
+ *	  the algorithm registry (spectral_compare).
  *
  * The fit is the core's (spectral_core.c: scikit-learn 1.2's SpectralClustering with
  * assign_labels 'kmeans').  gamma and the neighbours are in the units of the scaled
@@ -38,6 +39,7 @@
 
 PG_FUNCTION_INFO_V1(userseg_spectral);
 PG_FUNCTION_INFO_V1(userseg_spectral_table);
+PG_FUNCTION_INFO_V1(userseg_spectral_embedding);
 
 /* The table form's silhouette is exact up to this many rows, sampled above */
 #define SPECTRAL_SILHOUETTE_ROWS 10000
@@ -148,7 +150,8 @@ SpectralUniform(void *arg)
  * memory context.
  */
 static void
-SpectralRun(const UsMatrix *m, const SpectralOptions *o, UsSpectralResult *result)
+SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
+			UsSpectralResult *result)
 {
 	UsCore		core;
 	UsSpectralParams p;
@@ -176,7 +179,8 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, UsSpectralResult *resul
 	p.uniform = SpectralUniform;
 	p.rng_arg = &rng;
 	p.verbose = userseg_progress;
-	rc = UsSpectral(&core, m, &p, result);
+	rc = embedding_only ? UsSpectralEmbedding(&core, m, &p, result) :
+		UsSpectral(&core, m, &p, result);
 	if (rc == US_SPECTRAL_TOO_LARGE)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -200,7 +204,7 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, UsSpectralResult *resul
 								 " products, %d restarts, eigenvalues %g .. %g",
 								 result->k, result->products, result->restarts,
 								 result->eigenvalues[0], result->eigenvalues[result->k - 1])));
-	if (result->kmeans.nonempty < o->n_clusters)
+	if (!embedding_only && result->kmeans.nonempty < o->n_clusters)
 		ereport(NOTICE,
 				(errmsg("spectral clustering found %d distinct clusters, fewer than n_clusters = %d",
 						result->kmeans.nonempty, o->n_clusters),
@@ -265,7 +269,7 @@ userseg_spectral(PG_FUNCTION_ARGS)
 			UsScaleFitApply(&core, &w->m, scale, center, scale_v);
 
 			/* run, keep the labels for the partition */
-			SpectralRun(&w->m, &o, &result);
+			SpectralRun(&w->m, &o, false, &result);
 			MemoryContextSwitchTo(partcxt);
 			state->labels = palloc(sizeof(int32) * w->m.n);
 			memcpy(state->labels, result.labels, sizeof(int32) * w->m.n);
@@ -382,7 +386,7 @@ userseg_spectral_table(PG_FUNCTION_ARGS)
 	TableFormRead(&a.table, &data);
 
 	/* run */
-	SpectralRun(&data.m, &a.opt, &result);
+	SpectralRun(&data.m, &a.opt, false, &result);
 
 	/* report: scores, labels, the summary */
 	SweepScore(&data.m, result.labels, SPECTRAL_SILHOUETTE_ROWS, (int32) a.opt.seed,
@@ -394,6 +398,92 @@ userseg_spectral_table(PG_FUNCTION_ARGS)
 	summary = SpectralSummary(fcinfo, &a, &data, &result, &scores, start);
 	MemoryContextDelete(runcxt);
 	PG_RETURN_DATUM(summary);
+}
+
+/* ---- the embedding ---- */
+
+typedef struct SpectralEmbWinState
+{
+	double	   *embedding;		/* n x k, one row per matrix row */
+	int			k;
+} SpectralEmbWinState;
+
+/*
+ * userseg_spectral_embedding(features, n_components, affinity, gamma, n_neighbors,
+ * seed, scale) OVER (...): each row's coordinates in the embedding spectral
+ * clustering clusters (scikit-learn's spectral_embedding(affinity, n_components,
+ * drop_first=False)), as an array of n_components; rows with NULL features get NULL
+ */
+Datum
+userseg_spectral_embedding(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	bool		first;
+	UsWinData  *w;
+	SpectralEmbWinState *state;
+	int64		row;
+
+	w = UsWinReadPartition(winobj, 0, -1, sizeof(SpectralEmbWinState), &first);
+	state = (SpectralEmbWinState *) UsWinExtra(w);
+	if (first)
+	{
+		/* parse, check */
+		SpectralOptions o;
+		UsScaleMethod scale;
+
+		o.n_clusters = DatumGetInt32(UsWinArgNotNull(winobj, 1, "n_components"));
+		o.affinity = SpectralParseAffinity(TextDatumGetCString(UsWinArgNotNull(winobj, 2,
+																				"affinity")));
+		o.gamma = DatumGetFloat8(UsWinArgNotNull(winobj, 3, "gamma"));
+		o.n_neighbors = DatumGetInt32(UsWinArgNotNull(winobj, 4, "n_neighbors"));
+		o.n_init = 1;
+		o.seed = DatumGetInt64(UsWinArgNotNull(winobj, 5, "seed"));
+		scale = UsParseScaleMethod(TextDatumGetCString(UsWinArgNotNull(winobj, 6, "scale")));
+		if (o.n_clusters < 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("n_components must be at least 1"),
+					 errdetail("n_components is %d.", o.n_clusters),
+					 errhint("Give the number of coordinates wanted, at most the number of rows.")));
+		SpectralCheckOptions(&o);
+		state->k = o.n_clusters;
+		if (w->m.n > 0)
+		{
+			MemoryContext partcxt = UsWinPartitionContext(winobj);
+			MemoryContext runcxt;
+			MemoryContext oldcxt;
+			UsCore		core;
+			UsSpectralResult result;
+			double	   *center;
+			double	   *scale_v;
+
+			runcxt = UsRunContextStart(AllocSetContextCreate(partcxt, "userseg spectral",
+															 ALLOCSET_DEFAULT_SIZES));
+			oldcxt = MemoryContextSwitchTo(runcxt);
+			center = palloc0(sizeof(double) * w->m.d);
+			scale_v = palloc0(sizeof(double) * w->m.d);
+			UsCoreContextInit(&core);
+			UsScaleFitApply(&core, &w->m, scale, center, scale_v);
+			SpectralRun(&w->m, &o, true, &result);
+			MemoryContextSwitchTo(partcxt);
+			state->embedding = MemoryContextAllocHuge(partcxt,
+													  UsMatrixBytes(w->m.n, state->k));
+			memcpy(state->embedding, result.embedding, UsMatrixBytes(w->m.n, state->k));
+			MemoryContextSwitchTo(oldcxt);
+			MemoryContextDelete(runcxt);
+			pfree(w->m.x);
+			w->m.x = NULL;
+		}
+	}
+
+	/* report */
+	row = WinGetCurrentPosition(winobj);
+	if (row < 0 || row >= w->nrows)
+		elog(ERROR, "window row " INT64_FORMAT " out of range, please report a bug", row);
+	if (w->row_of[row] < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_ARRAYTYPE_P(UsDoublesToArray(state->embedding + w->row_of[row] * state->k,
+										   state->k));
 }
 
 /* ---- spectral clustering in userseg_compare ---- */
@@ -439,7 +529,7 @@ SpectralCompare(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 	o.n_init = TableFormParamInt(c, "params.spectral", "n_init", 10);
 	o.seed = args->seed;
 	SpectralCheckOptions(&o);
-	SpectralRun(m, &o, &result);
+	SpectralRun(m, &o, false, &result);
 	fit->labels = result.labels;
 	fit->inertia = NAN;
 	fit->note = o.affinity == US_SPECTRAL_RBF ?
