@@ -26,6 +26,8 @@ SHLIB_LINK += -lm
 SHLIB_LINK += -pthread
 # PCA factors with LAPACK (src/core/pca_core.c); OpenBLAS is kept to one thread there
 SHLIB_LINK += $(shell pkg-config --libs lapack)
+# Spectral clustering finds eigenvectors with ARPACK (src/core/spectral_core.c)
+SHLIB_LINK += $(shell pkg-config --libs arpack)
 
 # header dependencies (.deps/): a changed header rebuilds the objects that include it
 override autodepend = yes

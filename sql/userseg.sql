@@ -824,6 +824,39 @@ CREATE TYPE userseg_agglomerative_summary AS (
     distance_threshold  float8,
     rows_used           bigint,
     rows_skipped        bigint,
+-- Spectral clustering
+------------------------------------------------------------------------------
+
+-- Window form: each partition is clustered on its own, once, when its first row is
+-- asked for (scikit-learn 1.2's SpectralClustering with assign_labels 'kmeans':
+-- affinity 'rbf', exp(-gamma ||x - y||^2) in scaled units, or 'nearest_neighbors',
+-- the graph of each row's n_neighbors nearest rows, itself included, symmetrized;
+-- the normalized Laplacian's eigenvectors by ARPACK, K-Means on them).  Labels
+-- 0..n_clusters-1 numbered by decreasing cluster size.  The seed draws ARPACK's
+-- start vector and K-Means' seeding: IMMUTABLE PARALLEL SAFE as the K-Means window
+-- form, the labels depend only on the partition's rows and the arguments.  Not
+-- STRICT: a row with NULL features gets a NULL label.  No model and no predict, as
+-- in scikit-learn.
+CREATE FUNCTION userseg_spectral(features float8[], n_clusters int DEFAULT 8,
+                                 affinity text DEFAULT 'rbf', gamma float8 DEFAULT 1.0,
+                                 n_neighbors int DEFAULT 10, n_init int DEFAULT 10,
+                                 seed bigint DEFAULT 0, scale text DEFAULT 'zscore')
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_spectral'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_spectral(float8[], int, text, float8, int, int, bigint, text) IS
+'Spectral clustering label of each row of the window partition: rbf or nearest_neighbors affinity, normalized Laplacian embedding (ARPACK), K-Means on it; scikit-learn semantics';
+
+CREATE TYPE userseg_spectral_summary AS (
+    n_clusters          int,
+    affinity            text,
+    gamma               float8,
+    n_neighbors         int,
+    clusters_found      int,
+    rows_used           bigint,
+    rows_skipped        bigint,
+    last_eigenvalue     float8,
     silhouette          float8,
     silhouette_sampled  boolean,
     elapsed_ms          float8
@@ -934,3 +967,42 @@ COMMENT ON FUNCTION userseg_meanshift(regclass, text[], float8, boolean, int, bo
 'Mean Shift on columns of a table: rows in the order of an optional unique id column, optional label column (-1 beyond every centre with cluster_all false) and saved model (predict: the nearest centre) written in the same transaction; one summary row with the centres in original units';
 
 -- (end of mean shift)
+COMMENT ON TYPE userseg_spectral_summary IS
+'Summary row of the table form of userseg_spectral';
+
+-- Table form: reads the relation (in id_column's order when given), fits, writes
+-- the label column in the caller's transaction.  VOLATILE PARALLEL UNSAFE: it writes
+-- the source table.  Not STRICT: label_column and id_column may be NULL; other NULL
+-- arguments are error 22004.
+CREATE FUNCTION userseg_spectral(source regclass, features text[], n_clusters int DEFAULT 8,
+    label_column name DEFAULT NULL, affinity text DEFAULT 'rbf', gamma float8 DEFAULT 1.0,
+    n_neighbors int DEFAULT 10, n_init int DEFAULT 10, seed bigint DEFAULT 0,
+    scale text DEFAULT 'zscore', nulls text DEFAULT 'skip', id_column name DEFAULT NULL,
+    max_categories int DEFAULT 100, drop_first boolean DEFAULT false)
+RETURNS @extschema@.userseg_spectral_summary
+AS 'MODULE_PATHNAME', 'userseg_spectral_table'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION userseg_spectral(regclass, text[], int, name, text, float8, int, int, bigint, text, text, name, int, boolean) IS
+'Spectral clustering on columns of a table: rows in the order of an optional unique id column, optional label column written in the same transaction; one summary row (no model: spectral clustering has no predict)';
+
+-- The embedding spectral clustering clusters, for plotting it or clustering it
+-- otherwise: each row's n_components coordinates, as scikit-learn's
+-- spectral_embedding(affinity, n_components, drop_first=False) of the same affinity
+-- (the first, near-constant coordinate kept; scikit-learn's SpectralEmbedding
+-- transformer drops it and has other defaults).  The seed draws ARPACK's start vector.
+-- IMMUTABLE PARALLEL SAFE, not STRICT, as the window form above.
+CREATE FUNCTION userseg_spectral_embedding(features float8[], n_components int DEFAULT 8,
+                                           affinity text DEFAULT 'rbf',
+                                           gamma float8 DEFAULT 1.0,
+                                           n_neighbors int DEFAULT 10,
+                                           seed bigint DEFAULT 0,
+                                           scale text DEFAULT 'zscore')
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_spectral_embedding'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_spectral_embedding(float8[], int, text, float8, int, bigint, text) IS
+'Coordinates of each row of the window partition in the normalized Laplacian embedding spectral clustering clusters (scikit-learn''s spectral_embedding with drop_first=False)';
+
+-- (end of spectral)

@@ -697,5 +697,58 @@ extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples);
 /* numpy's RandomState(seed).permutation(n) into perm[n] */
 extern void UsRandomStatePermutation(const UsCore *core, uint32_t seed, int64_t n,
 									 int64_t *perm);
+/* ---- spectral_core.c: spectral clustering (see that file) ---- */
+
+typedef enum UsSpectralAffinity
+{
+	US_SPECTRAL_RBF = 0,		/* exp(-gamma ||x - y||^2), dense */
+	US_SPECTRAL_KNN = 1			/* k-NN connectivity, self included, 0.5 (C + C^T) */
+} UsSpectralAffinity;
+
+/* UsSpectral's results other than ARPACK's or LAPACK's info */
+#define US_SPECTRAL_BAD_ARGUMENT (-1000)	/* k outside 1..n, gamma <= 0, n_neighbors < 1 */
+#define US_SPECTRAL_TOO_LARGE (-1001)	/* past ARPACK's or LAPACK's int */
+#define US_SPECTRAL_NOT_CONVERGED (-1002)	/* fewer eigenvectors converged than asked */
+
+typedef struct UsSpectralParams
+{
+	int			k;				/* clusters and eigenvectors, 1 <= k <= n */
+	UsSpectralAffinity affinity;
+	double		gamma;			/* rbf: > 0 */
+	int			n_neighbors;	/* nearest_neighbors: >= 1 (more than n counts as n) */
+	int			n_init;			/* K-Means runs on the embedding */
+	double		(*uniform) (void *rng_arg);	/* uniform double in [0, 1): v0, then K-Means */
+	void	   *rng_arg;
+	bool		verbose;
+} UsSpectralParams;
+
+typedef struct UsSpectralResult
+{
+	int64_t		n;
+	int			k;
+	double	   *embedding;		/* n x k, row-major: spectral_embedding's maps */
+	double	   *eigenvalues;	/* k of D^-1/2 A0 D^-1/2, decreasing (1 - those of L) */
+	int32_t    *labels;			/* n labels 0..k-1 (the K-Means result's) */
+	UsKmeansResult kmeans;
+	int64_t		products;		/* products S v ARPACK asked for */
+	int			restarts;		/* ARPACK's implicit restarts */
+	const char *solver_call;	/* the routine whose info is returned, or NULL */
+} UsSpectralResult;
+
+/* Bytes UsSpectral allocates beyond K-Means' arrays (to check a budget first) */
+extern size_t UsSpectralWorkBytes(int64_t n, int d, int k, UsSpectralAffinity affinity,
+								  int n_neighbors);
+
+/*
+ * The embedding alone (spectral_embedding(affinity, n_components = k, drop_first =
+ * False)); result arrays allocated through core.  Returns 0, a US_SPECTRAL_* code, or
+ * the info of the solver routine named by res->solver_call.
+ */
+extern int	UsSpectralEmbedding(const UsCore *core, const UsMatrix *m,
+								const UsSpectralParams *params, UsSpectralResult *res);
+
+/* The embedding, then K-Means on it (labels); returns as UsSpectralEmbedding */
+extern int	UsSpectral(const UsCore *core, const UsMatrix *m, const UsSpectralParams *params,
+					   UsSpectralResult *res);
 
 #endif							/* USCORE_H */

@@ -41,6 +41,7 @@ static const CompareAlgorithm *const compare_algorithms[] = {
 	&dbscan_compare,
 	&agglomerative_compare,
 	&meanshift_compare,
+	&spectral_compare,
 };
 
 #define COMPARE_NALGS ((int) lengthof(compare_algorithms))

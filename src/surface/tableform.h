@@ -118,5 +118,7 @@ extern const CompareAlgorithm dbscan_compare;
 extern const CompareAlgorithm agglomerative_compare;
 /* meanshift.c */
 extern const CompareAlgorithm meanshift_compare;
+/* spectral.c */
+extern const CompareAlgorithm spectral_compare;
 
 #endif							/* TABLEFORM_H */

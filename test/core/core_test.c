@@ -3947,6 +3947,289 @@ TestParallel(void)
 			free(p2);
 		}
 	}
+/* ---------------------------------------------------------------- spectral clustering */
+
+/*
+ * The normalized affinity S = D^-1/2 A0 D^-1/2 (n x n, full) from the definitions:
+ * rbf exp(-gamma |x_i - x_j|^2), or the k nearest rows by brute force (self included,
+ * ties to the lower row) symmetrized as 0.5 (C + C^T); the diagonal left out of the
+ * degree and of S; dd = sqrt(degree) or 1
+ */
+static double *
+NaiveSpectralS(const double *x, int n, int d, bool knn, double gamma, int nn, double *dd)
+{
+	double	   *a = Xcalloc((size_t) n * n, sizeof(double));
+
+	if (!knn)
+	{
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++)
+				a[i * n + j] = i == j ? 0.0 :
+					exp(-gamma * NaiveDist(x + i * d, x + j * d, d) * NaiveDist(x + i * d, x + j * d, d));
+	}
+	else
+	{
+		double	   *dist = Xcalloc(n, sizeof(double));
+		bool	   *taken = Xcalloc(n, sizeof(bool));
+
+		for (int i = 0; i < n; i++)
+		{
+			for (int j = 0; j < n; j++)
+			{
+				double		s = 0.0;
+
+				for (int c = 0; c < d; c++)
+					s += (x[i * d + c] - x[j * d + c]) * (x[i * d + c] - x[j * d + c]);
+				dist[j] = s;
+				taken[j] = false;
+			}
+			for (int t = 0; t < nn && t < n; t++)
+			{
+				int			b = -1;
+
+				for (int j = 0; j < n; j++)
+					if (!taken[j] && (b < 0 || dist[j] < dist[b]))
+						b = j;
+				taken[b] = true;
+				a[i * n + b] += 0.5;
+				a[b * n + i] += 0.5;
+			}
+		}
+		for (int i = 0; i < n; i++)
+			a[i * n + i] = 0.0;
+		free(dist);
+		free(taken);
+	}
+	for (int i = 0; i < n; i++)
+	{
+		double		s = 0.0;
+
+		for (int j = 0; j < n; j++)
+			s += a[i * n + j];
+		dd[i] = s == 0.0 ? 1.0 : sqrt(s);
+	}
+	for (int i = 0; i < n; i++)
+		for (int j = 0; j < n; j++)
+			a[i * n + j] /= dd[i] * dd[j];
+	return a;
+}
+
+static void
+SpectralFree(UsSpectralResult *r)
+{
+	UsFree(&core, r->embedding);
+	UsFree(&core, r->eigenvalues);
+	UsFree(&core, r->kmeans.labels);
+	UsFree(&core, r->kmeans.centers);
+	UsFree(&core, r->kmeans.sizes);
+}
+
+/*
+ * One embedding checked from the definitions: u = dd * column c, normalized, is a
+ * unit eigenvector of the naive S (|S u - lambda u| small), the columns orthonormal,
+ * eigenvalues decreasing, each column's largest magnitude positive.  Returns problems.
+ */
+static int
+SpectralCheckEmbedding(Errs *e, const char *what, const double *x, int n, int d, bool knn,
+					   double gamma, int nn, const UsSpectralResult *r)
+{
+	double	   *dd = Xcalloc(n, sizeof(double));
+	double	   *s = NaiveSpectralS(x, n, d, knn, gamma, nn, dd);
+	double	   *u = Xcalloc((size_t) n * r->k, sizeof(double));
+	int			bad = 0;
+
+	for (int c = 0; c < r->k; c++)
+	{
+		double		norm = 0.0;
+		double		res = 0.0;
+		double		big = -1.0;
+		double		bigv = 0.0;
+
+		for (int i = 0; i < n; i++)
+		{
+			double		v = r->embedding[i * r->k + c];
+
+			if (fabs(v) > big)
+			{
+				big = fabs(v);
+				bigv = v;
+			}
+			u[c * n + i] = v * dd[i];
+			norm += u[c * n + i] * u[c * n + i];
+		}
+		norm = sqrt(norm);
+		for (int i = 0; i < n; i++)
+			u[c * n + i] /= norm;
+		for (int i = 0; i < n; i++)
+		{
+			double		su = 0.0;
+
+			for (int j = 0; j < n; j++)
+				su += s[i * n + j] * u[c * n + j];
+			res += (su - r->eigenvalues[c] * u[c * n + i]) * (su - r->eigenvalues[c] * u[c * n + i]);
+		}
+		if (!(sqrt(res) < 1e-8) || !(fabs(norm - 1.0) < 1e-8) || !(bigv > 0) ||
+			(c > 0 && r->eigenvalues[c] > r->eigenvalues[c - 1]))
+		{
+			Err(e, "%s: component %d: residual %g, norm %.17g, largest entry %g, eigenvalue %.17g",
+				what, c, sqrt(res), norm, bigv, r->eigenvalues[c]);
+			bad++;
+		}
+		for (int c2 = 0; c2 < c; c2++)
+		{
+			double		dot = 0.0;
+
+			for (int i = 0; i < n; i++)
+				dot += u[c * n + i] * u[c2 * n + i];
+			if (!(fabs(dot) < 1e-8))
+			{
+				Err(e, "%s: components %d and %d not orthogonal (%g)", what, c2, c, dot);
+				bad++;
+			}
+		}
+	}
+	free(u);
+	free(s);
+	free(dd);
+	return bad;
+}
+
+/* true when labels and truth are the same partition (a one-to-one map) */
+static bool
+SamePartition(const int32_t *a, const int32_t *b, int64_t n, int k)
+{
+	int		   *ab = Xcalloc(k, sizeof(int));
+	int		   *ba = Xcalloc(k, sizeof(int));
+	bool		ok = true;
+
+	for (int i = 0; i < k; i++)
+		ab[i] = ba[i] = -1;
+	for (int64_t i = 0; i < n && ok; i++)
+	{
+		if (a[i] < 0 || a[i] >= k || b[i] < 0 || b[i] >= k)
+			ok = false;
+		else if (ab[a[i]] < 0 && ba[b[i]] < 0)
+		{
+			ab[a[i]] = b[i];
+			ba[b[i]] = a[i];
+		}
+		else if (ab[a[i]] != b[i] || ba[b[i]] != a[i])
+			ok = false;
+	}
+	free(ab);
+	free(ba);
+	return ok;
+}
+
+static void
+TestSpectral(void)
+{
+	Rng			r = {77};
+	int			n = 240;
+	int			d = 3;
+	int			k = 4;
+	int32_t    *truth = Xcalloc(n, sizeof(int32_t));
+	double	   *x = Xcalloc((size_t) n * d, sizeof(double));
+	UsMatrix	m = {n, d, x};
+	UsSpectralParams p;
+	UsSpectralResult a;
+	UsSpectralResult b;
+	UsSpectralResult full;
+	Errs		e = {0};
+	Rng			kr = {5};
+	int64_t		checks0;
+	int			rc;
+
+	/* four blobs around the origin and 6 along each axis, sigma 0.5, rows shuffled */
+	for (int i = 0; i < n; i++)
+	{
+		truth[i] = i % k;
+		for (int j = 0; j < d; j++)
+			x[i * d + j] = (truth[i] == j + 1 ? 6.0 : 0.0) + 0.5 * RngNormal(&r);
+	}
+	Shuffle(&r, x, truth, n, d);
+	memset(&p, 0, sizeof(p));
+	p.k = k;
+	p.affinity = US_SPECTRAL_RBF;
+	p.gamma = 0.2;
+	p.n_neighbors = 10;
+	p.n_init = 10;
+	p.uniform = RngUniformCb;
+	p.rng_arg = &kr;
+
+	/* rbf: the eigen-equations, ARPACK's eigenvalues against LAPACK's, the partition */
+	checks0 = tracker.checks;
+	rc = UsSpectral(&core, &m, &p, &a);
+	Check(rc == 0 && SpectralCheckEmbedding(&e, "rbf", x, n, d, false, p.gamma, 0, &a) == 0,
+		  "spectral rbf: each column times sqrt(degree) is a unit eigenvector of D^-1/2 A0 D^-1/2 (residual < 1e-8), orthonormal, eigenvalues decreasing, largest entry positive (rc %d, %ld products)",
+		  rc, (long) a.products);
+	Check(rc == 0 && tracker.checks - checks0 > a.products,
+		  "spectral rbf: an interrupt check before each of ARPACK's %ld steps (%ld checks)",
+		  (long) a.products, (long) (tracker.checks - checks0));
+	Check(rc == 0 && SamePartition(a.labels, truth, n, k),
+		  "spectral rbf: the labels are the four separated blobs");
+	{
+		UsSpectralParams pf = p;
+		Rng			fr = {5};
+		int			bad = 0;
+
+		pf.k = n;
+		pf.rng_arg = &fr;
+		rc = UsSpectralEmbedding(&core, &m, &pf, &full);
+		for (int c = 0; c < k && rc == 0; c++)
+			if (!(fabs(full.eigenvalues[c] - a.eigenvalues[c]) < 1e-10))
+				bad++;
+		Check(rc == 0 && bad == 0 && SpectralCheckEmbedding(&e, "rbf, k = n", x, n, d, false, p.gamma, 0, &full) == 0,
+			  "spectral rbf: ARPACK's %d largest eigenvalues are LAPACK's (k = n, dsyevr) within 1e-10 (%d differ), and LAPACK's embedding checks out", k, bad);
+		SpectralFree(&full);
+	}
+	kr.s = 5;
+	rc = UsSpectral(&core, &m, &p, &b);
+	Check(rc == 0 && memcmp(a.labels, b.labels, sizeof(int32_t) * n) == 0 &&
+		  memcmp(a.embedding, b.embedding, sizeof(double) * n * k) == 0,
+		  "spectral rbf: the same seed gives the same embedding and labels, bit for bit");
+	SpectralFree(&a);
+	SpectralFree(&b);
+
+	/* nearest_neighbors */
+	p.affinity = US_SPECTRAL_KNN;
+	for (int nn = 2; nn <= 16; nn *= 2)
+	{
+		p.n_neighbors = nn;
+		kr.s = 9;
+		rc = UsSpectral(&core, &m, &p, &a);
+		Check(rc == 0 && SpectralCheckEmbedding(&e, "knn", x, n, d, true, 0, nn, &a) == 0 &&
+			  (nn < 8 || SamePartition(a.labels, truth, n, k)),
+			  "spectral nearest_neighbors (n_neighbors %d): eigenvectors of the naive symmetrized k-NN graph's S%s (rc %d)",
+			  nn, nn < 8 ? "" : ", the four blobs", rc);
+		SpectralFree(&a);
+	}
+
+	/* a few rows, k = n and k = n - 1; bad arguments */
+	{
+		UsMatrix	small = {7, d, x};
+
+		p.affinity = US_SPECTRAL_RBF;
+		p.k = 7;
+		rc = UsSpectral(&core, &small, &p, &a);
+		Check(rc == 0 && SpectralCheckEmbedding(&e, "k = n", x, 7, d, false, p.gamma, 0, &a) == 0,
+			  "spectral with k = n = 7 (LAPACK): eigenvectors (rc %d)", rc);
+		SpectralFree(&a);
+		p.k = 6;
+		rc = UsSpectral(&core, &small, &p, &a);
+		Check(rc == 0 && SpectralCheckEmbedding(&e, "k = n - 1", x, 7, d, false, p.gamma, 0, &a) == 0,
+			  "spectral with k = n - 1 = 6 (ARPACK, ncv = n): eigenvectors (rc %d)", rc);
+		SpectralFree(&a);
+		p.k = 8;
+		rc = UsSpectral(&core, &small, &p, &a);
+		Check(rc == US_SPECTRAL_BAD_ARGUMENT, "spectral: k above the rows is a bad argument");
+		p.k = 2;
+		p.gamma = 0.0;
+		rc = UsSpectral(&core, &small, &p, &a);
+		Check(rc == US_SPECTRAL_BAD_ARGUMENT, "spectral: gamma 0 is a bad argument");
+	}
+	free(x);
+	free(truth);
 }
 
 int
@@ -3976,6 +4259,7 @@ main(int argc, char **argv)
 	TestPca();
 	TestBoxStats();
 	TestParallel();
+	TestSpectral();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,

@@ -75,7 +75,7 @@ class Checks:
 
     def label_bound(self, call):
         """The number of clusters a label result must stay under, when known."""
-        for name in ('k',):
+        for name in ('k', 'n_clusters'):
             v = call.args.get(name)
             if v is not None and isinstance(v.meta, int):
                 return v.meta
@@ -216,7 +216,8 @@ class Checks:
                 pass
             return
         d = dict(zip(out.cols, out.rows[0]))
-        k = d.get('k')
+        # the clusters asked for: k, or scikit-learn's n_clusters
+        k = d.get('k', d.get('n_clusters'))
         if k is None:
             kv = call.args.get('k')
             k = kv.meta if kv is not None and isinstance(kv.meta, int) else None
@@ -377,7 +378,7 @@ class Checks:
                                    (rel.cols('lab')[0], {'id_column': "'id'"})):
                     if col == 'fz_new_label' and name not in ('t_main', 't_own'):
                         continue
-                    o = dict(extra, source=rel.regclass, k='3', n_init='2',
+                    o = dict(extra, source=rel.regclass, k='3', n_clusters='3', n_init='2',
                              features='ARRAY[%s]' % ', '.join(lit(c) for c in nums),
                              label_column=lit(col) + '::name')
                     c = Call(f, fz.session(sname), self.select(f, self.build(f, o, rel)),
