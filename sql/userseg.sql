@@ -785,3 +785,58 @@ COMMENT ON FUNCTION userseg_profile_box(regclass, name, text[]) IS
 'box-plot statistics of numeric features per cluster: count, min, quartiles (percentile_cont), max, Tukey''s whiskers at 1.5 IQR and the outliers beyond them';
 
 -- (end of projections)
+
+-- ---------------------------------------------------------------------------
+-- K-Means at scale: one Lloyd iteration as an aggregate
+-- ---------------------------------------------------------------------------
+
+-- One Lloyd iteration over the rows of a group: each row is assigned to the nearest of
+-- the given centers (ties to the lower number), and the result holds the means of the
+-- rows per center (the next centers), their counts and the inertia with respect to the
+-- given centers.  The state is a float8[] (src/core/kmeans_step_core.c), not internal:
+-- parallel query combines partial states, and Citus can push the aggregate down to its
+-- workers and ship the partial states as text (float8 text output round-trips exactly).
+-- Support functions are IMMUTABLE PARALLEL SAFE: they depend on their arguments only.
+-- The transition function is not strict: the state starts at the first row with
+-- features, and rows with NULL features (or a NULL element) are left out.
+CREATE TYPE userseg_kmeans_step_result AS (
+    centers float8[],
+    sizes bigint[],
+    inertia float8,
+    rows bigint
+);
+COMMENT ON TYPE userseg_kmeans_step_result IS
+'Result of userseg_kmeans_step: k x d means of the rows per center (an empty center keeps its value), rows per center, inertia to the given centers, rows';
+
+CREATE FUNCTION userseg_kmeans_step_trans(state float8[], features float8[], centers float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_kmeans_step_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_kmeans_step_trans(float8[], float8[], float8[]) IS
+'Transition function of userseg_kmeans_step';
+
+CREATE FUNCTION userseg_kmeans_step_combine(a float8[], b float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_kmeans_step_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_kmeans_step_combine(float8[], float8[]) IS
+'Combine function of userseg_kmeans_step: adds two partial states of the same centers';
+
+CREATE FUNCTION userseg_kmeans_step_final(state float8[])
+RETURNS @extschema@.userseg_kmeans_step_result
+AS 'MODULE_PATHNAME', 'userseg_kmeans_step_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_kmeans_step_final(float8[]) IS
+'Final function of userseg_kmeans_step: the means per center, the sizes, the inertia and the rows';
+
+CREATE AGGREGATE userseg_kmeans_step(features float8[], centers float8[]) (
+    SFUNC = @extschema@.userseg_kmeans_step_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_kmeans_step_combine,
+    FINALFUNC = @extschema@.userseg_kmeans_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_kmeans_step(float8[], float8[]) IS
+'One Lloyd iteration of K-Means over the rows of a group: next centers, sizes and inertia for the given k x d centers';
+
+-- (end of K-Means at scale)

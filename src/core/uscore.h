@@ -554,4 +554,51 @@ extern void UsBoxStats(const double *sorted, int64_t n, UsBox *box);
 extern UsBox *UsGroupBoxStats(const UsCore *core, const UsMatrix *m, const int32_t *group,
 							  int k);
 
+/* ---- kmeans_step_core.c: one Lloyd step as a combinable accumulator ---- */
+
+/* Layout of the accumulator: see kmeans_step_core.c */
+#define US_STEP_FORMAT 1
+#define US_STEP_HDR 5
+#define US_STEP_MAX_K 10000
+#define US_STEP_MAX_D 1600
+
+typedef struct UsStepView
+{
+	int			k;
+	int			d;
+	int			kp;				/* k rounded up to US_BLOCK */
+	double	   *s;				/* the whole accumulator */
+	double	   *centers;		/* k x d given centers */
+	double	   *ct;				/* kp x d, transposed in blocks */
+	double	   *counts;			/* k */
+	double	   *sums;			/* k x d */
+} UsStepView;
+
+/* Doubles in an accumulator for k centers of d columns */
+extern int64_t UsStepLength(int k, int d);
+
+/* Start an accumulator of UsStepLength(k, d) doubles for the given centers */
+extern void UsStepInit(double *s, const double *centers, int k, int d);
+
+/*
+ * NULL if the len doubles at s are a valid accumulator, else why not (a sentence);
+ * scratch holds kp x d doubles (kp = k rounded up to US_BLOCK) of a plausible header
+ */
+extern const char *UsStepCheck(const double *s, int64_t len, double *scratch);
+
+/* A view of a valid accumulator */
+extern void UsStepLayout(double *s, UsStepView *v);
+
+/* Add row x (d values) to its nearest center; alld is scratch of kp doubles */
+extern void UsStepAdd(const UsStepView *v, const double *x, double *alld);
+
+/* Whether two accumulators were started from the same centers (bit for bit) */
+extern bool UsStepSameCenters(const UsStepView *a, const UsStepView *b);
+
+/* Add b into a (same centers) */
+extern void UsStepCombine(const UsStepView *a, const UsStepView *b);
+
+/* k x d means of the rows per center; an empty center keeps its given value */
+extern void UsStepMeans(const UsStepView *v, double *means);
+
 #endif							/* USCORE_H */
