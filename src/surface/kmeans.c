@@ -38,6 +38,7 @@
 #include "utils/lsyscache.h"
 
 #include "kmeans_options.h"
+#include "kmeans_scan.h"
 
 PG_FUNCTION_INFO_V1(userseg_kmeans);
 PG_FUNCTION_INFO_V1(userseg_kmeans_init);
@@ -473,8 +474,32 @@ KmeansSummary(FunctionCallInfo fcinfo, const KmeansTableArgs *a, const TableForm
 }
 
 /*
+ * Whether the table form runs by scan (kmeans_scan.c): method => 'scan', or 'auto'
+ * when the matrix would not fit in userseg.memory_limit (with a NOTICE)
+ */
+static bool
+KmeansUseScan(FunctionCallInfo fcinfo, const KmeansTableArgs *a)
+{
+	KmeansMethod method;
+	Size		need;
+
+	SweepArgNotNull(fcinfo, 15, "method");
+	method = KmeansParseMethod(text_to_cstring(PG_GETARG_TEXT_PP(15)));
+	if (method != KMEANS_AUTO)
+		return method == KMEANS_SCAN;
+	if (a->model != NULL || !KmeansScanWanted(&a->table, a->opt.k, &need))
+		return false;
+	ereport(NOTICE,
+			(errmsg("k-means runs by scan: the matrix would exceed userseg.memory_limit"),
+			 errdetail("In memory it would take about %zu kB of the %zu kB allowed.",
+					   need / 1024, (Size) (UsMemoryLimitBytes() / 1024)),
+			 errhint("Each iteration is one pass over the table; method => 'memory' refuses instead.")));
+	return true;
+}
+
+/*
  * userseg_kmeans(source, features, k, label_column, scale, nulls, seed, n_init,
- * max_iter, tol, init, model, id_column, max_categories, drop_first): K-Means on
+ * max_iter, tol, init, model, id_column, max_categories, drop_first, method): K-Means on
  * columns of a relation, one summary row.  With id_column the rows are read in its
  * order, so the labels do not depend on the table's physical order.
  */
@@ -494,6 +519,13 @@ userseg_kmeans_table(PG_FUNCTION_ARGS)
 	/* parse, check */
 	INSTR_TIME_SET_CURRENT(start);
 	KmeansTableParse(fcinfo, &a);
+	if (KmeansUseScan(fcinfo, &a))
+	{
+		KmeansScanArgs sa = {&a.table, a.opt.k, a.opt.seed, a.opt.n_init, a.opt.max_iter,
+		a.opt.tol, a.init, a.model, a.nsp};
+
+		return KmeansScanTable(fcinfo, &sa);
+	}
 	runcxt = UsRunContextCreate("userseg k-means");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
