@@ -13,7 +13,9 @@
  *	2. a seeded reservoir sample of KMEANS_SCAN_SAMPLE(k) rows, scaled.  Without init,
  *	   K-Means runs on the sample in memory (k-means++ seeding, n_init runs, the best
  *	   kept: the in-memory core on the sample), and its centers start the iterations;
- *	   the sample also gives the silhouette of the summary;
+ *	   when the sample holds every row (in id_column's order if given, else the
+ *	   relation's), that fit is the in-memory fit and no iteration pass follows.  The
+ *	   sample also gives the silhouette of the summary;
  *	3. one pass per Lloyd iteration: SELECT userseg_kmeans_step(scaled features,
  *	   centers), the next centers being the means; the iterations stop when the sum of
  *	   the squared center shifts is at most the tolerance (a pass that changes no label
@@ -202,8 +204,10 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 	double		tol = 0.0;
 	double		inertia;
 	int			it;
+	int			done = 0;		/* iterations, once known */
 	int			nonempty = 0;
 	bool		converged = false;
+	bool		whole;
 	SweepScores scores;
 	Datum		summary;
 
@@ -233,6 +237,9 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 	UsCheckDistanceRange(&sample, "k-means");
 
 	/* run: the initial centers, the iterations */
+	means = UsAllocMatrix(k, d, "the centers");
+	sizes = UsAllocChecked(sizeof(int64) * k, "the cluster sizes");
+	whole = sample.n == s->rel->n;
 	if (a->init)
 		centers = ScanInit(a->init, k, d, s);
 	else
@@ -241,10 +248,14 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 
 		UsKmeansRun(&sample, k, a->seed, a->n_init, a->max_iter, a->tol, NULL, &r);
 		centers = r.centers;
+		/* a sample of every row: its fit is the fit (the passes only count and label) */
+		if (whole)
+		{
+			converged = r.converged;
+			done = r.iterations;
+		}
 	}
-	means = UsAllocMatrix(k, d, "the centers");
-	sizes = UsAllocChecked(sizeof(int64) * k, "the cluster sizes");
-	for (it = 0; it < a->max_iter; it++)
+	for (it = 0; done == 0 && it < a->max_iter; it++)
 	{
 		double		shift = 0.0;
 
@@ -266,8 +277,8 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 			break;
 		}
 	}
-	if (it == a->max_iter)
-		it = a->max_iter - 1;
+	if (done == 0)
+		done = Min(it + 1, a->max_iter);
 
 	/* the sizes and inertia of the final centers; renumber by decreasing size */
 	UsScanStep(s, centers, k, means, sizes, &inertia);
@@ -316,7 +327,7 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 		(void) UsScanWriteLabels(s, t->read.label_column, ordered, k);
 	UsScanClose(s);
 	MemoryContextSwitchTo(oldcxt);
-	summary = ScanSummary(fcinfo, a, s, it + 1, inertia, &scores,
+	summary = ScanSummary(fcinfo, a, s, done, inertia, &scores,
 						  scores.sampled || sample.n < s->rel->n, start);
 	MemoryContextDelete(runcxt);
 	PG_RETURN_DATUM(summary);
