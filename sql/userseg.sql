@@ -787,7 +787,7 @@ COMMENT ON FUNCTION userseg_profile_box(regclass, name, text[]) IS
 -- (end of projections)
 
 -- ---------------------------------------------------------------------------
--- K-Means at scale: one Lloyd iteration as an aggregate
+-- K-Means at scale: one Lloyd iteration as an aggregate; combinable statistics
 -- ---------------------------------------------------------------------------
 
 -- One Lloyd iteration over the rows of a group: each row is assigned to the nearest of
@@ -838,5 +838,136 @@ CREATE AGGREGATE userseg_kmeans_step(features float8[], centers float8[]) (
 );
 COMMENT ON AGGREGATE userseg_kmeans_step(float8[], float8[]) IS
 'One Lloyd iteration of K-Means over the rows of a group: next centers, sizes and inertia for the given k x d centers';
+
+-- Combinable statistics for dashboards: states are float8[] (src/surface/aggregates.c),
+-- not internal, so parallel query combines partial states and Citus can push these
+-- aggregates down to its workers and ship the partial states as text.  Means and
+-- variances are merged with Chan, Golub & LeVeque's formula.  NULL values (or NULL
+-- elements, per element) are left out; NaN and Infinity are error 22000.  Support
+-- functions are IMMUTABLE PARALLEL SAFE; transition functions are not strict (the state
+-- starts at the first value), combine and final functions are.
+CREATE TYPE userseg_stats_result AS (
+    n bigint,
+    mean float8,
+    stddev float8,
+    variance float8,
+    var_pop float8,
+    min float8,
+    max float8
+);
+COMMENT ON TYPE userseg_stats_result IS
+'Result of userseg_stats(float8): count, mean, sample standard deviation and variance (n - 1; NULL below 2 values), population variance, min, max';
+
+CREATE TYPE userseg_stats_arrays AS (
+    n bigint[],
+    mean float8[],
+    stddev float8[],
+    variance float8[],
+    var_pop float8[],
+    min float8[],
+    max float8[]
+);
+COMMENT ON TYPE userseg_stats_arrays IS
+'Result of userseg_stats(float8[]): the statistics of userseg_stats_result, one array element per feature element';
+
+CREATE FUNCTION userseg_stats_trans(state float8[], x float8)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_stats_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_trans(float8[], float8) IS
+'Transition function of userseg_stats(float8)';
+
+CREATE FUNCTION userseg_stats_trans(state float8[], features float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_stats_array_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_trans(float8[], float8[]) IS
+'Transition function of userseg_stats(float8[])';
+
+CREATE FUNCTION userseg_stats_combine(a float8[], b float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_stats_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_combine(float8[], float8[]) IS
+'Combine function of userseg_stats: merges two partial states (Chan''s formula)';
+
+CREATE FUNCTION userseg_stats_final(state float8[])
+RETURNS @extschema@.userseg_stats_result
+AS 'MODULE_PATHNAME', 'userseg_stats_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_final(float8[]) IS
+'Final function of userseg_stats(float8)';
+
+CREATE FUNCTION userseg_stats_array_final(state float8[])
+RETURNS @extschema@.userseg_stats_arrays
+AS 'MODULE_PATHNAME', 'userseg_stats_array_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_array_final(float8[]) IS
+'Final function of userseg_stats(float8[])';
+
+CREATE AGGREGATE userseg_stats(x float8) (
+    SFUNC = @extschema@.userseg_stats_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_stats_combine,
+    FINALFUNC = @extschema@.userseg_stats_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_stats(float8) IS
+'Count, mean, standard deviation, variances, min and max of a column, combinable (parallel query, Citus)';
+
+CREATE AGGREGATE userseg_stats(features float8[]) (
+    SFUNC = @extschema@.userseg_stats_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_stats_combine,
+    FINALFUNC = @extschema@.userseg_stats_array_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_stats(float8[]) IS
+'Per element of a feature array: count, mean, standard deviation, variances, min and max, combinable (parallel query, Citus)';
+
+-- Inertia and Calinski-Harabasz of a clustering given its labels, with the semantics of
+-- userseg_inertia and userseg_calinski_harabasz (rows with NULL features, a NULL element,
+-- a NULL label or label -1 are left out; Calinski-Harabasz is NULL with a NOTICE for
+-- fewer than 2 clusters or as many clusters as rows), from per-cluster moments merged
+-- with Chan's formula instead of the rows: a state of O(clusters x d), combinable.
+CREATE TYPE userseg_cluster_stats_result AS (
+    clusters int,
+    rows bigint,
+    inertia float8,
+    calinski_harabasz float8
+);
+COMMENT ON TYPE userseg_cluster_stats_result IS
+'Result of userseg_cluster_stats: clusters, rows, inertia (squared distances to the cluster means), Calinski-Harabasz score';
+
+CREATE FUNCTION userseg_cluster_stats_trans(state float8[], features float8[], label int)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_cluster_stats_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_cluster_stats_trans(float8[], float8[], int) IS
+'Transition function of userseg_cluster_stats';
+
+CREATE FUNCTION userseg_cluster_stats_combine(a float8[], b float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_cluster_stats_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_cluster_stats_combine(float8[], float8[]) IS
+'Combine function of userseg_cluster_stats: merges the per-cluster moments of two partial states';
+
+CREATE FUNCTION userseg_cluster_stats_final(state float8[])
+RETURNS @extschema@.userseg_cluster_stats_result
+AS 'MODULE_PATHNAME', 'userseg_cluster_stats_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_cluster_stats_final(float8[]) IS
+'Final function of userseg_cluster_stats';
+
+CREATE AGGREGATE userseg_cluster_stats(features float8[], label int) (
+    SFUNC = @extschema@.userseg_cluster_stats_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_cluster_stats_combine,
+    FINALFUNC = @extschema@.userseg_cluster_stats_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_cluster_stats(float8[], int) IS
+'Inertia and Calinski-Harabasz of a clustering given its labels, combinable (parallel query, Citus)';
 
 -- (end of K-Means at scale)

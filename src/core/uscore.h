@@ -601,4 +601,42 @@ extern void UsStepCombine(const UsStepView *a, const UsStepView *b);
 /* k x d means of the rows per center; an empty center keeps its given value */
 extern void UsStepMeans(const UsStepView *v, double *means);
 
+/* ---- stats_core.c: combinable moments (see that file) ---- */
+
+/* A moment block: n, mean, M2, min, max */
+#define US_MOMENT_LEN 5
+
+/* An empty block: n 0, min +Infinity, max -Infinity */
+extern void UsMomentInit(double *m);
+
+/* Add x (Welford) */
+extern void UsMomentAdd(double *m, double x);
+
+/* Merge b into a (Chan, Golub & LeVeque) */
+extern void UsMomentMerge(double *a, const double *b);
+
+/* A cluster block: label, n, M2 over the columns, then d means */
+#define US_CLUSTER_BLOCK(d) ((int64_t) (d) + 3)
+
+/* Position of label among m blocks sorted by label (binary search); *found */
+extern int64_t UsClusterFind(const double *blocks, int64_t m, int d, double label,
+							 bool *found);
+
+/* Add a row of d values to a cluster block (Welford, per column) */
+extern void UsClusterAdd(double *block, const double *x, int d);
+
+/* Merge cluster block b into a (the same label) */
+extern void UsClusterMergeBlock(double *a, const double *b, int d);
+
+/* Merge two sorted lists of blocks into out (room for ma + mb); returns its blocks */
+extern int64_t UsClusterMerge(const double *a, int64_t ma, const double *b, int64_t mb,
+							  int d, double *out);
+
+/*
+ * Of m cluster blocks: the rows, the inertia (the sum of the M2s) and the
+ * between-cluster dispersion (sum n_c |mean_c - mean|^2)
+ */
+extern void UsClusterScores(const double *blocks, int64_t m, int d, double *rows,
+							double *inertia, double *between);
+
 #endif							/* USCORE_H */
