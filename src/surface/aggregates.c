@@ -312,7 +312,11 @@ userseg_stats_combine(PG_FUNCTION_ARGS)
 	int			fb = StatsRead(b, &db);
 	int			hdr = fa == FMT_SCALAR ? HDR_SCALAR : HDR_ARRAY;
 
-	if (fa != fb || da != db)
+	if (fa != fb)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("partial states of userseg_stats(float8) and userseg_stats(float8[]) cannot be combined")));
+	if (da != db)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("feature vectors of one group must have the same length"),
