@@ -67,7 +67,7 @@ static void
 BadState(const char *fn, const char *why)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("invalid %s state", fn),
 			 errdetail("%s", why),
 			 errhint("A state is what the aggregate's transition or combine function returned.")));

@@ -81,7 +81,7 @@ static void
 BadState(const char *why)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			(errcode(ERRCODE_DATA_EXCEPTION),
 			 errmsg("invalid userseg_kmeans_step state"),
 			 errdetail("%s", why),
 			 errhint("A state is what userseg_kmeans_step_trans or userseg_kmeans_step_combine returned.")));
