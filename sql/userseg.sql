@@ -434,12 +434,12 @@ CREATE FUNCTION userseg_kmeans(source regclass, features text[], k int,
     seed int DEFAULT 0, n_init int DEFAULT 10, max_iter int DEFAULT 300,
     tol float8 DEFAULT 1e-4, init float8[] DEFAULT NULL, model text DEFAULT NULL,
     id_column name DEFAULT NULL, max_categories int DEFAULT 100,
-    drop_first boolean DEFAULT false, method text DEFAULT 'auto')
+    drop_first boolean DEFAULT false, method text DEFAULT 'auto', batch_size int DEFAULT 1024)
 RETURNS @extschema@.userseg_kmeans_summary
 AS 'MODULE_PATHNAME', 'userseg_kmeans_table'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean, text) IS
+COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean, text, int) IS
 'K-Means on columns of a table: rows in the order of an optional unique id column, optional label column written in the same transaction, optional saved model with stable cluster numbers; one summary row';
 
 -- The nearest scaled centroid to a scaled row, from given arrays.

@@ -639,4 +639,32 @@ extern int64_t UsClusterMerge(const double *a, int64_t ma, const double *b, int6
 extern void UsClusterScores(const double *blocks, int64_t m, int d, double *rows,
 							double *inertia, double *between);
 
+/* ---- minibatch_core.c: mini-batch K-Means (see that file) ---- */
+
+typedef struct UsMiniBatchParams
+{
+	int			k;				/* 1 <= k <= rows */
+	int			batch_size;		/* >= 1 */
+	int			max_iter;		/* passes over n_total rows at most */
+	int			n_init;			/* k-means++ seedings on init_size rows */
+	int64_t		n_total;		/* rows the data stands for (>= its rows) */
+	double		tol;			/* absolute; 0 turns the center-move test off */
+	int			max_no_improvement; /* steps without a better smoothed inertia */
+	double		reassignment_ratio;
+	const double *init;			/* k x d initial centers (no seeding), or NULL */
+	double		(*uniform) (void *rng_arg);	/* uniform double in [0, 1) */
+	void	   *rng_arg;
+} UsMiniBatchParams;
+
+typedef struct UsMiniBatchResult
+{
+	double	   *centers;		/* k x d, allocated by the caller */
+	int64_t		steps;			/* mini-batch steps done */
+	int64_t		reassignments;	/* centers moved for low counts */
+} UsMiniBatchResult;
+
+/* Mini-batch K-Means over the rows of x; out->centers must hold k x d doubles */
+extern void UsMiniBatchKmeans(const UsCore *core, const UsMatrix *x,
+							  const UsMiniBatchParams *p, UsMiniBatchResult *out);
+
 #endif							/* USCORE_H */

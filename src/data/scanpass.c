@@ -156,7 +156,10 @@ UsScanOpen(Oid relid, ArrayType *features, const UsReadOptions *opts, Oid nsp,
 	s->rel = rel;
 	s->d = rel->nfeatures;
 	s->method = method;
-	s->schema = quote_identifier(get_namespace_name(nsp));
+	s->schema = get_namespace_name(nsp);
+	if (s->schema == NULL)
+		elog(ERROR, "schema with OID %u of the extension not found, please report a bug", nsp);
+	s->schema = quote_identifier(s->schema);
 	s->scaler_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 									 CStringGetDatum("userseg_scaler"),
 									 ObjectIdGetDatum(nsp));

@@ -36,6 +36,12 @@
  * farthest from its center (which would need the rows), and the convergence test on
  * unchanged labels is the shift test (labels are not kept between passes).
  *
+ * method => 'minibatch' replaces steps 2 and 3: the sample holds max(that size, 100
+ * batch_size) rows, and mini-batch K-Means (minibatch_core.c, scikit-learn's
+ * MiniBatchKMeans) runs on it, its batches drawn from the sample as scikit-learn draws
+ * them from the data; then the passes of 4 and 5.  So the table is read four times
+ * whatever the number of steps.
+ *
  * Cost: 3 + iterations passes over the relation (with init: the same, the sample is
  * still drawn for the silhouette), each O(n k d); memory O(sample x d + k d).
  *
@@ -73,10 +79,12 @@ KmeansParseMethod(const char *name)
 		return KMEANS_MEMORY;
 	if (strcmp(name, "scan") == 0)
 		return KMEANS_SCAN;
+	if (strcmp(name, "minibatch") == 0)
+		return KMEANS_MINIBATCH;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown K-Means method \"%s\"", name),
-			 errhint("Valid methods are \"auto\", \"memory\" and \"scan\".")));
+			 errhint("Valid methods are \"auto\", \"memory\", \"scan\" and \"minibatch\".")));
 	pg_unreachable();
 }
 
@@ -184,6 +192,52 @@ ScanSummary(FunctionCallInfo fcinfo, const KmeansScanArgs *a, const UsScanRel *s
 	return HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), v, isnull));
 }
 
+/*
+ * Mini-batch K-Means (minibatch_core.c) on the sample, standing for the table's rows:
+ * centers (k x d) and the iterations as scikit-learn counts them (steps times
+ * batch_size over the rows, rounded up); *converged when it stopped early
+ */
+static int
+KmeansMiniBatch(const KmeansScanArgs *a, const UsScanRel *s, const UsMatrix *sample,
+				double tol, double *centers, bool *converged)
+{
+	UsCore		core;
+	UsMiniBatchParams p;
+	UsMiniBatchResult r;
+	pg_prng_state rng;
+	int64		n_steps;
+
+	UsKmeansCheckRows(sample->n, a->k);
+	UsCheckMemory(add_size(UsMatrixBytes(3 * (int64) a->batch_size + 3 * (int64) a->k, 2),
+						   UsMatrixBytes(a->batch_size, 2)),
+				  "mini-batch K-Means' working arrays");
+	memset(&p, 0, sizeof(p));
+	p.k = a->k;
+	p.batch_size = a->batch_size;
+	p.max_iter = a->max_iter;
+	p.n_init = a->n_init;
+	p.n_total = s->rel->n;
+	p.tol = tol;
+	p.max_no_improvement = 10;
+	p.reassignment_ratio = 0.01;
+	p.init = a->init ? ScanInit(a->init, a->k, s->d, s) : NULL;
+	UsKmeansSeed(&rng, a->seed);
+	p.uniform = UsKmeansUniform;
+	p.rng_arg = &rng;
+	memset(&r, 0, sizeof(r));
+	r.centers = centers;
+	UsCoreContextInit(&core);
+	UsMiniBatchKmeans(&core, sample, &p, &r);
+	n_steps = Max((int64) p.max_iter * p.n_total / p.batch_size, 1);
+	*converged = r.steps < n_steps;
+	if (userseg_progress)
+		ereport(NOTICE,
+				(errmsg_internal("mini-batch k-means: " INT64_FORMAT " steps of %d rows, " INT64_FORMAT " reassignments",
+								 r.steps, p.batch_size, r.reassignments)));
+	return (int) Min(((double) r.steps * p.batch_size + p.n_total - 1) / p.n_total,
+					 (double) PG_INT32_MAX);
+}
+
 Datum
 KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 {
@@ -208,14 +262,21 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 	int			nonempty = 0;
 	bool		converged = false;
 	bool		whole;
+	bool		minibatch = a->method == KMEANS_MINIBATCH;
 	SweepScores scores;
 	Datum		summary;
 
 	INSTR_TIME_SET_CURRENT(start);
+	if (minibatch && a->batch_size < 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("batch_size must be at least 1, not %d", a->batch_size),
+				 errhint("The default is 1024, as scikit-learn's MiniBatchKMeans.")));
 	if (a->model)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("method => 'scan' does not save models"),
+				 errmsg("method => '%s' does not save models",
+						minibatch ? "minibatch" : "scan"),
 				 errhint("Leave model NULL, or use method => 'memory'.")));
 	runcxt = UsRunContextCreate("userseg k-means scan");
 	oldcxt = MemoryContextSwitchTo(runcxt);
@@ -233,14 +294,20 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 			total += s->var[j] / (s->scale[j] * s->scale[j]);
 		tol = total / d * a->tol;
 	}
-	UsScanSample(s, KMEANS_SCAN_SAMPLE(k), a->seed, &sample);
+	UsScanSample(s, minibatch ? Max(KMEANS_SCAN_SAMPLE(k), 100 * (int64) a->batch_size) :
+				 KMEANS_SCAN_SAMPLE(k), a->seed, &sample);
 	UsCheckDistanceRange(&sample, "k-means");
 
 	/* run: the initial centers, the iterations */
 	means = UsAllocMatrix(k, d, "the centers");
 	sizes = UsAllocChecked(sizeof(int64) * k, "the cluster sizes");
 	whole = sample.n == s->rel->n;
-	if (a->init)
+	if (minibatch)
+	{
+		centers = UsAllocMatrix(k, d, "the centers");
+		done = KmeansMiniBatch(a, s, &sample, tol, centers, &converged);
+	}
+	else if (a->init)
 		centers = ScanInit(a->init, k, d, s);
 	else
 	{
@@ -301,7 +368,7 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 		if (sizes[order[r]] > 0)
 			nonempty++;
 	}
-	if (!converged)
+	if (!converged && !minibatch)
 		ereport(WARNING,
 				(errmsg("k-means did not converge within max_iter = %d iterations",
 						a->max_iter),

@@ -17,7 +17,8 @@ typedef enum KmeansMethod
 {
 	KMEANS_AUTO,				/* in memory, or by scan when the matrix would not fit */
 	KMEANS_MEMORY,
-	KMEANS_SCAN
+	KMEANS_SCAN,
+	KMEANS_MINIBATCH			/* mini-batch K-Means on a sample, then a label pass */
 } KmeansMethod;
 
 /* 22023 for an unknown method, with the valid ones */
@@ -34,6 +35,8 @@ typedef struct KmeansScanArgs
 	double		tol;
 	ArrayType  *init;			/* k x d in original units, or NULL */
 	const char *model;			/* must be NULL (0A000 otherwise) */
+	KmeansMethod method;		/* KMEANS_SCAN or KMEANS_MINIBATCH */
+	int			batch_size;		/* KMEANS_MINIBATCH */
 	Oid			nsp;			/* the extension's schema */
 } KmeansScanArgs;
 

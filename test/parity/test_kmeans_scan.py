@@ -9,7 +9,11 @@ aggregate (userseg_kmeans_step) with scikit-learn, on the same rows in the same 
       StandardScaler's output, the same iterations, inertia within 1e-9 relative;
   (c) by scan seeded from its sample, on a table larger than the sample: inertia
       within 1% of scikit-learn's KMeans(n_init=10) and no worse than 1.01 times its
-      MiniBatchKMeans (batch_size 1024, n_init=3).
+      MiniBatchKMeans (batch_size 1024, n_init=3);
+  (d) method => 'minibatch' against MiniBatchKMeans with the same batch_size, n_init,
+      max_iter and tol = 0: the generators differ (numpy's Mersenne Twister there), so
+      the check is in distribution: over seven seeds each, the median inertia within 5%
+      of scikit-learn's median, and the fit deterministic for a seed.
 """
 import io
 
@@ -115,6 +119,26 @@ def main():
     check(inertia <= mb.inertia_ * 1.01,
           "scan seeded from a sample: inertia at most MiniBatchKMeans' + 1%",
           "(userseg %.17g, MiniBatchKMeans %.17g)" % (inertia, mb.inertia_))
+
+    # (d) mini-batch K-Means, in distribution over seeds
+    ours = []
+    for seed in range(7):
+        cur.execute("SELECT inertia FROM userseg_kmeans('kscan_parity', %s, 4, seed => %%s,"
+                    " n_init => 3, max_iter => 100, tol => 0, batch_size => 256,"
+                    " method => 'minibatch')" % cols, (seed,))
+        ours.append(cur.fetchone()[0])
+    cur.execute("SELECT inertia FROM userseg_kmeans('kscan_parity', %s, 4, seed => 0,"
+                " n_init => 3, max_iter => 100, tol => 0, batch_size => 256,"
+                " method => 'minibatch')" % cols)
+    again = cur.fetchone()[0]
+    check(abs(again - ours[0]) <= 1e-12 * ours[0], "minibatch: the same fit for the same seed",
+          "(%.17g, %.17g)" % (ours[0], again))
+    ref = [MiniBatchKMeans(n_clusters=4, batch_size=256, n_init=3, max_iter=100, tol=0.0,
+                           random_state=s).fit(Xs).inertia_ for s in range(7)]
+    mo, mr = float(np.median(ours)), float(np.median(ref))
+    check(abs(mo - mr) <= 0.05 * mr, "minibatch: median inertia within 5% of MiniBatchKMeans'",
+          "(userseg %s, scikit-learn %s)" % (sorted(round(x) for x in ours),
+                                             sorted(round(x) for x in ref)))
     cur.execute("DROP TABLE kscan_parity")
     conn.close()
 

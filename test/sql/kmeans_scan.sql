@@ -146,6 +146,24 @@ SELECT rows_used FROM userseg_kmeans('kt9', '{a,b,c}', 3, label_column => 'lab_s
                                      id_column => 'id', method => 'scan');
 SELECT xmin = :'before' AS row_not_rewritten FROM kt9 WHERE id = 1;
 
+-- method => 'minibatch': mini-batch K-Means on the sample, then the label pass; the
+-- same seed gives the same fit, a partition near the in-memory one
+CREATE TEMP TABLE mb AS
+SELECT 1 AS run, * FROM userseg_kmeans('kt9', '{a,b,c}', 3, seed => 5, batch_size => 256,
+                                       method => 'minibatch', label_column => 'lab_mb')
+UNION ALL
+SELECT 2, * FROM userseg_kmeans('kt9', '{a,b,c}', 3, seed => 5, batch_size => 256,
+                                method => 'minibatch');
+SELECT run, k, rows_used, iterations >= 1 AS iterated FROM mb ORDER BY run;
+SELECT abs(a.inertia - b.inertia) <= 1e-12 * a.inertia AS same_fit,
+       a.inertia <= 1.1 * (SELECT inertia FROM fits9 WHERE method = 'memory') AS within_10_percent
+FROM mb a, mb b WHERE a.run = 1 AND b.run = 2;
+SELECT count(*) FILTER (WHERE lab_mb IS NULL) AS null_labels,
+       count(DISTINCT lab_mb) AS clusters FROM kt9;
+SELECT * FROM userseg_kmeans('kt9', '{a,b,c}', 3, batch_size => 0, method => 'minibatch');
+SELECT * FROM userseg_kmeans('kt9', '{a,b,c}', 3, batch_size => NULL, method => 'minibatch');
+SELECT * FROM userseg_kmeans('kt9', '{a,b,c}', 3, model => 'm', method => 'minibatch');
+
 -- 'auto' runs by scan, with a NOTICE, when the matrix would not fit
 ANALYZE kt;
 SET userseg.memory_limit = '2MB';
