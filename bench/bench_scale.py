@@ -13,6 +13,8 @@ a. Table-form K-Means (k = 8, n_init = 1, seed 1, zscore scaling, rows with a NU
    feature skipped) three ways on the same rows:
      - userseg by scan (method => 'scan'): statistics pass, a reservoir sample for the
        k-means++ seeding, one userseg_kmeans_step pass per Lloyd iteration;
+     - userseg's mini-batch K-Means (method => 'minibatch', batch_size 1024) on a
+       sample of the table, then the label pass;
      - userseg in memory (method => 'memory', userseg.memory_limit raised for it);
      - scikit-learn's MiniBatchKMeans (batch_size 1024, n_init 1, the same k) after a
        psycopg2 fetch of the same rows and StandardScaler: the fetch is included.
@@ -128,6 +130,11 @@ def part_a(args, rows):
         "label_column => 'seg', method => 'scan')", (FEATURES,))
     rows.append(("a", "K-Means by scan (label column written)", t_scan, m_scan, scan[0][1],
                  f"{scan[0][0]} Lloyd passes, {scan[0][2]:,} rows"))
+    mb_rows, t_mbu, m_mbu = timed_query(
+        f"SELECT iterations, inertia FROM userseg_kmeans({common}, "
+        "label_column => 'seg_mb', method => 'minibatch')", (FEATURES,))
+    rows.append(("a", "K-Means method => 'minibatch' (label column written)", t_mbu, m_mbu,
+                 mb_rows[0][1], f"n_iter {mb_rows[0][0]}, batch_size 1024, sample of 102,400 rows"))
     mem_limit = args.memory_limit
     try:
         mem, t_mem, m_mem = timed_query(
@@ -141,6 +148,8 @@ def part_a(args, rows):
                      f"failed: {e.pgerror.splitlines()[0] if e.pgerror else e}"))
 
     # scikit-learn's MiniBatchKMeans, fetch included
+    if args.no_python:
+        return
     conn, cur, _ = connect()
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     t0 = time.perf_counter()
@@ -194,6 +203,8 @@ def main():
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--memory-limit", default="16GB")
+    ap.add_argument("--no-python", action="store_true",
+                    help="leave out scikit-learn (its fetch of 10,000,000 rows needs about 12 GB)")
     args = ap.parse_args()
     conn, cur, _ = connect()
     setup(cur, args.n)
