@@ -28,7 +28,7 @@ SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc
                              'userseg_stats_array_final', 'userseg_cluster_stats_trans',
                              'userseg_cluster_stats_combine', 'userseg_cluster_stats_final')
              AND provolatile = 'i' AND proparallel = 's'),
-          10, 'the ten support functions are IMMUTABLE PARALLEL SAFE');
+          11, 'the eleven support functions (two transition functions of userseg_stats) are IMMUTABLE PARALLEL SAFE');
 SELECT is((SELECT bool_and(proisstrict = (proname NOT LIKE '%trans'))
            FROM pg_catalog.pg_proc
            WHERE proname LIKE 'userseg_kmeans_step_%' OR proname LIKE 'userseg_stats_%'
