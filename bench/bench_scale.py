@@ -7,7 +7,9 @@ with userseg).  The size is USERSEG_SCALE_N rows (default 200,000; 10,000,000 fo
 full run, which takes a long time: the table alone is about 2 GB) of generated users
 (userseg_sample_users(n, 1)) with 16 numeric features: the six numeric columns and ten
 derived ones (logarithms and ratios of them).  `bench/bench_scale.py --help` lists the
-options.
+options; through scripts/bench, USERSEG_SCALE_RUNS sets the runs of part b and
+USERSEG_SCALE_NO_PYTHON=1 leaves out scikit-learn (its fetch of 10,000,000 rows as Python
+objects would take about 12 GB).
 
 a. Table-form K-Means (k = 8, n_init = 1, seed 1, zscore scaling, rows with a NULL
    feature skipped) three ways on the same rows:
@@ -201,10 +203,12 @@ def main():
     ap.add_argument("--n", type=int, default=int(os.environ.get("USERSEG_SCALE_N", 200000)))
     ap.add_argument("--k", type=int, default=8)
     ap.add_argument("--max-iter", type=int, default=100)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=int(os.environ.get("USERSEG_SCALE_RUNS", 3)))
     ap.add_argument("--memory-limit", default="16GB")
     ap.add_argument("--no-python", action="store_true",
-                    help="leave out scikit-learn (its fetch of 10,000,000 rows needs about 12 GB)")
+                    default=os.environ.get("USERSEG_SCALE_NO_PYTHON") == "1",
+                    help="leave out scikit-learn (its fetch of 10,000,000 rows needs about 12 GB); "
+                         "also USERSEG_SCALE_NO_PYTHON=1")
     args = ap.parse_args()
     conn, cur, _ = connect()
     setup(cur, args.n)
