@@ -123,6 +123,40 @@ CheckMoment(const double *m)
 	return NULL;
 }
 
+/*
+ * The header of a state passed back by the aggregate, checked on every row (O(1)): an
+ * aggregate defined with these transition functions and an INITCOND could hand them any
+ * array, and the layout must fit the array before anything is read or written
+ */
+static void
+HeaderCheck(ArrayType *a, int format, const char *fn)
+{
+	const double *v;
+	int64		len;
+
+	if (ARR_ELEMTYPE(a) != FLOAT8OID || ARR_NDIM(a) != 1 || ARR_HASNULL(a) ||
+		ARR_DIMS(a)[0] < HDR_CLUSTER)
+		BadState(fn, "A state is a one-dimensional float8[] without NULL elements.");
+	v = STATE_V(a);
+	len = ARR_DIMS(a)[0];
+	if (v[0] != format)
+		BadState(fn, "The state has another format.");
+	if (format == FMT_SCALAR)
+	{
+		if (len != HDR_SCALAR + US_MOMENT_LEN)
+			BadState(fn, "The state's length does not match its format.");
+		return;
+	}
+	if (!(v[1] >= 1 && v[1] <= MAX_D && v[1] == floor(v[1])))
+		BadState(fn, "The state has an invalid number of elements.");
+	if (format == FMT_ARRAY && len != HDR_ARRAY + (int64) US_MOMENT_LEN * (int64) v[1])
+		BadState(fn, "The state's length does not match its elements.");
+	if (format == FMT_CLUSTER &&
+		!(v[2] >= 1 && v[2] == floor(v[2]) &&
+		  len == HDR_CLUSTER + (int64) v[2] * US_CLUSTER_BLOCK((int) v[1])))
+		BadState(fn, "The state's length does not match its labels.");
+}
+
 /* Validate a userseg_stats state; returns its format, sets *d */
 static int
 StatsRead(ArrayType *a, int *d)
@@ -217,6 +251,7 @@ userseg_stats_trans(PG_FUNCTION_ARGS)
 	else
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);
+		HeaderCheck(state, FMT_SCALAR, "userseg_stats");
 		if (!inagg)
 		{
 			if (StatsRead(state, &d) != FMT_SCALAR)
@@ -270,6 +305,7 @@ userseg_stats_array_trans(PG_FUNCTION_ARGS)
 	else
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);
+		HeaderCheck(state, FMT_ARRAY, "userseg_stats");
 		if (!inagg)
 		{
 			if (StatsRead(state, &d) != FMT_ARRAY)
@@ -514,6 +550,7 @@ userseg_cluster_stats_trans(PG_FUNCTION_ARGS)
 		PG_RETURN_ARRAYTYPE_P(state);
 	}
 	state = PG_GETARG_ARRAYTYPE_P(0);
+	HeaderCheck(state, FMT_CLUSTER, "userseg_cluster_stats");
 	if (!inagg)
 		ClusterRead(state, &d, &m);
 	v = STATE_V(state);

@@ -111,6 +111,27 @@ StateRead(FunctionCallInfo fcinfo, ArrayType *a, UsStepView *v)
 	UsStepLayout((double *) s, v);
 }
 
+/*
+ * The header of a state that the aggregate passes back: checked on every row (O(1)),
+ * because an aggregate defined with this transition function and an INITCOND could
+ * hand it any array, and the layout must fit the array before anything is read
+ */
+static void
+StateHeaderCheck(ArrayType *a)
+{
+	const double *s;
+
+	if (ARR_ELEMTYPE(a) != FLOAT8OID || ARR_NDIM(a) != 1 || ARR_HASNULL(a) ||
+		ARR_DIMS(a)[0] < US_STEP_HDR)
+		BadState("A state is a one-dimensional float8[] without NULL elements.");
+	s = (const double *) ARR_DATA_PTR(a);
+	if (s[0] != US_STEP_FORMAT ||
+		!(s[1] >= 1 && s[1] <= US_STEP_MAX_K && s[1] == floor(s[1])) ||
+		!(s[2] >= 1 && s[2] <= US_STEP_MAX_D && s[2] == floor(s[2])) ||
+		ARR_DIMS(a)[0] != UsStepLength((int) s[1], (int) s[2]))
+		BadState("The state's header does not match its length.");
+}
+
 /* A new state of k x d centers in the current memory context */
 static ArrayType *
 StateNew(const double *centers, int k, int d)
@@ -231,6 +252,7 @@ userseg_kmeans_step_trans(PG_FUNCTION_ARGS)
 	else
 	{
 		state = PG_GETARG_ARRAYTYPE_P(0);
+		StateHeaderCheck(state);
 		if (!inagg)
 		{
 			StateRead(fcinfo, state, &v);

@@ -133,4 +133,23 @@ SELECT userseg_cluster_stats_final('{103,1,1,2,1,-1,3}');
 SELECT userseg_cluster_stats_final('{103,2,1,2,1,0,3}');
 SELECT userseg_cluster_stats_combine('{103,1,1,2,1,0,3}', '{103,2,1,2,1,0,3,3}');
 
+-- an aggregate of the user's with these transition functions and a hostile initial
+-- state: a clean error, never a read or write outside the array
+CREATE AGGREGATE ag_bad_step(float8[], float8[]) (
+    SFUNC = userseg_kmeans_step_trans, STYPE = float8[], INITCOND = '{1,1000,1000,0,0}');
+SELECT ag_bad_step(f, '{{1,2,3}}') FROM ag;
+CREATE AGGREGATE ag_bad_stats(float8[]) (
+    SFUNC = userseg_stats_trans, STYPE = float8[], INITCOND = '{102,1000}');
+SELECT ag_bad_stats(f) FROM ag;
+CREATE AGGREGATE ag_bad_stats1(float8) (
+    SFUNC = userseg_stats_trans, STYPE = float8[], INITCOND = '{102,1,0,0,0,0,0}');
+SELECT ag_bad_stats1((f)[1]) FROM ag;
+CREATE AGGREGATE ag_bad_cluster(float8[], int) (
+    SFUNC = userseg_cluster_stats_trans, STYPE = float8[], INITCOND = '{103,2,50,0,1,0,5,5}');
+SELECT ag_bad_cluster(f[1:2], g) FROM ag;
+DROP AGGREGATE ag_bad_step(float8[], float8[]);
+DROP AGGREGATE ag_bad_stats(float8[]);
+DROP AGGREGATE ag_bad_stats1(float8);
+DROP AGGREGATE ag_bad_cluster(float8[], int);
+
 DROP TABLE ag;
