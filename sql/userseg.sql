@@ -434,12 +434,12 @@ CREATE FUNCTION userseg_kmeans(source regclass, features text[], k int,
     seed int DEFAULT 0, n_init int DEFAULT 10, max_iter int DEFAULT 300,
     tol float8 DEFAULT 1e-4, init float8[] DEFAULT NULL, model text DEFAULT NULL,
     id_column name DEFAULT NULL, max_categories int DEFAULT 100,
-    drop_first boolean DEFAULT false)
+    drop_first boolean DEFAULT false, method text DEFAULT 'auto', batch_size int DEFAULT 1024)
 RETURNS @extschema@.userseg_kmeans_summary
 AS 'MODULE_PATHNAME', 'userseg_kmeans_table'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean) IS
+COMMENT ON FUNCTION userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean, text, int) IS
 'K-Means on columns of a table: rows in the order of an optional unique id column, optional label column written in the same transaction, optional saved model with stable cluster numbers; one summary row';
 
 -- The nearest scaled centroid to a scaled row, from given arrays.
@@ -1006,3 +1006,188 @@ COMMENT ON FUNCTION userseg_spectral_embedding(float8[], int, text, float8, int,
 'Coordinates of each row of the window partition in the normalized Laplacian embedding spectral clustering clusters (scikit-learn''s spectral_embedding with drop_first=False)';
 
 -- (end of spectral)
+-- ---------------------------------------------------------------------------
+-- K-Means at scale: one Lloyd iteration as an aggregate; combinable statistics
+-- ---------------------------------------------------------------------------
+
+-- One Lloyd iteration over the rows of a group: each row is assigned to the nearest of
+-- the given centers (ties to the lower number), and the result holds the means of the
+-- rows per center (the next centers), their counts and the inertia with respect to the
+-- given centers.  The state is a float8[] (src/core/kmeans_step_core.c), not internal:
+-- parallel query combines partial states, and Citus can push the aggregate down to its
+-- workers and ship the partial states as text (float8 text output round-trips exactly).
+-- Support functions are IMMUTABLE PARALLEL SAFE: they depend on their arguments only.
+-- The transition function is not strict: the state starts at the first row with
+-- features, and rows with NULL features (or a NULL element) are left out.
+CREATE TYPE userseg_kmeans_step_result AS (
+    centers float8[],
+    sizes bigint[],
+    inertia float8,
+    rows bigint
+);
+COMMENT ON TYPE userseg_kmeans_step_result IS
+'Result of userseg_kmeans_step: k x d means of the rows per center (an empty center keeps its value), rows per center, inertia to the given centers, rows';
+
+CREATE FUNCTION userseg_kmeans_step_trans(state float8[], features float8[], centers float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_kmeans_step_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_kmeans_step_trans(float8[], float8[], float8[]) IS
+'Transition function of userseg_kmeans_step';
+
+CREATE FUNCTION userseg_kmeans_step_combine(a float8[], b float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_kmeans_step_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_kmeans_step_combine(float8[], float8[]) IS
+'Combine function of userseg_kmeans_step: adds two partial states of the same centers';
+
+CREATE FUNCTION userseg_kmeans_step_final(state float8[])
+RETURNS @extschema@.userseg_kmeans_step_result
+AS 'MODULE_PATHNAME', 'userseg_kmeans_step_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_kmeans_step_final(float8[]) IS
+'Final function of userseg_kmeans_step: the means per center, the sizes, the inertia and the rows';
+
+CREATE AGGREGATE userseg_kmeans_step(features float8[], centers float8[]) (
+    SFUNC = @extschema@.userseg_kmeans_step_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_kmeans_step_combine,
+    FINALFUNC = @extschema@.userseg_kmeans_step_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_kmeans_step(float8[], float8[]) IS
+'One Lloyd iteration of K-Means over the rows of a group: next centers, sizes and inertia for the given k x d centers';
+
+-- Combinable statistics for dashboards: states are float8[] (src/surface/aggregates.c),
+-- not internal, so parallel query combines partial states and Citus can push these
+-- aggregates down to its workers and ship the partial states as text.  Means and
+-- variances are merged with Chan, Golub & LeVeque's formula.  NULL values (or NULL
+-- elements, per element) are left out; NaN and Infinity are error 22000.  Support
+-- functions are IMMUTABLE PARALLEL SAFE; transition functions are not strict (the state
+-- starts at the first value), combine and final functions are.
+CREATE TYPE userseg_stats_result AS (
+    n bigint,
+    mean float8,
+    stddev float8,
+    variance float8,
+    var_pop float8,
+    min float8,
+    max float8
+);
+COMMENT ON TYPE userseg_stats_result IS
+'Result of userseg_stats(float8): count, mean, sample standard deviation and variance (n - 1; NULL below 2 values), population variance, min, max';
+
+CREATE TYPE userseg_stats_arrays AS (
+    n bigint[],
+    mean float8[],
+    stddev float8[],
+    variance float8[],
+    var_pop float8[],
+    min float8[],
+    max float8[]
+);
+COMMENT ON TYPE userseg_stats_arrays IS
+'Result of userseg_stats(float8[]): the statistics of userseg_stats_result, one array element per feature element';
+
+CREATE FUNCTION userseg_stats_trans(state float8[], x float8)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_stats_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_trans(float8[], float8) IS
+'Transition function of userseg_stats(float8)';
+
+CREATE FUNCTION userseg_stats_trans(state float8[], features float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_stats_array_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_trans(float8[], float8[]) IS
+'Transition function of userseg_stats(float8[])';
+
+CREATE FUNCTION userseg_stats_combine(a float8[], b float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_stats_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_combine(float8[], float8[]) IS
+'Combine function of userseg_stats: merges two partial states (Chan''s formula)';
+
+CREATE FUNCTION userseg_stats_final(state float8[])
+RETURNS @extschema@.userseg_stats_result
+AS 'MODULE_PATHNAME', 'userseg_stats_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_final(float8[]) IS
+'Final function of userseg_stats(float8)';
+
+CREATE FUNCTION userseg_stats_array_final(state float8[])
+RETURNS @extschema@.userseg_stats_arrays
+AS 'MODULE_PATHNAME', 'userseg_stats_array_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_stats_array_final(float8[]) IS
+'Final function of userseg_stats(float8[])';
+
+CREATE AGGREGATE userseg_stats(x float8) (
+    SFUNC = @extschema@.userseg_stats_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_stats_combine,
+    FINALFUNC = @extschema@.userseg_stats_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_stats(float8) IS
+'Count, mean, standard deviation, variances, min and max of a column, combinable (parallel query, Citus)';
+
+CREATE AGGREGATE userseg_stats(features float8[]) (
+    SFUNC = @extschema@.userseg_stats_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_stats_combine,
+    FINALFUNC = @extschema@.userseg_stats_array_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_stats(float8[]) IS
+'Per element of a feature array: count, mean, standard deviation, variances, min and max, combinable (parallel query, Citus)';
+
+-- Inertia and Calinski-Harabasz of a clustering given its labels, with the semantics of
+-- userseg_inertia and userseg_calinski_harabasz (rows with NULL features, a NULL element,
+-- a NULL label or label -1 are left out; Calinski-Harabasz is NULL with a NOTICE for
+-- fewer than 2 clusters or as many clusters as rows), from per-cluster moments merged
+-- with Chan's formula instead of the rows: a state of O(clusters x d), combinable.
+CREATE TYPE userseg_cluster_stats_result AS (
+    clusters int,
+    rows bigint,
+    inertia float8,
+    calinski_harabasz float8
+);
+COMMENT ON TYPE userseg_cluster_stats_result IS
+'Result of userseg_cluster_stats: clusters, rows, inertia (squared distances to the cluster means), Calinski-Harabasz score';
+
+CREATE FUNCTION userseg_cluster_stats_trans(state float8[], features float8[], label int)
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_cluster_stats_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_cluster_stats_trans(float8[], float8[], int) IS
+'Transition function of userseg_cluster_stats';
+
+CREATE FUNCTION userseg_cluster_stats_combine(a float8[], b float8[])
+RETURNS float8[]
+AS 'MODULE_PATHNAME', 'userseg_cluster_stats_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_cluster_stats_combine(float8[], float8[]) IS
+'Combine function of userseg_cluster_stats: merges the per-cluster moments of two partial states';
+
+CREATE FUNCTION userseg_cluster_stats_final(state float8[])
+RETURNS @extschema@.userseg_cluster_stats_result
+AS 'MODULE_PATHNAME', 'userseg_cluster_stats_final'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_cluster_stats_final(float8[]) IS
+'Final function of userseg_cluster_stats';
+
+CREATE AGGREGATE userseg_cluster_stats(features float8[], label int) (
+    SFUNC = @extschema@.userseg_cluster_stats_trans,
+    STYPE = float8[],
+    COMBINEFUNC = @extschema@.userseg_cluster_stats_combine,
+    FINALFUNC = @extschema@.userseg_cluster_stats_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_cluster_stats(float8[], int) IS
+'Inertia and Calinski-Harabasz of a clustering given its labels, combinable (parallel query, Citus)';
+
+-- (end of K-Means at scale)

@@ -750,5 +750,117 @@ extern int	UsSpectralEmbedding(const UsCore *core, const UsMatrix *m,
 /* The embedding, then K-Means on it (labels); returns as UsSpectralEmbedding */
 extern int	UsSpectral(const UsCore *core, const UsMatrix *m, const UsSpectralParams *params,
 					   UsSpectralResult *res);
+/* ---- kmeans_step_core.c: one Lloyd step as a combinable accumulator ---- */
+
+/* Layout of the accumulator: see kmeans_step_core.c */
+#define US_STEP_FORMAT 1
+#define US_STEP_HDR 5
+#define US_STEP_MAX_K 10000
+#define US_STEP_MAX_D 1600
+
+typedef struct UsStepView
+{
+	int			k;
+	int			d;
+	int			kp;				/* k rounded up to US_BLOCK */
+	double	   *s;				/* the whole accumulator */
+	double	   *centers;		/* k x d given centers */
+	double	   *ct;				/* kp x d, transposed in blocks */
+	double	   *counts;			/* k */
+	double	   *sums;			/* k x d */
+} UsStepView;
+
+/* Doubles in an accumulator for k centers of d columns */
+extern int64_t UsStepLength(int k, int d);
+
+/* Start an accumulator of UsStepLength(k, d) doubles for the given centers */
+extern void UsStepInit(double *s, const double *centers, int k, int d);
+
+/*
+ * NULL if the len doubles at s are a valid accumulator, else why not (a sentence);
+ * scratch holds kp x d doubles (kp = k rounded up to US_BLOCK) of a plausible header
+ */
+extern const char *UsStepCheck(const double *s, int64_t len, double *scratch);
+
+/* A view of a valid accumulator */
+extern void UsStepLayout(double *s, UsStepView *v);
+
+/* Add row x (d values) to its nearest center; alld is scratch of kp doubles */
+extern void UsStepAdd(const UsStepView *v, const double *x, double *alld);
+
+/* Whether two accumulators were started from the same centers (bit for bit) */
+extern bool UsStepSameCenters(const UsStepView *a, const UsStepView *b);
+
+/* Add b into a (same centers) */
+extern void UsStepCombine(const UsStepView *a, const UsStepView *b);
+
+/* k x d means of the rows per center; an empty center keeps its given value */
+extern void UsStepMeans(const UsStepView *v, double *means);
+
+/* ---- stats_core.c: combinable moments (see that file) ---- */
+
+/* A moment block: n, mean, M2, min, max */
+#define US_MOMENT_LEN 5
+
+/* An empty block: n 0, min +Infinity, max -Infinity */
+extern void UsMomentInit(double *m);
+
+/* Add x (Welford) */
+extern void UsMomentAdd(double *m, double x);
+
+/* Merge b into a (Chan, Golub & LeVeque) */
+extern void UsMomentMerge(double *a, const double *b);
+
+/* A cluster block: label, n, M2 over the columns, then d means */
+#define US_CLUSTER_BLOCK(d) ((int64_t) (d) + 3)
+
+/* Position of label among m blocks sorted by label (binary search); *found */
+extern int64_t UsClusterFind(const double *blocks, int64_t m, int d, double label,
+							 bool *found);
+
+/* Add a row of d values to a cluster block (Welford, per column) */
+extern void UsClusterAdd(double *block, const double *x, int d);
+
+/* Merge cluster block b into a (the same label) */
+extern void UsClusterMergeBlock(double *a, const double *b, int d);
+
+/* Merge two sorted lists of blocks into out (room for ma + mb); returns its blocks */
+extern int64_t UsClusterMerge(const double *a, int64_t ma, const double *b, int64_t mb,
+							  int d, double *out);
+
+/*
+ * Of m cluster blocks: the rows, the inertia (the sum of the M2s) and the
+ * between-cluster dispersion (sum n_c |mean_c - mean|^2)
+ */
+extern void UsClusterScores(const double *blocks, int64_t m, int d, double *rows,
+							double *inertia, double *between);
+
+/* ---- minibatch_core.c: mini-batch K-Means (see that file) ---- */
+
+typedef struct UsMiniBatchParams
+{
+	int			k;				/* 1 <= k <= rows */
+	int			batch_size;		/* >= 1 */
+	int			max_iter;		/* passes over n_total rows at most */
+	int			n_init;			/* k-means++ seedings on init_size rows */
+	int64_t		n_total;		/* rows the data stands for (>= its rows) */
+	double		tol;			/* absolute; 0 turns the center-move test off */
+	int			max_no_improvement; /* steps without a better smoothed inertia */
+	double		reassignment_ratio;
+	const double *init;			/* k x d initial centers (no seeding), or NULL */
+	double		(*uniform) (void *rng_arg);	/* uniform double in [0, 1) */
+	void	   *rng_arg;
+} UsMiniBatchParams;
+
+typedef struct UsMiniBatchResult
+{
+	double	   *centers;		/* k x d, allocated by the caller */
+	int64_t		steps;			/* mini-batch steps done */
+	int64_t		reassignments;	/* centers moved for low counts */
+} UsMiniBatchResult;
+
+/* Mini-batch K-Means over the rows of x; out->centers must hold k x d doubles */
+extern void UsMiniBatchKmeans(const UsCore *core, const UsMatrix *x,
+							  const UsMiniBatchParams *p, UsMiniBatchResult *out);
 
 #endif							/* USCORE_H */

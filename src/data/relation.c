@@ -500,3 +500,52 @@ UsRead(Oid relid, ArrayType *features, const UsReadOptions *opts)
 		NoticeSkipped(rel);
 	return rel;
 }
+
+/*
+ * Resolve and check what UsRead would read, take its lock, and read nothing: the
+ * relation, its features, the id and label columns (UsRead's checks and errors), for
+ * callers that scan the relation themselves, pass after pass (scanpass.c).  The lock
+ * (ShareRowExclusiveLock with a label column, AccessShareLock otherwise) is held until
+ * the transaction ends.
+ */
+UsRelData *
+UsResolve(Oid relid, ArrayType *features, const UsReadOptions *opts)
+{
+	const char *label_column = opts->label_column;
+	bool		for_labels = label_column != NULL;
+	LOCKMODE	lockmode = for_labels ? ShareRowExclusiveLock : AccessShareLock;
+	UsRelData  *rel;
+	char	  **names;
+	int			nfeatures;
+	bool		table_select;
+
+	CheckReadOptions(opts);
+	names = UsColumnNames(features, "features", "feature", true, &nfeatures);
+	UsCheckRelationKind(relid, for_labels);
+	table_select = CheckPrivileges(relid, label_column);
+	LockRelationOid(relid, lockmode);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", relid),
+				 errdetail("It was dropped while waiting for a lock.")));
+
+	rel = palloc0(sizeof(UsRelData));
+	rel->relid = relid;
+	rel->relname = quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+											  get_rel_name(relid));
+	rel->nfeatures = nfeatures;
+	rel->features = palloc0(sizeof(UsFeature) * nfeatures);
+	rel->nulls = palloc0(sizeof(int64) * nfeatures);
+	rel->for_labels = for_labels;
+	rel->nullpolicy = opts->nulls;
+	rel->drop_first = opts->drop_first;
+	ResolveFeatures(rel, names, table_select);
+	if (for_labels)
+		CheckLabelColumn(rel, label_column);
+	if (opts->id_column)
+		ResolveIdColumn(rel, opts->id_column, label_column, table_select);
+	if (for_labels)
+		UsCheckLabelRules(relid);
+	return rel;
+}

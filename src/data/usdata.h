@@ -428,5 +428,63 @@ extern char *UsCheckProjection(Oid relid, const char *target, const char *id_col
 extern int64 UsWriteProjection(const UsRelData *rel, const char *table,
 							   const char *id_column, const char *segment_column,
 							   const double *coords, int k);
+/* ---- relation.c, scanpass.c: a relation read pass after pass (K-Means by scan) ---- */
+
+/*
+ * What UsRead checks and locks, without reading: features, id and label columns
+ * resolved (its errors), the lock held until the transaction ends
+ */
+extern UsRelData *UsResolve(Oid relid, ArrayType *features, const UsReadOptions *opts);
+
+#include "utils/snapshot.h"
+
+/* A relation scanned pass after pass under one snapshot (scanpass.c) */
+typedef struct UsScanRel
+{
+	UsRelData  *rel;			/* resolved; nrows, n, nskipped, nulls after UsScanStats */
+	int			d;				/* numeric features, one column each */
+	UsScaleMethod method;
+	const char *schema;			/* the extension's schema, quoted */
+	Oid			scaler_type;	/* its userseg_scaler type */
+	char	   *vector;			/* SQL: the features as a float8[] */
+	char	   *complete;		/* SQL: no feature is NULL */
+	Snapshot	snap;			/* of every read pass */
+	double	   *center;			/* d: the scaler, after UsScanStats */
+	double	   *scale;			/* d */
+	double	   *var;			/* d: population variance of each raw column */
+} UsScanRel;
+
+/*
+ * Resolve (UsResolve) and take the scan's snapshot.  0A000 for what a scan does not
+ * do: categorical features, nulls => 'impute', the robust scaler.  nsp is the
+ * extension's schema.
+ */
+extern UsScanRel *UsScanOpen(Oid relid, ArrayType *features, const UsReadOptions *opts,
+							 Oid nsp, UsScaleMethod method);
+
+/* The statistics pass: counts, NULLs (NOTICE, or 22004), the scaler; 22000 without rows */
+extern void UsScanStats(UsScanRel *s);
+
+/*
+ * A uniform sample of min(size, n) complete rows, scaled (reservoir sampling, Vitter's
+ * Algorithm R, with a local generator seeded from seed, in id_column's order if given)
+ */
+extern void UsScanSample(UsScanRel *s, int64 size, int32 seed, UsMatrix *out);
+
+/* One Lloyd pass from k x d scaled centers: means (k x d), sizes (k), inertia */
+extern void UsScanStep(UsScanRel *s, const double *centers, int k, double *means,
+					   int64 *sizes, double *inertia);
+
+/*
+ * Write the nearest of k x d scaled centers into label_column (NULL for skipped rows),
+ * adding the column as integer if needed, in one UPDATE of the rows whose label
+ * changes; 42501 / 27000 as UsWriteLabels when row-level security or a trigger keeps
+ * rows from being written.  Returns the rows written.
+ */
+extern int64 UsScanWriteLabels(UsScanRel *s, const char *label_column,
+							   const double *centers, int k);
+
+/* Release the scan's snapshot */
+extern void UsScanClose(UsScanRel *s);
 
 #endif							/* USDATA_H */

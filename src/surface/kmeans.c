@@ -38,6 +38,7 @@
 #include "utils/lsyscache.h"
 
 #include "kmeans_options.h"
+#include "kmeans_scan.h"
 
 PG_FUNCTION_INFO_V1(userseg_kmeans);
 PG_FUNCTION_INFO_V1(userseg_kmeans_init);
@@ -473,8 +474,34 @@ KmeansSummary(FunctionCallInfo fcinfo, const KmeansTableArgs *a, const TableForm
 }
 
 /*
+ * Whether the table form runs by scan (kmeans_scan.c): method => 'scan' or
+ * 'minibatch', or 'auto' when the matrix would not fit in userseg.memory_limit (with a
+ * NOTICE)
+ */
+static bool
+KmeansUseScan(FunctionCallInfo fcinfo, const KmeansTableArgs *a)
+{
+	KmeansMethod method;
+	Size		need;
+
+	SweepArgNotNull(fcinfo, 15, "method");
+	method = KmeansParseMethod(text_to_cstring(PG_GETARG_TEXT_PP(15)));
+	if (method != KMEANS_AUTO)
+		return method == KMEANS_SCAN || method == KMEANS_MINIBATCH;
+	if (a->model != NULL || !KmeansScanWanted(&a->table, a->opt.k, &need))
+		return false;
+	ereport(NOTICE,
+			(errmsg("k-means runs by scan: the matrix would exceed userseg.memory_limit"),
+			 errdetail("In memory it would take about %zu kB of the %zu kB allowed.",
+					   need / 1024, (Size) (UsMemoryLimitBytes() / 1024)),
+			 errhint("Each iteration is one pass over the table; method => 'memory' refuses instead.")));
+	return true;
+}
+
+/*
  * userseg_kmeans(source, features, k, label_column, scale, nulls, seed, n_init,
- * max_iter, tol, init, model, id_column, max_categories, drop_first): K-Means on
+ * max_iter, tol, init, model, id_column, max_categories, drop_first, method,
+ * batch_size): K-Means on
  * columns of a relation, one summary row.  With id_column the rows are read in its
  * order, so the labels do not depend on the table's physical order.
  */
@@ -494,6 +521,20 @@ userseg_kmeans_table(PG_FUNCTION_ARGS)
 	/* parse, check */
 	INSTR_TIME_SET_CURRENT(start);
 	KmeansTableParse(fcinfo, &a);
+	if (KmeansUseScan(fcinfo, &a))
+	{
+		KmeansScanArgs sa = {.table = &a.table, .k = a.opt.k, .seed = a.opt.seed,
+			.n_init = a.opt.n_init, .max_iter = a.opt.max_iter, .tol = a.opt.tol,
+		.init = a.init, .model = a.model, .nsp = a.nsp};
+
+		SweepArgNotNull(fcinfo, 16, "batch_size");
+		sa.batch_size = PG_GETARG_INT32(16);
+		sa.method = KmeansParseMethod(text_to_cstring(PG_GETARG_TEXT_PP(15)));
+		if (sa.method == KMEANS_AUTO)
+			sa.method = KMEANS_SCAN;
+
+		return KmeansScanTable(fcinfo, &sa);
+	}
 	runcxt = UsRunContextCreate("userseg k-means");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 

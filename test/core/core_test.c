@@ -4230,6 +4230,241 @@ TestSpectral(void)
 	}
 	free(x);
 	free(truth);
+/* ---------------------------------------------------------------- at scale */
+
+/*
+ * The Lloyd step accumulator (kmeans_step_core.c) against a naive assignment; the
+ * combinable moments (stats_core.c) against two-pass sums; mini-batch K-Means
+ * (minibatch_core.c) on separated blobs
+ */
+static void
+TestAtScale(void)
+{
+	Rng			r = {20261202};
+	int			n = 3000,
+				d = 5,
+				k = 4;
+	int32_t    *truth = Xcalloc(n, sizeof(int32_t));
+	double	   *x = Blobs(&r, n, d, k, 10.0, 1.0, truth);
+	double	   *centers = Xcalloc((size_t) k * d, sizeof(double));
+	int64_t		len = UsStepLength(k, d);
+	double	   *s1 = Xcalloc(len, sizeof(double));
+	double	   *s2 = Xcalloc(len, sizeof(double));
+	double	   *s3 = Xcalloc(len, sizeof(double));
+	double	   *scratch = Xcalloc((size_t) (k + 4) * d, sizeof(double));
+	double		alld[8];
+	double	   *means = Xcalloc((size_t) k * d, sizeof(double));
+	double	   *nsum = Xcalloc((size_t) k * d, sizeof(double));
+	int64_t    *ncnt = Xcalloc(k, sizeof(int64_t));
+	double		ninertia = 0.0;
+	UsStepView	v1,
+				v2,
+				v3;
+	bool		ok = true;
+
+	for (int c = 0; c < k; c++)
+		memcpy(centers + c * d, x + (c * 17) * d, sizeof(double) * d);
+	UsStepInit(s1, centers, k, d);
+	UsStepInit(s2, centers, k, d);
+	UsStepInit(s3, centers, k, d);
+	UsStepLayout(s1, &v1);
+	UsStepLayout(s2, &v2);
+	UsStepLayout(s3, &v3);
+	for (int i = 0; i < n; i++)
+	{
+		double		d2;
+		int			c = UsKmeansNearest(centers, k, d, x + i * d, &d2);
+
+		UsStepAdd(&v1, x + i * d, alld);
+		UsStepAdd(i < n / 3 ? &v2 : &v3, x + i * d, alld);
+		for (int j = 0; j < d; j++)
+			nsum[c * d + j] += x[i * d + j];
+		ncnt[c]++;
+		ninertia += d2;
+	}
+	for (int c = 0; c < k; c++)
+	{
+		ok = ok && v1.counts[c] == (double) ncnt[c];
+		for (int j = 0; j < d; j++)
+			ok = ok && v1.sums[c * d + j] == nsum[c * d + j];
+	}
+	Check(ok && Close(s1[4], ninertia, 1e-14, 1e-300),
+		  "step accumulator: counts and sums as a naive assignment in row order, bit for bit");
+	Check(UsStepCheck(s1, len, scratch) == NULL, "step accumulator: a fresh state is valid");
+	Check(UsStepSameCenters(&v2, &v3), "step accumulator: states of the same centers match");
+	UsStepCombine(&v2, &v3);
+	ok = s2[3] == s1[3] && Close(s2[4], s1[4], 1e-13, 1e-300);
+	for (int64_t i = 0; i < (int64_t) k * d; i++)
+		ok = ok && Close(v2.sums[i], v1.sums[i], 1e-13, 1e-9);
+	Check(ok, "step accumulator: two combined states equal one within 1e-13");
+	UsStepMeans(&v1, means);
+	ok = true;
+	for (int c = 0; c < k; c++)
+		for (int j = 0; j < d; j++)
+			ok = ok && (ncnt[c] == 0 ? means[c * d + j] == centers[c * d + j] :
+						Close(means[c * d + j], nsum[c * d + j] / ncnt[c], 1e-15, 1e-300));
+	Check(ok, "step accumulator: means of the rows per center");
+	s1[10] += 1.0;				/* a transposed center no longer matches */
+	Check(UsStepCheck(s1, len, scratch) != NULL, "step accumulator: a tampered state is refused");
+	Check(UsStepCheck(s1, len - 1, scratch) != NULL, "step accumulator: a short state is refused");
+
+	/* moments: Welford plus Chan's merge against two passes */
+	{
+		double		a[US_MOMENT_LEN],
+					b[US_MOMENT_LEN],
+					all[US_MOMENT_LEN];
+		double		mean = 0.0,
+					m2 = 0.0,
+					mn = HUGE_VAL,
+					mx = -HUGE_VAL;
+
+		UsMomentInit(a);
+		UsMomentInit(b);
+		UsMomentInit(all);
+		for (int i = 0; i < n; i++)
+		{
+			double		xi = 1e6 + x[i * d];
+
+			UsMomentAdd(i % 3 ? a : b, xi);
+			UsMomentAdd(all, xi);
+			mean += xi;
+			mn = xi < mn ? xi : mn;
+			mx = xi > mx ? xi : mx;
+		}
+		mean /= n;
+		for (int i = 0; i < n; i++)
+			m2 += (1e6 + x[i * d] - mean) * (1e6 + x[i * d] - mean);
+		UsMomentMerge(a, b);
+		Check(a[0] == n && Close(a[1], mean, 1e-14, 1e-300) && Close(a[2], m2, 1e-9, 1e-300) &&
+			  a[3] == mn && a[4] == mx && Close(all[2], m2, 1e-9, 1e-300),
+			  "moments: Welford and Chan's merge as two passes (mean 1e-14, M2 1e-9 at offset 1e6)");
+	}
+
+	/* cluster moments: inertia and between-cluster dispersion against two passes */
+	{
+		int64_t		bs = US_CLUSTER_BLOCK(d);
+		double	   *ba = Xcalloc((size_t) k * bs, sizeof(double));
+		double	   *bb = Xcalloc((size_t) k * bs, sizeof(double));
+		double	   *bm = Xcalloc((size_t) 2 * k * bs, sizeof(double));
+		int64_t		ma = 0,
+					mb = 0,
+					m;
+		double		rows,
+					inertia,
+					between,
+					want = 0.0,
+					wantb = 0.0;
+		double	   *cm = Xcalloc((size_t) k * d, sizeof(double));
+		double	   *gm = Xcalloc(d, sizeof(double));
+		int64_t    *cc = Xcalloc(k, sizeof(int64_t));
+
+		for (int i = 0; i < n; i++)
+		{
+			double	   *blocks = i % 2 ? ba : bb;
+			int64_t    *mm = i % 2 ? &ma : &mb;
+			bool		found;
+			int64_t		pos = UsClusterFind(blocks, *mm, d, truth[i], &found);
+
+			if (!found)
+			{
+				memmove(blocks + (pos + 1) * bs, blocks + pos * bs,
+						sizeof(double) * (*mm - pos) * bs);
+				memset(blocks + pos * bs, 0, sizeof(double) * bs);
+				blocks[pos * bs] = truth[i];
+				(*mm)++;
+			}
+			UsClusterAdd(blocks + pos * bs, x + i * d, d);
+			for (int j = 0; j < d; j++)
+			{
+				cm[truth[i] * d + j] += x[i * d + j];
+				gm[j] += x[i * d + j];
+			}
+			cc[truth[i]]++;
+		}
+		m = UsClusterMerge(ba, ma, bb, mb, d, bm);
+		UsClusterScores(bm, m, d, &rows, &inertia, &between);
+		for (int c = 0; c < k; c++)
+			for (int j = 0; j < d; j++)
+				cm[c * d + j] /= cc[c];
+		for (int j = 0; j < d; j++)
+			gm[j] /= n;
+		for (int i = 0; i < n; i++)
+			want += UsSqDist(x + i * d, cm + truth[i] * d, d);
+		for (int c = 0; c < k; c++)
+			wantb += cc[c] * UsSqDist(cm + c * d, gm, d);
+		Check(m == k && rows == n && Close(inertia, want, 1e-12, 1e-300) &&
+			  Close(between, wantb, 1e-12, 1e-300),
+			  "cluster moments: inertia and between-cluster dispersion as two passes (1e-12)");
+		free(ba);
+		free(bb);
+		free(bm);
+		free(cm);
+		free(gm);
+		free(cc);
+	}
+
+	/* mini-batch K-Means finds separated blobs */
+	{
+		UsMatrix	m = {n, d, x};
+		UsMiniBatchParams p;
+		UsMiniBatchResult res;
+		double		inertia = 0.0,
+					best = 0.0;
+		int32_t    *lab = Xcalloc(n, sizeof(int32_t));
+		int64_t    *cc = Xcalloc(k, sizeof(int64_t));
+		double	   *cm = Xcalloc((size_t) k * d, sizeof(double));
+		Rng			rr = {7};
+
+		memset(&p, 0, sizeof(p));
+		p.k = k;
+		p.batch_size = 100;
+		p.max_iter = 50;
+		p.n_init = 3;
+		p.n_total = n;
+		p.max_no_improvement = 10;
+		p.reassignment_ratio = 0.01;
+		p.uniform = RngUniformCb;
+		p.rng_arg = &rr;
+		memset(&res, 0, sizeof(res));
+		res.centers = centers;
+		UsMiniBatchKmeans(&core, &m, &p, &res);
+		for (int i = 0; i < n; i++)
+		{
+			double		d2;
+
+			lab[i] = UsKmeansNearest(centers, k, d, x + i * d, &d2);
+			inertia += d2;
+		}
+		for (int i = 0; i < n; i++)
+		{
+			cc[truth[i]]++;
+			for (int j = 0; j < d; j++)
+				cm[truth[i] * d + j] += x[i * d + j];
+		}
+		for (int c = 0; c < k; c++)
+			for (int j = 0; j < d; j++)
+				cm[c * d + j] /= cc[c];
+		for (int i = 0; i < n; i++)
+			best += UsSqDist(x + i * d, cm + truth[i] * d, d);
+		Check(res.steps >= 1 && res.steps <= (int64_t) p.max_iter * n / p.batch_size &&
+			  inertia <= 1.05 * best,
+			  "mini-batch K-Means on separated blobs: inertia within 5%% of the true partition's "
+			  "(%g, %g, %ld steps)", inertia, best, (long) res.steps);
+		free(lab);
+		free(cc);
+		free(cm);
+	}
+
+	free(truth);
+	free(x);
+	free(centers);
+	free(s1);
+	free(s2);
+	free(s3);
+	free(scratch);
+	free(means);
+	free(nsum);
+	free(ncnt);
 }
 
 int
@@ -4260,6 +4495,7 @@ main(int argc, char **argv)
 	TestBoxStats();
 	TestParallel();
 	TestSpectral();
+	TestAtScale();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,

@@ -76,11 +76,11 @@ SELECT throws_ok($$SELECT userseg_kmeans(CASE WHEN id = 5 THEN ARRAY[1, 'Infinit
 -- table form
 SELECT has_function('userseg_kmeans',
     ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
-          'double precision', 'double precision[]', 'text', 'name', 'integer', 'boolean'], 'table form exists');
+          'double precision', 'double precision[]', 'text', 'name', 'integer', 'boolean', 'text', 'integer'], 'table form exists');
 SELECT volatility_is('userseg_kmeans',
     ARRAY['regclass', 'text[]', 'integer', 'name', 'text', 'text', 'integer', 'integer', 'integer',
-          'double precision', 'double precision[]', 'text', 'name', 'integer', 'boolean'], 'volatile', 'the table form writes');
-SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean)'::regprocedure),
+          'double precision', 'double precision[]', 'text', 'name', 'integer', 'boolean', 'text', 'integer'], 'volatile', 'the table form writes');
+SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'userseg_kmeans(regclass, text[], int, name, text, text, int, int, int, float8, float8[], text, name, int, boolean, text, int)'::regprocedure),
     'u', 'the table form is PARALLEL UNSAFE');
 SELECT volatility_is('userseg_predict', ARRAY['text', 'double precision[]'], 'stable',
     'userseg_predict reads the models table');
