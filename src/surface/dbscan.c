@@ -26,6 +26,9 @@
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(userseg_dbscan);
 PG_FUNCTION_INFO_V1(userseg_dbscan_table);
@@ -64,7 +67,8 @@ DbscanCheckMinSamples(int min_samples)
  * Allocates in the current memory context.
  */
 static void
-DbscanRun(const UsMatrix *m, double eps, int min_samples, UsDbscanResult *result)
+DbscanRun(const UsMatrix *m, double eps, int min_samples, const double *weight,
+		  UsDbscanResult *result)
 {
 	UsCore		core;
 	UsDbscanParams p;
@@ -74,6 +78,7 @@ DbscanRun(const UsMatrix *m, double eps, int min_samples, UsDbscanResult *result
 	memset(&p, 0, sizeof(p));
 	p.eps = eps;
 	p.min_samples = min_samples;
+	p.weight = weight;
 	p.index = US_NN_AUTO;
 	UsDbscan(&core, m, &p, result);
 	if (userseg_progress)
@@ -135,7 +140,7 @@ userseg_dbscan(PG_FUNCTION_ARGS)
 			UsScaleFitApply(&core, &w->m, scale, center, scale_v);
 
 			/* run, keep the labels for the partition */
-			DbscanRun(&w->m, eps, min_samples, &result);
+			DbscanRun(&w->m, eps, min_samples, NULL, &result);
 			MemoryContextSwitchTo(partcxt);
 			state->labels = palloc(sizeof(int32) * w->m.n);
 			memcpy(state->labels, result.labels, sizeof(int32) * w->m.n);
@@ -162,11 +167,14 @@ typedef struct DbscanTableArgs
 	TableFormArgs table;
 	double		eps;
 	int			min_samples;
+	char	   *model;			/* the name to save the model under, or NULL */
+	Oid			nsp;			/* the extension's schema (the models table) */
+	char	   *sample_weight;	/* the weight column, or NULL */
 } DbscanTableArgs;
 
 /*
  * Parse and check userseg_dbscan(source, features, eps, min_samples, label_column,
- * scale, nulls, id_column, max_categories, drop_first)
+ * scale, nulls, id_column, max_categories, drop_first, model, sample_weight)
  */
 static void
 DbscanTableParse(FunctionCallInfo fcinfo, DbscanTableArgs *a)
@@ -181,8 +189,49 @@ DbscanTableParse(FunctionCallInfo fcinfo, DbscanTableArgs *a)
 		a->table.read.label_column = pstrdup(NameStr(*PG_GETARG_NAME(4)));
 	if (!PG_ARGISNULL(7))
 		a->table.read.id_column = pstrdup(NameStr(*PG_GETARG_NAME(7)));
+	if (!PG_ARGISNULL(10))
+		UsModelCheckName(a->model = text_to_cstring(PG_GETARG_TEXT_PP(10)));
+	if (!PG_ARGISNULL(11))
+		a->sample_weight = pstrdup(NameStr(*PG_GETARG_NAME(11)));
+	a->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 	DbscanCheckEps(a->eps);
 	DbscanCheckMinSamples(a->min_samples);
+}
+
+/* The model's parameters */
+static Jsonb *
+DbscanParameters(const DbscanTableArgs *a)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	appendStringInfo(&b, "{\"eps\": %s, \"min_samples\": %d, \"sample_weight\": ",
+					 float8out_internal(a->eps), a->min_samples);
+	if (a->sample_weight)
+		escape_json(&b, a->sample_weight);
+	else
+		appendStringInfoString(&b, "null");
+	appendStringInfoChar(&b, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(b.data)));
+}
+
+/*
+ * The model row of a fit: the encoding and scaler of the read, the core rows (from the
+ * scaled matrix, so before it is dropped) and the scores
+ */
+static void
+DbscanModelFill(UsModel *m, const DbscanTableArgs *a, const TableFormData *data,
+				const UsDbscanResult *r, const SweepScores *sc)
+{
+	m->name = a->model;
+	m->algorithm = "dbscan";
+	m->parameters = DbscanParameters(a);
+	m->k = 0;
+	m->state = UsDbscanStateJsonb(&data->m, r->core, r->labels, r->ncore, a->eps,
+								  a->min_samples);
+	m->inertia = NAN;
+	m->silhouette = sc->silhouette;
+	m->silhouette_sampled = sc->sampled;
 }
 
 /* The summary row (userseg_dbscan_summary) */
@@ -215,8 +264,11 @@ DbscanSummary(FunctionCallInfo fcinfo, const DbscanTableArgs *a, const TableForm
 
 /*
  * userseg_dbscan(source, features, eps, min_samples, label_column, scale, nulls,
- * id_column, max_categories, drop_first): DBSCAN on columns of a relation, one
- * summary row; the label column (noise -1) is written in the same transaction
+ * id_column, max_categories, drop_first, model, sample_weight): DBSCAN on columns of
+ * a relation, one summary row; the label column (noise -1) and the model (its core
+ * rows, for userseg_predict) are written in the same transaction.  With
+ * sample_weight a row is core when the weights within eps of it sum to min_samples
+ * (scikit-learn's fit(X, sample_weight=w); negative weights count as they do there).
  */
 Datum
 userseg_dbscan_table(PG_FUNCTION_ARGS)
@@ -229,6 +281,7 @@ userseg_dbscan_table(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 	instr_time	start;
 	Datum		summary;
+	double	   *weight = NULL;
 
 	/* parse, check */
 	INSTR_TIME_SET_CURRENT(start);
@@ -236,17 +289,28 @@ userseg_dbscan_table(PG_FUNCTION_ARGS)
 	runcxt = UsRunContextCreate("userseg dbscan");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	/* prepare: the rows read, encoded and scaled */
-	TableFormRead(&a.table, &data);
+	/* prepare: a model name taken by another role is refused before any work */
+	if (a.model)
+		(void) UsModelLockPrevious(a.nsp, a.model);
+
+	/* prepare: the rows read, encoded and scaled (and their weights) */
+	if (a.sample_weight)
+		TableFormReadWeighted(&a.table, a.sample_weight, &data, &weight);
+	else
+		TableFormRead(&a.table, &data);
 
 	/* run */
-	DbscanRun(&data.m, a.eps, a.min_samples, &result);
+	DbscanRun(&data.m, a.eps, a.min_samples, weight, &result);
 
-	/* report: scores, labels, the summary */
+	/* report: scores, the model's core rows, labels, the model, the summary */
 	SweepScore(&data.m, result.labels, DBSCAN_SILHOUETTE_ROWS, 0, &scores);
+	if (a.model)
+		DbscanModelFill(data.model, &a, &data, &result, &scores);
 	TableFormDropMatrix(&data);
 	if (a.table.read.label_column)
 		(void) UsWriteLabels(data.rel, a.table.read.label_column, result.labels);
+	if (a.model)
+		UsModelSave(a.nsp, data.model);
 	MemoryContextSwitchTo(oldcxt);
 	summary = DbscanSummary(fcinfo, &a, &data, &result, &scores, start);
 	MemoryContextDelete(runcxt);
@@ -353,7 +417,7 @@ DbscanCompare(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 
 	DbscanCheckEps(eps);
 	DbscanCheckMinSamples(min_samples);
-	DbscanRun(m, eps, min_samples, &result);
+	DbscanRun(m, eps, min_samples, NULL, &result);
 	fit->labels = result.labels;
 	fit->note = psprintf("eps %g, min_samples %d, " INT64_FORMAT " core rows", eps,
 						 min_samples, result.ncore);
