@@ -172,7 +172,6 @@ NnBuildGrid(UsNeighbors *ix, double r)
 	ix->ncells = nc;
 	ix->cell_key = UsAlloc(ix->core, sizeof(uint64_t) * (size_t) nc);
 	ix->cell_start = UsAlloc(ix->core, sizeof(int64_t) * (size_t) (nc + 1));
-	ix->cell_of = UsAlloc(ix->core, sizeof(int64_t) * (size_t) m->n);
 	nc = 0;
 	for (int64_t p = 0; p < m->n; p++)
 	{
@@ -184,7 +183,6 @@ NnBuildGrid(UsNeighbors *ix, double r)
 			ix->cell_start[nc] = p;
 			nc++;
 		}
-		ix->cell_of[ix->order[p]] = nc - 1;
 	}
 	ix->cell_start[nc] = m->n;
 	UsFree(ix->core, key);
@@ -599,7 +597,6 @@ UsNeighborsFree(UsNeighbors *ix)
 	UsFree(core, ix->order);
 	UsFree(core, ix->cell_key);
 	UsFree(core, ix->cell_start);
-	UsFree(core, ix->cell_of);
 	UsFree(core, ix->box);
 	UsFree(core, ix->node_start);
 	UsFree(core, ix->node_end);
@@ -613,8 +610,8 @@ UsNeighborsBytes(int64_t n, int d)
 {
 	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
 	size_t		tree = sizeof(int64_t) * (size_t) n + nodes * (2 * (size_t) d + 4) * sizeof(double);
-	/* keys, order and cells of rows; keys and starts of at most n cells */
-	size_t		grid = 5 * sizeof(int64_t) * ((size_t) n + 1);
+	/* keys (while building) and order of rows; keys and starts of at most n cells */
+	size_t		grid = 4 * sizeof(int64_t) * ((size_t) n + 1);
 
 	return tree > grid ? tree : grid;
 }

@@ -410,7 +410,6 @@ typedef struct UsNeighbors
 	int64_t		ncells;			/* cells with rows */
 	uint64_t   *cell_key;		/* ncells keys, ascending */
 	int64_t    *cell_start;		/* ncells + 1 positions in order */
-	int64_t    *cell_of;		/* n: each row's cell */
 	/* k-d tree */
 	int64_t		nnodes;
 	double	   *box;			/* per node: d lows, then d highs */

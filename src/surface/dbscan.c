@@ -73,6 +73,12 @@ DbscanRun(const UsMatrix *m, double eps, int min_samples, const double *weight,
 	UsCore		core;
 	UsDbscanParams p;
 
+	if (m->n > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("DBSCAN takes at most %d rows", PG_INT32_MAX),
+				 errdetail("There are " INT64_FORMAT " rows.", m->n),
+				 errhint("Cluster a sample, or partition the rows (the window form clusters each partition on its own).")));
 	UsCheckMemory(UsDbscanWorkBytes(m->n, m->d), "dbscan's index and labels");
 	UsCoreContextInit(&core);
 	memset(&p, 0, sizeof(p));
