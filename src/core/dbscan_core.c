@@ -111,7 +111,7 @@ DbscanCountVisit(void *arg, int64_t j, double sqdist)
 }
 
 static bool
-DbscanCountNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+DbscanCountNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	CountArg   *c = arg;
 
@@ -350,7 +350,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 
 /* k-d tree: a node within eps of core row i joins i's component, all its cores at once */
 static bool
-DbscanJoinNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+DbscanJoinNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	JoinArg    *a = arg;
 	int64_t		rep = a->r->node_rep[node];
@@ -446,7 +446,7 @@ DbscanBorderSkip(void *arg, int64_t node)
 }
 
 static bool
-DbscanBorderNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+DbscanBorderNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	BorderArg  *b = arg;
 	int64_t		rep = b->r->node_rep[node];

@@ -156,6 +156,9 @@ extern void UsSortRowsCanonical(const UsCore *core, const double *x, const int32
 /* Sort indexes by cmp (a total order, ties broken by the indexes) */
 extern void UsSortIndexes(const UsCore *core, int64_t *idx, int64_t n,
 						  int (*cmp) (int64_t a, int64_t b, void *arg), void *arg);
+/* The same for 32-bit indexes (n below 2^31) */
+extern void UsSortIndexes32(const UsCore *core, int32_t *idx, int64_t n,
+							int (*cmp) (int64_t a, int64_t b, void *arg), void *arg);
 
 /* ---- moments_core.c: column moments ---- */
 
@@ -400,7 +403,7 @@ typedef struct UsNeighbors
 	const UsCore *core;
 	const UsMatrix *m;
 	UsNeighborKind kind;		/* the kind built */
-	int64_t    *order;			/* n rows, by cell or by leaf */
+	int32_t    *order;			/* n rows, by cell or by leaf (n is below 2^31) */
 	int64_t		work;			/* distances since the last interrupt check */
 	/* grid */
 	double		h;				/* cell side */
@@ -431,7 +434,7 @@ typedef bool (*UsNeighborVisit) (void *arg, int64_t j, double sqdist);
 typedef struct UsNeighborVisitor
 {
 	UsNeighborVisit row;
-	bool		(*node) (void *arg, int64_t node, const int64_t *rows, int64_t count);
+	bool		(*node) (void *arg, int64_t node, const int32_t *rows, int64_t count);
 	bool		(*skip) (void *arg, int64_t node);
 	void	   *arg;
 } UsNeighborVisitor;
