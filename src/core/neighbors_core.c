@@ -29,8 +29,8 @@
  * every row of it, or farther, stays so after rounding and no pruning is inexact.
  *
  * Memory: the row order (n int32: n is below 2^31), the keys and starts of the
- * occupied cells (the rows' keys are recomputed where needed, never held) or the
- * tree's nodes (O(n / US_NN_LEAF) boxes of 2 d doubles), all through UsAlloc.  A query holds nothing: its rows are
+ * occupied cells (the rows' keys in 32 bits while the grid is built, when they fit) or
+ * the tree's nodes (O(n / US_NN_LEAF) boxes of 2 d doubles), all through UsAlloc.  A query holds nothing: its rows are
  * given one at a time to the caller's visitor, which may stop the query (DBSCAN's core
  * test stops at min_samples), so no neighbourhood is ever materialized here; a k-NN
  * query holds its k results.
@@ -102,19 +102,26 @@ NnRowKey(const UsNeighbors *ix, int64_t i)
 }
 
 /*
- * Rows by cell key, then row number.  The keys are computed in the comparison rather
- * than kept: an array of them would be 8 bytes a row at the build's peak, half the
- * matrix in 2-D, for a sort a few tens of milliseconds faster.
+ * Rows by cell key, then row number.  When the grid has fewer than 2^32 cells (the
+ * usual case) the keys are held in 32 bits, 4 bytes a row, as many as the row order
+ * itself; otherwise they are computed in the comparison rather than held (8 bytes a
+ * row would be half the matrix in 2-D at the build's peak).
  */
+typedef struct NnKeyArg
+{
+	const UsNeighbors *ix;
+	const uint32_t *key32;		/* the rows' keys, or NULL */
+} NnKeyArg;
+
 static int
 NnKeyCmp(int64_t a, int64_t b, void *arg)
 {
-	const UsNeighbors *ix = arg;
-	uint64_t	ka = NnRowKey(ix, a);
-	uint64_t	kb = NnRowKey(ix, b);
+	const NnKeyArg *ka = arg;
+	uint64_t	va = ka->key32 ? ka->key32[a] : NnRowKey(ka->ix, a);
+	uint64_t	vb = ka->key32 ? ka->key32[b] : NnRowKey(ka->ix, b);
 
-	if (ka != kb)
-		return ka < kb ? -1 : 1;
+	if (va != vb)
+		return va < vb ? -1 : 1;
 	return a < b ? -1 : (a > b);
 }
 
@@ -128,6 +135,8 @@ NnBuildGrid(UsNeighbors *ix, double r)
 	double		cells = 1.0;
 	uint64_t	prev;
 	int64_t		nc;
+	NnKeyArg	ka;
+	uint32_t   *key32 = NULL;
 
 	ix->h = r / sqrt((double) d) * (1.0 - 1e-6);
 	if (!(ix->h > 0.0) || !isfinite(ix->h))
@@ -162,17 +171,30 @@ NnBuildGrid(UsNeighbors *ix, double r)
 		return false;
 	ix->reach = (int) floor(r / ix->h * (1.0 + 1e-9)) + 1;
 
+	ka.ix = ix;
+	ka.key32 = NULL;
+	if (cells <= 4294967295.0)
+	{
+		key32 = UsAlloc(ix->core, sizeof(uint32_t) * (size_t) m->n);
+		for (int64_t i = 0; i < m->n; i++)
+		{
+			key32[i] = (uint32_t) NnRowKey(ix, i);
+			if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+				UsCheck(ix->core);
+		}
+		ka.key32 = key32;
+	}
 	ix->order = UsAlloc(ix->core, sizeof(int32_t) * (size_t) m->n);
 	for (int64_t i = 0; i < m->n; i++)
 		ix->order[i] = (int32_t) i;
-	UsSortIndexes32(ix->core, ix->order, m->n, NnKeyCmp, ix);
+	UsSortIndexes32(ix->core, ix->order, m->n, NnKeyCmp, &ka);
 
 	/* distinct cells, with the first position of each in order */
 	nc = 0;
 	prev = 0;
 	for (int64_t p = 0; p < m->n; p++)
 	{
-		uint64_t	k = NnRowKey(ix, ix->order[p]);
+		uint64_t	k = key32 ? key32[ix->order[p]] : NnRowKey(ix, ix->order[p]);
 
 		if (p == 0 || k != prev)
 			nc++;
@@ -186,7 +208,7 @@ NnBuildGrid(UsNeighbors *ix, double r)
 	nc = 0;
 	for (int64_t p = 0; p < m->n; p++)
 	{
-		uint64_t	k = NnRowKey(ix, ix->order[p]);
+		uint64_t	k = key32 ? key32[ix->order[p]] : NnRowKey(ix, ix->order[p]);
 
 		if (p == 0 || k != prev)
 		{
@@ -199,6 +221,7 @@ NnBuildGrid(UsNeighbors *ix, double r)
 			UsCheck(ix->core);
 	}
 	ix->cell_start[nc] = m->n;
+	UsFree(ix->core, key32);
 	ix->kind = US_NN_GRID;
 	return true;
 }
@@ -623,8 +646,8 @@ UsNeighborsBytes(int64_t n, int d)
 {
 	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
 	size_t		tree = sizeof(int32_t) * (size_t) n + nodes * (2 * (size_t) d + 4) * sizeof(double);
-	/* order of rows; keys and starts of at most n cells */
-	size_t		grid = (sizeof(int32_t) + 2 * sizeof(int64_t)) * ((size_t) n + 1);
+	/* order and keys of rows; keys and starts of at most n cells */
+	size_t		grid = (2 * sizeof(int32_t) + 2 * sizeof(int64_t)) * ((size_t) n + 1);
 
 	return tree > grid ? tree : grid;
 }

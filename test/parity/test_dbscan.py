@@ -25,7 +25,8 @@ labels_[core_sample_indices_]) within eps, computed naively, else -1.
 
 Cancel: on 1,000,000 rows with a min_samples no row reaches (every neighbourhood is
 counted in full, hours of work), a statement_timeout set past the read lands within
-LATE_S seconds, in the window and the table form.
+LATE_S seconds, in the window and the table form (on a grid, weighted, and on a k-d
+tree).
 """
 import io
 import os
@@ -340,7 +341,9 @@ def model_cases(cur):
 def cancel_cases(cur):
     cur.execute("DROP TABLE IF EXISTS dbscan_cancel")
     cur.execute("CREATE TABLE dbscan_cancel AS SELECT g AS id, (g % 1000) * 0.001 AS x,"
-                " (g / 1000) * 0.001 AS y FROM generate_series(0, 999999) g")
+                " (g / 1000) * 0.001 AS y, (g % 100) * 0.001 AS z, (g % 7) * 0.01 AS v,"
+                " 1.0::float8 AS w"
+                " FROM generate_series(0, 999999) g")
     cur.execute("VACUUM ANALYZE dbscan_cancel")
     # how long reading the rows takes: the same call on a small eps and min_samples 1
     t0 = time.monotonic()
@@ -352,7 +355,13 @@ def cancel_cases(cur):
             ("table form", "SELECT * FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y'], 0.5,"
                            " 2000000, scale => 'none')"),
             ("window form", "SELECT max(l) FROM (SELECT userseg_dbscan(ARRAY[x, y], 0.5, 2000000,"
-                            " 'none') OVER () AS l FROM dbscan_cancel) s")):
+                            " 'none') OVER () AS l FROM dbscan_cancel) s"),
+            ("table form with sample_weight",
+             "SELECT * FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y'], 0.5, 2000000,"
+             " scale => 'none', sample_weight => 'w')"),
+            ("table form on a k-d tree (4 columns)",
+             "SELECT * FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y', 'z', 'v'], 0.5,"
+             " 2000000, scale => 'none')")):
         cur.execute("SET statement_timeout = %d" % int(timeout_s * 1000))
         t0 = time.monotonic()
         late = None
