@@ -116,7 +116,7 @@ typedef struct ReadScan
  * read's peak is the old array plus the new one, twice the matrix.  Setting the
  * threshold fixes it at this size for the backend.
  */
-#define GROW_MMAP_THRESHOLD (1024 * 1024)
+#define GROW_MMAP_THRESHOLD (256 * 1024)
 
 static void
 GrowPinMmapThreshold(void)
