@@ -11,8 +11,9 @@
  * eps is in the units of the scaled features (zscore by default, as scikit-learn's
  * DBSCAN after a StandardScaler).  The fit is the core's (dbscan_core.c, scikit-learn
  * 1.2's labels: clusters numbered by their lowest-numbered core row, noise -1); its
- * memory is the matrix plus the index and about 25 bytes per row, checked against
- * userseg.memory_limit before the work (54000 naming both sizes).
+ * memory is the matrix plus the index and about 5 bytes per row, checked against
+ * userseg.memory_limit before the work (54000 naming both sizes).  The table form may
+ * save a model (its core rows, dbscanmodel.c) and weigh the rows (sample_weight).
  *
  *-------------------------------------------------------------------------
  */
