@@ -248,6 +248,67 @@ SELECT algorithm, n_clusters, noise, round(silhouette::numeric, 4) AS silhouette
 FROM userseg_compare('users', :features, 6, seed => 42, nulls => 'impute');
 
 ------------------------------------------------------------------------------
+-- 7b. Density: DBSCAN next to K-Means
+------------------------------------------------------------------------------
+-- The behaviour counts are right-skewed: DBSCAN runs on their logarithms (a view),
+-- z-scored, where dense regions show; eps from the k-distances of userseg_dbscan_eps.
+\set dbscan_features 'ARRAY[''age'', ''log_minutes'', ''log_posts'', ''log_likes'', ''log_comments'', ''log_messages'']'
+\set dbscan_eps 0.6
+\set dbscan_min_samples 10
+CREATE VIEW users_log AS
+SELECT user_id, age, ln(1 + daily_usage_minutes) AS log_minutes, ln(1 + posts_per_day) AS log_posts,
+       ln(1 + likes_received_per_day) AS log_likes, ln(1 + comments_received_per_day) AS log_comments,
+       ln(1 + messages_sent_per_day) AS log_messages, segment
+FROM users;
+
+\echo
+\echo '== 7b. DBSCAN on the log-scaled behaviour (z-scored): which eps? =='
+\echo '   (distance of each user to the 10th nearest, by quantile: eps near the median keeps most users in dense regions)'
+SELECT quantile, round(k_distance::numeric, 3) AS k_distance
+FROM userseg_dbscan_eps('users_log', :dbscan_features, :dbscan_min_samples, nulls => 'impute');
+
+\echo
+\echo 'DBSCAN with eps 0.6, min_samples 10: labels into users.dbscan_segment (-1 = noise), model ''demo_dbscan'' saved'
+CREATE TABLE users_dbscan AS SELECT * FROM users_log;
+ALTER TABLE users_dbscan ADD PRIMARY KEY (user_id);
+SELECT n_clusters, rows_used, core_rows, noise, round(silhouette::numeric, 4) AS silhouette,
+       silhouette_sampled, round(elapsed_ms::numeric) AS ms
+FROM userseg_dbscan('users_dbscan', :dbscan_features, :dbscan_eps, :dbscan_min_samples,
+                    label_column => 'dbscan_segment', nulls => 'impute', id_column => 'user_id',
+                    model => 'demo_dbscan');
+
+\echo
+\echo 'DBSCAN segment sizes (-1 = noise)'
+SELECT dbscan_segment, count(*) AS users,
+       round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS "share %"
+FROM users_dbscan GROUP BY dbscan_segment ORDER BY dbscan_segment;
+
+\echo
+\echo 'Where the K-Means segments went (rows: K-Means segment; columns: DBSCAN segment, top 3 by users)'
+SELECT segment AS kmeans_segment, dbscan_segment, users,
+       round(100.0 * users / sum(users) OVER (PARTITION BY segment), 1) AS "of the K-Means segment %"
+FROM (SELECT segment, dbscan_segment, count(*) AS users,
+             row_number() OVER (PARTITION BY segment ORDER BY count(*) DESC) AS r
+      FROM users_dbscan GROUP BY segment, dbscan_segment) x
+WHERE r <= 3 ORDER BY segment, users DESC;
+
+\echo
+\echo 'Each DBSCAN segment in one sentence (the noise named as such)'
+SELECT cluster AS dbscan_segment, description
+FROM userseg_describe_segments('users_dbscan', 'dbscan_segment', :dbscan_features);
+
+\echo
+\echo 'The comparison with DBSCAN''s eps and min_samples from params, on the same log-scaled features'
+SELECT algorithm, n_clusters, noise, round(silhouette::numeric, 4) AS silhouette,
+       round(calinski_harabasz::numeric, 1) AS calinski_harabasz,
+       round(davies_bouldin::numeric, 4) AS davies_bouldin, round(elapsed_ms::numeric) AS ms, note
+FROM userseg_compare('users_log', :dbscan_features, 6, seed => 42, nulls => 'impute',
+                     params => '{"dbscan": {"eps": 0.6, "min_samples": 10}}');
+
+-- >>> Mean Shift: its step goes here (userseg_meanshift on :dbscan_features, its table
+-- >>> form with a label column and a model, sizes and sentences beside DBSCAN's).
+
+------------------------------------------------------------------------------
 -- 8. New users
 ------------------------------------------------------------------------------
 \echo
@@ -255,7 +316,15 @@ FROM userseg_compare('users', :features, 6, seed => 42, nulls => 'impute');
 \echo '   (the model encodes the row as the fit did: its columns by name, NULLs imputed)'
 SELECT u.user_id, u.platform, u.age, u.daily_usage_minutes AS minutes,
        u.posts_per_day AS posts, u.likes_received_per_day AS likes,
-       userseg_predict('demo', u) AS segment
+       userseg_predict('demo', u) AS segment,
+       userseg_predict('demo_dbscan',
+                       jsonb_build_object('age', u.age,
+                                          'log_minutes', ln(1 + u.daily_usage_minutes),
+                                          'log_posts', ln(1 + u.posts_per_day),
+                                          'log_likes', ln(1 + u.likes_received_per_day),
+                                          'log_comments', ln(1 + u.comments_received_per_day),
+                                          'log_messages', ln(1 + u.messages_sent_per_day)))
+         AS dbscan_segment
 FROM userseg_sample_users(8, 4242) u;
 
 \echo

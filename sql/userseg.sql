@@ -526,19 +526,24 @@ COMMENT ON TYPE userseg_dbscan_summary IS
 'Summary row of the table form of userseg_dbscan';
 
 -- Table form: reads the relation (in id_column's order when given), fits, writes
--- the label column (noise -1) in the caller's transaction.  VOLATILE PARALLEL
--- UNSAFE: it writes the source table.  Not STRICT: label_column and id_column may
+-- the label column (noise -1) and the model (model => 'name': its core rows, in
+-- userseg_models, for userseg_predict) in the caller's transaction.  sample_weight
+-- names a numeric column of weights (scikit-learn's fit(X, sample_weight=w): core
+-- when the weights within eps sum to min_samples; negative weights allowed; a NULL
+-- weight is error 22004).  VOLATILE PARALLEL UNSAFE: it writes the source table and
+-- the models table.  Not STRICT: label_column, id_column, model and sample_weight may
 -- be NULL; other NULL arguments are error 22004.
 CREATE FUNCTION userseg_dbscan(source regclass, features text[], eps float8,
     min_samples int DEFAULT 5, label_column name DEFAULT NULL,
     scale text DEFAULT 'zscore', nulls text DEFAULT 'skip', id_column name DEFAULT NULL,
-    max_categories int DEFAULT 100, drop_first boolean DEFAULT false)
+    max_categories int DEFAULT 100, drop_first boolean DEFAULT false,
+    model text DEFAULT NULL, sample_weight name DEFAULT NULL)
 RETURNS @extschema@.userseg_dbscan_summary
 AS 'MODULE_PATHNAME', 'userseg_dbscan_table'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 
-COMMENT ON FUNCTION userseg_dbscan(regclass, text[], float8, int, name, text, text, name, int, boolean) IS
-'DBSCAN on columns of a table: rows in the order of an optional unique id column, optional label column (noise -1) written in the same transaction; one summary row';
+COMMENT ON FUNCTION userseg_dbscan(regclass, text[], float8, int, name, text, text, name, int, boolean, text, name) IS
+'DBSCAN on columns of a table: rows in the order of an optional unique id column, optional sample weights, optional label column (noise -1) and model (core rows, for userseg_predict) written in the same transaction; one summary row';
 
 -- The eps helper: quantiles of each row's distance to its min_samples-th nearest row
 -- (itself included), in scaled units.  Reads a table named by a regclass through SPI:

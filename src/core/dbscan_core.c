@@ -34,8 +34,10 @@
  * Complexity: grid O(n log n) for the sort plus, per cell, the pairs of at most its
  * 25 (2-D) neighbouring cells until joined; k-d tree O(n log n) build and one query
  * per row for each of the three steps.  Memory beyond the matrix and the index:
- * 17 bytes per row (core flags, labels, union-find parents) plus 4 per row for the
- * numbering and 8 per grid cell, all through UsAlloc.  Interrupts: every US_CHECK_EVERY
+ * 5 bytes per row (core flags; the labels, which hold the union-find parents until
+ * the cores are numbered, in place) and 8 per grid cell or k-d tree node, all through
+ * UsAlloc, allocated after the index is built (its build's keys are gone by then).
+ * Rows are numbered in 32 bits: n is below 2^31.  Interrupts: every US_CHECK_EVERY
  * rows of each loop, and inside the index's queries.
  *
  *-------------------------------------------------------------------------
@@ -53,15 +55,18 @@ typedef struct DbscanRun
 	const UsDbscanParams *p;
 	UsNeighbors ix;
 	bool	   *is_core;
-	int64_t    *parent;
-	int32_t    *labels;
+	int32_t    *labels;			/* union-find parents until the numbering, then labels */
 	int64_t    *node_rep;		/* k-d tree: per node -2 no core, -1 unknown, or a core row
 								 * whose component holds every core of the node */
 	bool		early;			/* weights are all >= 0: the core test may stop early */
 } DbscanRun;
 
+/*
+ * Union-find over the rows in r->labels.  A parent is never above its child (union by
+ * lower root, path halving), so a component's root is its lowest-numbered core row.
+ */
 static int64_t
-DbscanFind(int64_t *parent, int64_t i)
+DbscanFind(int32_t *parent, int64_t i)
 {
 	while (parent[i] != i)
 	{
@@ -72,14 +77,14 @@ DbscanFind(int64_t *parent, int64_t i)
 }
 
 static void
-DbscanUnion(int64_t *parent, int64_t a, int64_t b)
+DbscanUnion(int32_t *parent, int64_t a, int64_t b)
 {
 	a = DbscanFind(parent, a);
 	b = DbscanFind(parent, b);
 	if (a < b)
-		parent[b] = a;
+		parent[b] = (int32_t) a;
 	else if (b < a)
-		parent[a] = b;
+		parent[a] = (int32_t) b;
 }
 
 static inline double
@@ -106,7 +111,7 @@ DbscanCountVisit(void *arg, int64_t j, double sqdist)
 }
 
 static bool
-DbscanCountNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+DbscanCountNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	CountArg   *c = arg;
 
@@ -176,7 +181,7 @@ DbscanJoinVisit(void *arg, int64_t j, double sqdist)
 	JoinArg    *a = arg;
 
 	if (a->r->is_core[j])
-		DbscanUnion(a->r->parent, a->i, j);
+		DbscanUnion(a->r->labels, a->i, j);
 	return true;
 }
 
@@ -267,7 +272,7 @@ DbscanJoinGrid(DbscanRun *r, int64_t *first, int64_t *cells, int maxcells)
 			if (first[c] < 0)
 				first[c] = i;
 			else
-				DbscanUnion(r->parent, first[c], i);
+				DbscanUnion(r->labels, first[c], i);
 		}
 	}
 	for (int64_t c = 0; c < ix->ncells; c++)
@@ -283,10 +288,10 @@ DbscanJoinGrid(DbscanRun *r, int64_t *first, int64_t *cells, int maxcells)
 			int64_t		c2 = cells[t];
 
 			if (c2 <= c || first[c2] < 0 ||
-				DbscanFind(r->parent, first[c]) == DbscanFind(r->parent, first[c2]))
+				DbscanFind(r->labels, first[c]) == DbscanFind(r->labels, first[c2]))
 				continue;
 			if (DbscanCellsTouch(r, c, c2))
-				DbscanUnion(r->parent, first[c], first[c2]);
+				DbscanUnion(r->labels, first[c], first[c2]);
 		}
 		if (c % US_CHECK_EVERY == US_CHECK_EVERY - 1)
 			UsCheck(r->core);
@@ -306,12 +311,12 @@ DbscanJoinSkip(void *arg, int64_t node)
 	DbscanRun  *r = a->r;
 	const UsNeighbors *ix = &r->ix;
 	int64_t		rep = r->node_rep[node];
-	int64_t		root = DbscanFind(r->parent, a->i);
+	int64_t		root = DbscanFind(r->labels, a->i);
 
 	if (rep == -2)
 		return true;
 	if (rep >= 0)
-		return DbscanFind(r->parent, rep) == root;
+		return DbscanFind(r->labels, rep) == root;
 	if (ix->node_left[node] >= 0)
 	{
 		int64_t		rl = r->node_rep[ix->node_left[node]];
@@ -321,12 +326,12 @@ DbscanJoinSkip(void *arg, int64_t node)
 			return false;
 		if (rl == -2 || rr == -2)
 			rep = rl == -2 ? rr : rl;
-		else if (DbscanFind(r->parent, rl) == DbscanFind(r->parent, rr))
+		else if (DbscanFind(r->labels, rl) == DbscanFind(r->labels, rr))
 			rep = rl;
 		else
 			return false;
 		r->node_rep[node] = rep;
-		return DbscanFind(r->parent, rep) == root;
+		return DbscanFind(r->labels, rep) == root;
 	}
 	for (int64_t p = ix->node_start[node]; p < ix->node_end[node]; p++)
 	{
@@ -334,7 +339,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 
 		if (!r->is_core[j])
 			continue;
-		if (DbscanFind(r->parent, j) != root)
+		if (DbscanFind(r->labels, j) != root)
 			return false;
 		if (rep < 0)
 			rep = j;
@@ -345,20 +350,20 @@ DbscanJoinSkip(void *arg, int64_t node)
 
 /* k-d tree: a node within eps of core row i joins i's component, all its cores at once */
 static bool
-DbscanJoinNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+DbscanJoinNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	JoinArg    *a = arg;
 	int64_t		rep = a->r->node_rep[node];
 
 	if (rep >= 0)
 	{
-		DbscanUnion(a->r->parent, a->i, rep);
+		DbscanUnion(a->r->labels, a->i, rep);
 		return true;
 	}
 	for (int64_t t = 0; t < count; t++)
 		if (a->r->is_core[rows[t]])
 		{
-			DbscanUnion(a->r->parent, a->i, rows[t]);
+			DbscanUnion(a->r->labels, a->i, rows[t]);
 			if (rep < 0)
 				rep = rows[t];
 		}
@@ -441,7 +446,7 @@ DbscanBorderSkip(void *arg, int64_t node)
 }
 
 static bool
-DbscanBorderNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+DbscanBorderNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	BorderArg  *b = arg;
 	int64_t		rep = b->r->node_rep[node];
@@ -487,27 +492,35 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 			int maxcells)
 {
 	int64_t		n = r->m->n;
-	int32_t    *root_label = UsAlloc(r->core, sizeof(int32_t) * (size_t) (n > 0 ? n : 1));
 	int32_t		k = 0;
 
-	for (int64_t i = 0; i < n; i++)
-		root_label[i] = US_NOISE;
+	/*
+	 * In place: one ascending pass points every core row at its root (its parent is
+	 * lower, so already points at the root); a second numbers the roots in row order
+	 * and gives every other core row its root's number (the root, lower, is numbered
+	 * already).  Rows that are not core are noise until the border pass.
+	 */
 	for (int64_t i = 0; i < n; i++)
 	{
-		r->labels[i] = US_NOISE;
 		if (r->is_core[i])
-		{
-			int64_t		root = DbscanFind(r->parent, i);
-
-			if (root_label[root] == US_NOISE)
-				root_label[root] = k++;
-			r->labels[i] = root_label[root];
-			res->ncore++;
-		}
+			r->labels[i] = r->labels[r->labels[i]];
 		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
 			UsCheck(r->core);
 	}
-	UsFree(r->core, root_label);
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (r->is_core[i])
+		{
+			int64_t		root = r->labels[i];
+
+			r->labels[i] = root == i ? k++ : r->labels[root];
+			res->ncore++;
+		}
+		else
+			r->labels[i] = US_NOISE;
+		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			UsCheck(r->core);
+	}
 	for (int64_t i = 0; i < n; i++)
 	{
 		const double *x = r->m->x + i * r->m->d;
@@ -554,9 +567,8 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 size_t
 UsDbscanWorkBytes(int64_t n, int d)
 {
-	/* beside the index: flags, labels, parents, the numbering; a node's rep per node */
-	return UsNeighborsBytes(n, d) + (size_t) n * (sizeof(bool) + 2 * sizeof(int32_t) +
-												  2 * sizeof(int64_t)) +
+	/* beside the index: flags, labels (the parents first); a node's rep per node */
+	return UsNeighborsBytes(n, d) + (size_t) n * (sizeof(bool) + sizeof(int32_t)) +
 		(4 * ((size_t) n / US_NN_LEAF + 1) + 1) * sizeof(int64_t);
 }
 
@@ -579,12 +591,12 @@ UsDbscan(const UsCore *core, const UsMatrix *m, const UsDbscanParams *params,
 	if (params->weight)
 		for (int64_t i = 0; i < m->n; i++)
 			r.early = r.early && params->weight[i] >= 0.0;
+	/* the index first: its build's temporary keys are gone before the row arrays come */
+	UsNeighborsBuild(core, m, params->index, params->eps, &r.ix);
 	r.is_core = UsAlloc(core, sizeof(bool) * n1);
 	r.labels = UsAlloc(core, sizeof(int32_t) * n1);
-	r.parent = UsAlloc(core, sizeof(int64_t) * n1);
 	for (int64_t i = 0; i < m->n; i++)
-		r.parent[i] = i;
-	UsNeighborsBuild(core, m, params->index, params->eps, &r.ix);
+		r.labels[i] = (int32_t) i;
 
 	DbscanCores(&r);
 	if (r.ix.kind == US_NN_GRID)
@@ -601,7 +613,6 @@ UsDbscan(const UsCore *core, const UsMatrix *m, const UsDbscanParams *params,
 	UsFree(core, first);
 	UsFree(core, cells);
 	UsFree(core, r.node_rep);
-	UsFree(core, r.parent);
 	UsNeighborsFree(&r.ix);
 	result->labels = r.labels;
 	result->core = r.is_core;

@@ -28,8 +28,9 @@
  * the same way from per-column bounds; rounding is monotonic, so a box nearer than
  * every row of it, or farther, stays so after rounding and no pruning is inexact.
  *
- * Memory: the row order (n int64), the cell keys or the tree's nodes (O(n / US_NN_LEAF)
- * boxes of 2 d doubles), all through UsAlloc.  A query holds nothing: its rows are
+ * Memory: the row order (n int32: n is below 2^31), the keys and starts of the
+ * occupied cells (the rows' keys in 32 bits while the grid is built, when they fit) or
+ * the tree's nodes (O(n / US_NN_LEAF) boxes of 2 d doubles), all through UsAlloc.  A query holds nothing: its rows are
  * given one at a time to the caller's visitor, which may stop the query (DBSCAN's core
  * test stops at min_samples), so no neighbourhood is ever materialized here; a k-NN
  * query holds its k results.
@@ -75,21 +76,6 @@ NnTick(const UsNeighbors *ix, int64_t steps)
 
 /* ---- grid ---- */
 
-typedef struct NnKeyArg
-{
-	const uint64_t *key;
-} NnKeyArg;
-
-static int
-NnKeyCmp(int64_t a, int64_t b, void *arg)
-{
-	const uint64_t *key = ((NnKeyArg *) arg)->key;
-
-	if (key[a] != key[b])
-		return key[a] < key[b] ? -1 : 1;
-	return a < b ? -1 : (a > b);
-}
-
 /* The cell coordinate of value v in column j (clamped to the grid) */
 static inline int64_t
 NnCellCoord(const UsNeighbors *ix, int j, double v)
@@ -103,6 +89,42 @@ NnCellCoord(const UsNeighbors *ix, int j, double v)
 	return (int64_t) c;
 }
 
+/* The cell key of row i: its cell coordinates in mixed radix */
+static inline uint64_t
+NnRowKey(const UsNeighbors *ix, int64_t i)
+{
+	const double *x = ix->m->x + i * ix->m->d;
+	uint64_t	k = 0;
+
+	for (int j = 0; j < ix->m->d; j++)
+		k = k * (uint64_t) ix->dims[j] + (uint64_t) NnCellCoord(ix, j, x[j]);
+	return k;
+}
+
+/*
+ * Rows by cell key, then row number.  When the grid has fewer than 2^32 cells (the
+ * usual case) the keys are held in 32 bits, 4 bytes a row, as many as the row order
+ * itself; otherwise they are computed in the comparison rather than held (8 bytes a
+ * row would be half the matrix in 2-D at the build's peak).
+ */
+typedef struct NnKeyArg
+{
+	const UsNeighbors *ix;
+	const uint32_t *key32;		/* the rows' keys, or NULL */
+} NnKeyArg;
+
+static int
+NnKeyCmp(int64_t a, int64_t b, void *arg)
+{
+	const NnKeyArg *ka = arg;
+	uint64_t	va = ka->key32 ? ka->key32[a] : NnRowKey(ka->ix, a);
+	uint64_t	vb = ka->key32 ? ka->key32[b] : NnRowKey(ka->ix, b);
+
+	if (va != vb)
+		return va < vb ? -1 : 1;
+	return a < b ? -1 : (a > b);
+}
+
 /* Build a grid for radius r; false when its keys would not fit (no memory used) */
 static bool
 NnBuildGrid(UsNeighbors *ix, double r)
@@ -111,9 +133,10 @@ NnBuildGrid(UsNeighbors *ix, double r)
 	int			d = m->d;
 	double		hi[3];
 	double		cells = 1.0;
-	uint64_t   *key;
-	NnKeyArg	ka;
+	uint64_t	prev;
 	int64_t		nc;
+	NnKeyArg	ka;
+	uint32_t   *key32 = NULL;
 
 	ix->h = r / sqrt((double) d) * (1.0 - 1e-6);
 	if (!(ix->h > 0.0) || !isfinite(ix->h))
@@ -148,46 +171,57 @@ NnBuildGrid(UsNeighbors *ix, double r)
 		return false;
 	ix->reach = (int) floor(r / ix->h * (1.0 + 1e-9)) + 1;
 
-	key = UsAlloc(ix->core, sizeof(uint64_t) * (size_t) m->n);
-	ix->order = UsAlloc(ix->core, sizeof(int64_t) * (size_t) m->n);
-	for (int64_t i = 0; i < m->n; i++)
+	ka.ix = ix;
+	ka.key32 = NULL;
+	if (cells <= 4294967295.0)
 	{
-		uint64_t	k = 0;
-
-		for (int j = 0; j < d; j++)
-			k = k * (uint64_t) ix->dims[j] + (uint64_t) NnCellCoord(ix, j, m->x[i * d + j]);
-		key[i] = k;
-		ix->order[i] = i;
-		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-			UsCheck(ix->core);
+		key32 = UsAlloc(ix->core, sizeof(uint32_t) * (size_t) m->n);
+		for (int64_t i = 0; i < m->n; i++)
+		{
+			key32[i] = (uint32_t) NnRowKey(ix, i);
+			if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+				UsCheck(ix->core);
+		}
+		ka.key32 = key32;
 	}
-	ka.key = key;
-	UsSortIndexes(ix->core, ix->order, m->n, NnKeyCmp, &ka);
+	ix->order = UsAlloc(ix->core, sizeof(int32_t) * (size_t) m->n);
+	for (int64_t i = 0; i < m->n; i++)
+		ix->order[i] = (int32_t) i;
+	UsSortIndexes32(ix->core, ix->order, m->n, NnKeyCmp, &ka);
 
 	/* distinct cells, with the first position of each in order */
 	nc = 0;
+	prev = 0;
 	for (int64_t p = 0; p < m->n; p++)
-		if (p == 0 || key[ix->order[p]] != key[ix->order[p - 1]])
+	{
+		uint64_t	k = key32 ? key32[ix->order[p]] : NnRowKey(ix, ix->order[p]);
+
+		if (p == 0 || k != prev)
 			nc++;
+		prev = k;
+		if (p % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			UsCheck(ix->core);
+	}
 	ix->ncells = nc;
 	ix->cell_key = UsAlloc(ix->core, sizeof(uint64_t) * (size_t) nc);
 	ix->cell_start = UsAlloc(ix->core, sizeof(int64_t) * (size_t) (nc + 1));
-	ix->cell_of = UsAlloc(ix->core, sizeof(int64_t) * (size_t) m->n);
 	nc = 0;
 	for (int64_t p = 0; p < m->n; p++)
 	{
-		uint64_t	k = key[ix->order[p]];
+		uint64_t	k = key32 ? key32[ix->order[p]] : NnRowKey(ix, ix->order[p]);
 
-		if (p == 0 || k != key[ix->order[p - 1]])
+		if (p == 0 || k != prev)
 		{
 			ix->cell_key[nc] = k;
 			ix->cell_start[nc] = p;
 			nc++;
 		}
-		ix->cell_of[ix->order[p]] = nc - 1;
+		prev = k;
+		if (p % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			UsCheck(ix->core);
 	}
 	ix->cell_start[nc] = m->n;
-	UsFree(ix->core, key);
+	UsFree(ix->core, key32);
 	ix->kind = US_NN_GRID;
 	return true;
 }
@@ -351,7 +385,7 @@ NnBuildNode(UsNeighbors *ix, int64_t id, int64_t start, int64_t end)
 		NnSplitArg sa = {m->x, d, widest};
 		int64_t		mid = start + (end - start) / 2;
 
-		UsSortIndexes(ix->core, ix->order + start, end - start, NnColCmp, &sa);
+		UsSortIndexes32(ix->core, ix->order + start, end - start, NnColCmp, &sa);
 		ix->node_left[id] = next;
 		next = NnBuildNode(ix, next, start, mid);
 		ix->node_right[id] = next;
@@ -368,9 +402,9 @@ NnBuildTree(UsNeighbors *ix)
 
 	/* leaves hold more than US_NN_LEAF / 2 rows: fewer than 4 n / US_NN_LEAF + 1 nodes */
 	maxnodes = 4 * (n / US_NN_LEAF + 1) + 1;
-	ix->order = UsAlloc(ix->core, sizeof(int64_t) * (size_t) n);
+	ix->order = UsAlloc(ix->core, sizeof(int32_t) * (size_t) n);
 	for (int64_t i = 0; i < n; i++)
-		ix->order[i] = i;
+		ix->order[i] = (int32_t) i;
 	ix->box = UsAlloc(ix->core, sizeof(double) * 2 * (size_t) ix->m->d * (size_t) maxnodes);
 	ix->node_start = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
 	ix->node_end = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
@@ -599,7 +633,6 @@ UsNeighborsFree(UsNeighbors *ix)
 	UsFree(core, ix->order);
 	UsFree(core, ix->cell_key);
 	UsFree(core, ix->cell_start);
-	UsFree(core, ix->cell_of);
 	UsFree(core, ix->box);
 	UsFree(core, ix->node_start);
 	UsFree(core, ix->node_end);
@@ -612,9 +645,9 @@ size_t
 UsNeighborsBytes(int64_t n, int d)
 {
 	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
-	size_t		tree = sizeof(int64_t) * (size_t) n + nodes * (2 * (size_t) d + 4) * sizeof(double);
-	/* keys, order and cells of rows; keys and starts of at most n cells */
-	size_t		grid = 5 * sizeof(int64_t) * ((size_t) n + 1);
+	size_t		tree = sizeof(int32_t) * (size_t) n + nodes * (2 * (size_t) d + 4) * sizeof(double);
+	/* order and keys of rows; keys and starts of at most n cells */
+	size_t		grid = (2 * sizeof(int32_t) + 2 * sizeof(int64_t)) * ((size_t) n + 1);
 
 	return tree > grid ? tree : grid;
 }

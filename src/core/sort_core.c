@@ -214,6 +214,7 @@ SORT_DEFINE(SortD, double, LESS_DOUBLE)
 SORT_DEFINE(SortRows, RowKey, LESS_ROWKEY)
 SORT_DEFINE(SortI32, int32_t, LESS_INT32)
 SORT_DEFINE(SortIdx, int64_t, LESS_INDEX)
+SORT_DEFINE(SortIdx32, int32_t, LESS_INDEX)
 
 /*
  * Sort doubles ascending (no NaN), checking interrupts
@@ -253,6 +254,17 @@ UsSortIndexes(const UsCore *core, int64_t *idx, int64_t n,
 
 	if (n > 1)
 		SortIdxRange(idx, 0, n, SortDepthLimit(n), &c, &tick);
+}
+
+void
+UsSortIndexes32(const UsCore *core, int32_t *idx, int64_t n,
+				int (*cmp) (int64_t a, int64_t b, void *arg), void *arg)
+{
+	SortTick	tick = {core, 0};
+	SortCmp		c = {cmp, arg};
+
+	if (n > 1)
+		SortIdx32Range(idx, 0, n, SortDepthLimit(n), &c, &tick);
 }
 
 /*

@@ -159,6 +159,9 @@ extern void UsSortRowsCanonical(const UsCore *core, const double *x, const int32
 /* Sort indexes by cmp (a total order, ties broken by the indexes) */
 extern void UsSortIndexes(const UsCore *core, int64_t *idx, int64_t n,
 						  int (*cmp) (int64_t a, int64_t b, void *arg), void *arg);
+/* The same for 32-bit indexes (n below 2^31) */
+extern void UsSortIndexes32(const UsCore *core, int32_t *idx, int64_t n,
+							int (*cmp) (int64_t a, int64_t b, void *arg), void *arg);
 
 /* ---- moments_core.c: column moments ---- */
 
@@ -403,7 +406,7 @@ typedef struct UsNeighbors
 	const UsCore *core;
 	const UsMatrix *m;
 	UsNeighborKind kind;		/* the kind built */
-	int64_t    *order;			/* n rows, by cell or by leaf */
+	int32_t    *order;			/* n rows, by cell or by leaf (n is below 2^31) */
 	int64_t		work;			/* distances since the last interrupt check */
 	/* grid */
 	double		h;				/* cell side */
@@ -413,7 +416,6 @@ typedef struct UsNeighbors
 	int64_t		ncells;			/* cells with rows */
 	uint64_t   *cell_key;		/* ncells keys, ascending */
 	int64_t    *cell_start;		/* ncells + 1 positions in order */
-	int64_t    *cell_of;		/* n: each row's cell */
 	/* k-d tree */
 	int64_t		nnodes;
 	double	   *box;			/* per node: d lows, then d highs */
@@ -435,7 +437,7 @@ typedef bool (*UsNeighborVisit) (void *arg, int64_t j, double sqdist);
 typedef struct UsNeighborVisitor
 {
 	UsNeighborVisit row;
-	bool		(*node) (void *arg, int64_t node, const int64_t *rows, int64_t count);
+	bool		(*node) (void *arg, int64_t node, const int32_t *rows, int64_t count);
 	bool		(*skip) (void *arg, int64_t node);
 	void	   *arg;
 } UsNeighborVisitor;

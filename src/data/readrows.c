@@ -31,6 +31,7 @@
 #include "usdata.h"
 #include "usread.h"
 
+#include <malloc.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -107,6 +108,27 @@ typedef struct ReadScan
 
 /* ---- growing arrays, within the budget ---- */
 
+/*
+ * Arrays from this size on are their own mmap'd block, so that growing them is an
+ * mremap, without a copy.  glibc's threshold is 128 kB but rises, once a large block
+ * is freed, up to 32 MB (its dynamic threshold): below it an array lives in the heap,
+ * where growing it copies it whenever the block cannot be extended in place, and the
+ * read's peak is the old array plus the new one, twice the matrix.  Setting the
+ * threshold fixes it at this size for the backend.
+ */
+#define GROW_MMAP_THRESHOLD (256 * 1024)
+
+static void
+GrowPinMmapThreshold(void)
+{
+#ifdef M_MMAP_THRESHOLD
+	static bool pinned = false;
+
+	if (!pinned)
+		pinned = mallopt(M_MMAP_THRESHOLD, GROW_MMAP_THRESHOLD) == 1;
+#endif
+}
+
 static void
 GrowInit(GrowArray *a, Size elem, int per_row, const char *what)
 {
@@ -148,6 +170,7 @@ GrowTo(GrowArray *a, int64 need, MemoryContext cxt)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("%s of " INT64_FORMAT " rows are too large", a->what, need)));
 	bytes = (Size) newcap * a->elem;
+	GrowPinMmapThreshold();
 	if (a->p == NULL)
 		a->p = MemoryContextAllocExtended(cxt, Max(bytes, 1), MCXT_ALLOC_HUGE);
 	else

@@ -128,4 +128,22 @@ extern bool UsModelEncodeRecord(const UsModel *model, HeapTupleHeader row, doubl
 /* "a, b, c": the model's feature columns in order, for messages */
 extern char *UsModelFeatureList(const UsModel *model);
 
+/* ---- dbscanmodel.c: DBSCAN models ---- */
+
+/*
+ * The state of a DBSCAN model: the core rows of m (scaled) with their labels, eps and
+ * min_samples.  54000 when it would not fit in a saved model (naming both sizes) or
+ * in the operation's budget.
+ */
+extern Jsonb *UsDbscanStateJsonb(const UsMatrix *m, const bool *is_core, const int32 *labels,
+								 int64 ncore, double eps, double min_samples);
+
+/*
+ * The label of a new row x (scaled, model->d values) by a DBSCAN model: that of the
+ * nearest core row within eps (ties to the lower-numbered core row), or -1.  The state
+ * is parsed and indexed once and kept for the backend.  42809 for a model of another
+ * algorithm, 22000 for a state that does not parse.
+ */
+extern int32 UsDbscanPredict(const UsModel *model, const double *x);
+
 #endif							/* USMODEL_H */

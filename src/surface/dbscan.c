@@ -11,8 +11,9 @@
  * eps is in the units of the scaled features (zscore by default, as scikit-learn's
  * DBSCAN after a StandardScaler).  The fit is the core's (dbscan_core.c, scikit-learn
  * 1.2's labels: clusters numbered by their lowest-numbered core row, noise -1); its
- * memory is the matrix plus the index and about 25 bytes per row, checked against
- * userseg.memory_limit before the work (54000 naming both sizes).
+ * memory is the matrix plus the index and about 5 bytes per row, checked against
+ * userseg.memory_limit before the work (54000 naming both sizes).  The table form may
+ * save a model (its core rows, dbscanmodel.c) and weigh the rows (sample_weight).
  *
  *-------------------------------------------------------------------------
  */
@@ -21,11 +22,15 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "common/pg_prng.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(userseg_dbscan);
 PG_FUNCTION_INFO_V1(userseg_dbscan_table);
@@ -64,16 +69,24 @@ DbscanCheckMinSamples(int min_samples)
  * Allocates in the current memory context.
  */
 static void
-DbscanRun(const UsMatrix *m, double eps, int min_samples, UsDbscanResult *result)
+DbscanRun(const UsMatrix *m, double eps, int min_samples, const double *weight,
+		  UsDbscanResult *result)
 {
 	UsCore		core;
 	UsDbscanParams p;
 
+	if (m->n > PG_INT32_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("DBSCAN takes at most %d rows", PG_INT32_MAX),
+				 errdetail("There are " INT64_FORMAT " rows.", m->n),
+				 errhint("Cluster a sample, or partition the rows (the window form clusters each partition on its own).")));
 	UsCheckMemory(UsDbscanWorkBytes(m->n, m->d), "dbscan's index and labels");
 	UsCoreContextInit(&core);
 	memset(&p, 0, sizeof(p));
 	p.eps = eps;
 	p.min_samples = min_samples;
+	p.weight = weight;
 	p.index = US_NN_AUTO;
 	UsDbscan(&core, m, &p, result);
 	if (userseg_progress)
@@ -135,7 +148,7 @@ userseg_dbscan(PG_FUNCTION_ARGS)
 			UsScaleFitApply(&core, &w->m, scale, center, scale_v);
 
 			/* run, keep the labels for the partition */
-			DbscanRun(&w->m, eps, min_samples, &result);
+			DbscanRun(&w->m, eps, min_samples, NULL, &result);
 			MemoryContextSwitchTo(partcxt);
 			state->labels = palloc(sizeof(int32) * w->m.n);
 			memcpy(state->labels, result.labels, sizeof(int32) * w->m.n);
@@ -162,11 +175,14 @@ typedef struct DbscanTableArgs
 	TableFormArgs table;
 	double		eps;
 	int			min_samples;
+	char	   *model;			/* the name to save the model under, or NULL */
+	Oid			nsp;			/* the extension's schema (the models table) */
+	char	   *sample_weight;	/* the weight column, or NULL */
 } DbscanTableArgs;
 
 /*
  * Parse and check userseg_dbscan(source, features, eps, min_samples, label_column,
- * scale, nulls, id_column, max_categories, drop_first)
+ * scale, nulls, id_column, max_categories, drop_first, model, sample_weight)
  */
 static void
 DbscanTableParse(FunctionCallInfo fcinfo, DbscanTableArgs *a)
@@ -181,8 +197,194 @@ DbscanTableParse(FunctionCallInfo fcinfo, DbscanTableArgs *a)
 		a->table.read.label_column = pstrdup(NameStr(*PG_GETARG_NAME(4)));
 	if (!PG_ARGISNULL(7))
 		a->table.read.id_column = pstrdup(NameStr(*PG_GETARG_NAME(7)));
+	if (!PG_ARGISNULL(10))
+		UsModelCheckName(a->model = text_to_cstring(PG_GETARG_TEXT_PP(10)));
+	if (!PG_ARGISNULL(11))
+		a->sample_weight = pstrdup(NameStr(*PG_GETARG_NAME(11)));
+	a->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 	DbscanCheckEps(a->eps);
 	DbscanCheckMinSamples(a->min_samples);
+}
+
+/* The model's parameters */
+static Jsonb *
+DbscanParameters(const DbscanTableArgs *a)
+{
+	StringInfoData b;
+
+	initStringInfo(&b);
+	appendStringInfo(&b, "{\"eps\": %s, \"min_samples\": %d, \"sample_weight\": ",
+					 float8out_internal(a->eps), a->min_samples);
+	if (a->sample_weight)
+		escape_json(&b, a->sample_weight);
+	else
+		appendStringInfoString(&b, "null");
+	appendStringInfoChar(&b, '}');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(b.data)));
+}
+
+/*
+ * The rows of a sample of s of n rows, drawn as UsSampleIndexes draws them (a partial
+ * Fisher-Yates shuffle of 0..n-1 with pg_prng seeded from seed), in ascending order,
+ * without the n-row array: the shuffle touches the first s positions and at most s
+ * others, kept in a small open-addressing table.  So the sampled silhouette is the
+ * one SweepScore gives, in O(s) memory rather than 8 bytes a row.
+ */
+static int32 *
+DbscanSample(const UsCore *core, int64 n, int64 s, int32 seed)
+{
+	pg_prng_state prng;
+	int32	   *front = UsAllocChecked(sizeof(int32) * (Size) s, "the silhouette sample");
+	int64		cap = 1;
+	int64	   *keys;
+	int32	   *vals;
+
+	/* at most s positions beyond the front: a table at most half full */
+	while (cap < 2 * s)
+		cap *= 2;
+	keys = UsAllocChecked(sizeof(int64) * (Size) cap, "the silhouette sample");
+	vals = UsAllocChecked(sizeof(int32) * (Size) cap, "the silhouette sample");
+	for (int64 t = 0; t < cap; t++)
+		keys[t] = -1;
+	for (int64 i = 0; i < s; i++)
+		front[i] = (int32) i;
+	pg_prng_seed(&prng, (uint64) (int64) seed);
+	for (int64 i = 0; i < s; i++)
+	{
+		int64		j = (int64) pg_prng_uint64_range(&prng, (uint64) i, (uint64) (n - 1));
+		int32		t = front[i];
+
+		if (j < s)
+		{
+			front[i] = front[j];
+			front[j] = t;
+			continue;
+		}
+		/* position j beyond the front: its value is j until swapped */
+		{
+			int64		h = (int64) (((uint64) j * UINT64CONST(0x9E3779B97F4A7C15)) >> 1) & (cap - 1);
+
+			while (keys[h] >= 0 && keys[h] != j)
+				h = (h + 1) & (cap - 1);
+			if (keys[h] < 0)
+			{
+				keys[h] = j;
+				vals[h] = (int32) j;
+			}
+			front[i] = vals[h];
+			vals[h] = t;
+		}
+	}
+	pfree(keys);
+	pfree(vals);
+	UsSortInt32(core, front, s);
+	return front;
+}
+
+/*
+ * The silhouette of the table form (exact up to DBSCAN_SILHOUETTE_ROWS rows that are
+ * not noise, sampled above, as SweepScore computes it with seed 0), on the matrix
+ * without a copy of it: the noise rows are moved out of it in place (so it must be
+ * dropped afterwards), the labels are compacted in place and expanded back from a
+ * bitmap of the noise rows.  SweepScore would copy the rows that are not noise and
+ * index all rows for the sample: a second matrix and 12 bytes a row at the peak.  The
+ * table form reports the silhouette only, so the other scores are not computed.
+ */
+static void
+DbscanScore(UsMatrix *m, int32 *labels, int k, SweepScores *sc)
+{
+	int64		n = m->n;
+	int			d = m->d;
+	int64		kept = 0;
+	uint8	   *noise;
+	UsCore		core;
+	UsMatrix	mm;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->silhouette = NAN;
+	sc->calinski_harabasz = NAN;
+	sc->davies_bouldin = NAN;
+	sc->inertia = NAN;
+	sc->n_clusters = k;
+	UsCoreContextInit(&core);
+
+	noise = UsAllocChecked((Size) (n + 7) / 8, "the noise rows");
+	for (int64 i = 0; i < n; i++)
+	{
+		if (labels[i] == US_NOISE)
+			noise[i / 8] |= (uint8) (1 << (i % 8));
+		else
+		{
+			if (kept != i)
+				memcpy(m->x + kept * d, m->x + i * d, sizeof(double) * d);
+			labels[kept++] = labels[i];
+		}
+		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			CHECK_FOR_INTERRUPTS();
+	}
+	sc->noise = n - kept;
+	mm.n = kept;
+	mm.d = d;
+	mm.x = m->x;
+
+	/* labels[0..kept) are 0..k-1, each present (a cluster has core rows) */
+	if (k >= 2 && k < kept)
+	{
+		sc->scored = true;
+		if (kept <= DBSCAN_SILHOUETTE_ROWS)
+		{
+			UsCheckMemory(UsSilhouetteWorkBytes(kept, d, k), "the silhouette of this data");
+			sc->silhouette = UsSilhouette(&core, &mm, labels, k, NULL);
+		}
+		else
+		{
+			int64		s = DBSCAN_SILHOUETTE_ROWS;
+			int32	   *rows = DbscanSample(&core, kept, s, 0);
+			UsMatrix	sm = {s, d, UsAllocMatrix(s, d, "the silhouette sample")};
+			int32	   *sl = UsAllocChecked(sizeof(int32) * (Size) s, "the silhouette sample");
+			int64		skept;
+			int			ks;
+
+			sc->sampled = true;
+			sc->sample_rows = s;
+			for (int64 r = 0; r < s; r++)
+			{
+				memcpy(sm.x + r * d, mm.x + (int64) rows[r] * d, sizeof(double) * d);
+				sl[r] = labels[rows[r]];
+			}
+			ks = UsCompactLabels(&core, sl, s, sl, &skept);
+			if (ks >= 2 && ks < s)
+			{
+				UsCheckMemory(UsSilhouetteWorkBytes(s, d, ks), "the silhouette sample");
+				sc->silhouette = UsSilhouette(&core, &sm, sl, ks, NULL);
+			}
+			pfree(rows);
+			pfree(sm.x);
+			pfree(sl);
+		}
+	}
+
+	for (int64 i = n - 1, j = kept - 1; i >= 0; i--)
+		labels[i] = (noise[i / 8] & (1 << (i % 8))) ? US_NOISE : labels[j--];
+	pfree(noise);
+}
+
+/*
+ * The model row of a fit: the encoding and scaler of the read, the core rows (from the
+ * scaled matrix, so before the scores take the noise rows out of it); the scores are
+ * set once known
+ */
+static void
+DbscanModelFill(UsModel *m, const DbscanTableArgs *a, const TableFormData *data,
+				const UsDbscanResult *r)
+{
+	m->name = a->model;
+	m->algorithm = "dbscan";
+	m->parameters = DbscanParameters(a);
+	m->k = 0;
+	m->state = UsDbscanStateJsonb(&data->m, r->core, r->labels, r->ncore, a->eps,
+								  a->min_samples);
+	m->inertia = NAN;
 }
 
 /* The summary row (userseg_dbscan_summary) */
@@ -215,8 +417,11 @@ DbscanSummary(FunctionCallInfo fcinfo, const DbscanTableArgs *a, const TableForm
 
 /*
  * userseg_dbscan(source, features, eps, min_samples, label_column, scale, nulls,
- * id_column, max_categories, drop_first): DBSCAN on columns of a relation, one
- * summary row; the label column (noise -1) is written in the same transaction
+ * id_column, max_categories, drop_first, model, sample_weight): DBSCAN on columns of
+ * a relation, one summary row; the label column (noise -1) and the model (its core
+ * rows, for userseg_predict) are written in the same transaction.  With
+ * sample_weight a row is core when the weights within eps of it sum to min_samples
+ * (scikit-learn's fit(X, sample_weight=w); negative weights count as they do there).
  */
 Datum
 userseg_dbscan_table(PG_FUNCTION_ARGS)
@@ -229,6 +434,7 @@ userseg_dbscan_table(PG_FUNCTION_ARGS)
 	MemoryContext oldcxt;
 	instr_time	start;
 	Datum		summary;
+	double	   *weight = NULL;
 
 	/* parse, check */
 	INSTR_TIME_SET_CURRENT(start);
@@ -236,17 +442,40 @@ userseg_dbscan_table(PG_FUNCTION_ARGS)
 	runcxt = UsRunContextCreate("userseg dbscan");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	/* prepare: the rows read, encoded and scaled */
-	TableFormRead(&a.table, &data);
+	/* prepare: a model name taken by another role is refused before any work */
+	if (a.model)
+		(void) UsModelLockPrevious(a.nsp, a.model);
+
+	/* prepare: the rows read, encoded and scaled (and their weights) */
+	if (a.sample_weight)
+		TableFormReadWeighted(&a.table, a.sample_weight, &data, &weight);
+	else
+		TableFormRead(&a.table, &data);
 
 	/* run */
-	DbscanRun(&data.m, a.eps, a.min_samples, &result);
+	DbscanRun(&data.m, a.eps, a.min_samples, weight, &result);
 
-	/* report: scores, labels, the summary */
-	SweepScore(&data.m, result.labels, DBSCAN_SILHOUETTE_ROWS, 0, &scores);
+	/*
+	 * report: the model's core rows, scores, labels, the model, the summary.  What
+	 * outlives the fit is the matrix and the labels: the core flags go once the model
+	 * has its core rows, the matrix once scored.
+	 */
+	if (a.model)
+		DbscanModelFill(data.model, &a, &data, &result);
+	pfree(result.core);
+	result.core = NULL;
+	if (weight)
+		pfree(weight);
+	DbscanScore(&data.m, result.labels, result.k, &scores);
 	TableFormDropMatrix(&data);
 	if (a.table.read.label_column)
 		(void) UsWriteLabels(data.rel, a.table.read.label_column, result.labels);
+	if (a.model)
+	{
+		data.model->silhouette = scores.silhouette;
+		data.model->silhouette_sampled = scores.sampled;
+		UsModelSave(a.nsp, data.model);
+	}
 	MemoryContextSwitchTo(oldcxt);
 	summary = DbscanSummary(fcinfo, &a, &data, &result, &scores, start);
 	MemoryContextDelete(runcxt);
@@ -353,7 +582,7 @@ DbscanCompare(const UsMatrix *m, const CompareArgs *args, CompareFit *fit)
 
 	DbscanCheckEps(eps);
 	DbscanCheckMinSamples(min_samples);
-	DbscanRun(m, eps, min_samples, &result);
+	DbscanRun(m, eps, min_samples, NULL, &result);
 	fit->labels = result.labels;
 	fit->note = psprintf("eps %g, min_samples %d, " INT64_FORMAT " core rows", eps,
 						 min_samples, result.ncore);

@@ -10,8 +10,8 @@
  * once per row version, cached with the calling expression).  A row given as jsonb is
  * encoded as the fit encoded it (categories one-hot, a category the fit did not see
  * all zeros, NULLs by the model's policy), scaled with the model's scaler and labelled
- * by the nearest scaled centroid (ties to the lower number).  Models of algorithms
- * without centroids predict through their own state when they come.
+ * by the nearest scaled centroid (ties to the lower number).  A DBSCAN model labels
+ * by its core rows instead (dbscanmodel.c): the nearest within eps, else -1.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,6 +27,28 @@ PG_FUNCTION_INFO_V1(userseg_predict);
 PG_FUNCTION_INFO_V1(userseg_predict_jsonb);
 PG_FUNCTION_INFO_V1(userseg_predict_record);
 PG_FUNCTION_INFO_V1(userseg_kmeans_nearest);
+
+/*
+ * The label of a new row x (model->d values, scaled in place) by a model: the nearest
+ * scaled centroid, or for DBSCAN the nearest core row within eps (dbscanmodel.c)
+ */
+static int32
+PredictLabel(const UsModel *model, double *x)
+{
+	UsMatrix	xm = {1, model->d, x};
+
+	UsScaleApply(&xm, model->center, model->scale);
+	for (int j = 0; j < model->d; j++)
+		if (!isfinite(x[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range: overflow"),
+					 errdetail("Element %d of the scaled features is out of the range of float8.",
+							   j + 1)));
+	if (strcmp(model->algorithm, "dbscan") == 0)
+		return UsDbscanPredict(model, x);
+	return UsKmeansNearest(model->centroids, model->k, model->d, x, NULL);
+}
 
 /* The nearest of k scaled centroids to x (d values, scaled in place) */
 static int32
@@ -46,16 +68,16 @@ PredictNearest(const double *centroids, int k, int d, const double *center,
 	return UsKmeansNearest(centroids, k, d, x, NULL);
 }
 
-/* A model that predicts by its centroids: 0A000 for one that has none */
+/* A model that predicts by its centroids or its core rows: 0A000 for another */
 static void
 PredictCheckModel(const UsModel *model)
 {
-	if (model->k < 1)
+	if (model->k < 1 && strcmp(model->algorithm, "dbscan") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("model \"%s\" of algorithm %s cannot label new rows", model->name,
 						model->algorithm),
-				 errdetail("Only models with centroids label new rows.")));
+				 errdetail("Only models with centroids, and DBSCAN models, label new rows.")));
 }
 
 /*
@@ -86,8 +108,7 @@ userseg_predict(PG_FUNCTION_ARGS)
 	}
 	x = palloc(sizeof(double) * model->d);
 	UsVectorToDoubles(features, model->d, x, "features");
-	PG_RETURN_INT32(PredictNearest(model->centroids, model->k, model->d, model->center,
-								   model->scale, x));
+	PG_RETURN_INT32(PredictLabel(model, x));
 }
 
 /*
@@ -105,8 +126,7 @@ userseg_predict_jsonb(PG_FUNCTION_ARGS)
 	x = palloc0(sizeof(double) * Max(model->d, 1));
 	if (!UsModelEncodeJsonb(model, row, x))
 		PG_RETURN_NULL();
-	PG_RETURN_INT32(PredictNearest(model->centroids, model->k, model->d, model->center,
-								   model->scale, x));
+	PG_RETURN_INT32(PredictLabel(model, x));
 }
 
 /*
@@ -123,8 +143,7 @@ userseg_predict_record(PG_FUNCTION_ARGS)
 	x = palloc0(sizeof(double) * Max(model->d, 1));
 	if (!UsModelEncodeRecord(model, PG_GETARG_HEAPTUPLEHEADER(1), x))
 		PG_RETURN_NULL();
-	PG_RETURN_INT32(PredictNearest(model->centroids, model->k, model->d, model->center,
-								   model->scale, x));
+	PG_RETURN_INT32(PredictLabel(model, x));
 }
 
 /*

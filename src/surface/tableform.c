@@ -16,7 +16,9 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 void
@@ -42,15 +44,12 @@ TableFormParse(FunctionCallInfo fcinfo, int source, int features, int scale, int
 	/* the reader checks max_categories, and the id and label columns the caller sets */
 }
 
-/*
- * Read (the one call of the relation reader), encode and scale
- */
-void
-TableFormRead(const TableFormArgs *args, TableFormData *data)
+/* Record the encoding, check that there are rows, fit the scaler and scale in place */
+static void
+TableFormScale(const TableFormArgs *args, TableFormData *data)
 {
 	UsCore		core;
 
-	data->rel = UsRead(args->relid, args->features, &args->read);
 	UsCheckRowsToCluster(data->rel);
 	data->model = UsModelFromRel(data->rel, &args->read);
 	data->m.n = data->rel->n;
@@ -64,6 +63,79 @@ TableFormRead(const TableFormArgs *args, TableFormData *data)
 	data->model->center = data->center;
 	data->model->scale = data->scale;
 	data->model->rows = data->m.n;
+}
+
+/*
+ * Read (the one call of the relation reader), encode and scale
+ */
+void
+TableFormRead(const TableFormArgs *args, TableFormData *data)
+{
+	data->rel = UsRead(args->relid, args->features, &args->read);
+	TableFormScale(args, data);
+}
+
+/*
+ * The same with a weight column: read as one more feature in the same scan (so rows
+ * and weights stay aligned, and the same NULL policy decides which rows are read), then
+ * taken out of the matrix before the encoding is recorded and the features scaled
+ */
+void
+TableFormReadWeighted(const TableFormArgs *args, const char *weight_column,
+					  TableFormData *data, double **weight)
+{
+	int			nf;
+	char	  **names = UsColumnNames(args->features, "features", "feature", true, &nf);
+	Datum	   *e = palloc(sizeof(Datum) * (nf + 1));
+	ArrayType  *features;
+	UsRelData  *rel;
+	UsFeature  *wf;
+	double	   *w;
+	int			d;
+
+	for (int f = 0; f < nf; f++)
+	{
+		if (strcmp(names[f], weight_column) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sample_weight column \"%s\" is also a feature", weight_column),
+					 errhint("A weight column weighs the rows; it is not one of the features.")));
+		e[f] = CStringGetTextDatum(names[f]);
+	}
+	e[nf] = CStringGetTextDatum(weight_column);
+	features = construct_array(e, nf + 1, TEXTOID, -1, false, TYPALIGN_INT);
+	rel = UsRead(args->relid, features, &args->read);
+	wf = &rel->features[nf];
+	if (wf->onehot)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("sample_weight column \"%s\" must be numeric", weight_column),
+				 errdetail("It has type %s.", format_type_be(wf->typid)),
+				 errhint("Weights are smallint, integer, bigint, real, double precision or numeric.")));
+	if (rel->nulls[nf] > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sample_weight column \"%s\" is NULL in " INT64_FORMAT " rows",
+						weight_column, rel->nulls[nf]),
+				 errhint("Give every row a weight (COALESCE it in a view, 1 for the usual weight), or leave those rows out.")));
+
+	/* the weights out of the last column; the matrix compacted to d - 1 in place */
+	d = rel->d;
+	w = UsAllocChecked(sizeof(double) * Max(rel->n, 1), "the sample weights");
+	for (int64 i = 0; i < rel->n; i++)
+	{
+		w[i] = rel->x[i * d + d - 1];
+		memmove(rel->x + i * (d - 1), rel->x + i * d, sizeof(double) * (d - 1));
+		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			CHECK_FOR_INTERRUPTS();
+	}
+	rel->d = d - 1;
+	rel->nfeatures = nf;
+	if (rel->n == 0)
+		rel->x = NULL;
+	data->rel = rel;
+	*weight = w;
+	TableFormScale(args, data);
 }
 
 void

@@ -48,6 +48,17 @@ extern void TableFormParse(FunctionCallInfo fcinfo, int source, int features, in
 extern void TableFormRead(const TableFormArgs *args, TableFormData *data);
 
 /*
+ * TableFormRead with a weight column (DBSCAN's sample_weight): read in the same scan,
+ * *weight gets one value per matrix row, and the matrix, the encoding and the scaler
+ * are the features' alone.  22023 when the column is also a feature, 42804 when it is
+ * not numeric, 22004 when a row read has a NULL weight (whatever the NULL policy:
+ * with nulls => 'skip' the NOTICE of the skipped rows comes first); NaN and Infinity
+ * are refused by the reader (22000).
+ */
+extern void TableFormReadWeighted(const TableFormArgs *args, const char *weight_column,
+								  TableFormData *data, double **weight);
+
+/*
  * Give the matrix back once the fit is scored: writing labels and saving the model need
  * only the row identities, the labels and the model, so the operation's peak is the
  * matrix plus the fit's working arrays, not the matrix plus the label write's arrays

@@ -17,9 +17,16 @@ clusters; duplicate rows; min_samples 1; eps at exactly a pairwise distance of a
 lattice; one-hot columns through the table form (pandas' get_dummies, StandardScaler);
 and the reference data of ../shared/data, read at test time.
 
+sample_weight: the table form with a weight column against fit(X, sample_weight=w),
+zero, fractional and negative weights included.  Models: the table form with model =>
+'name', then userseg_predict on new rows (as float8[], jsonb and a record) against the
+label of the nearest of scikit-learn's core rows (components_, with
+labels_[core_sample_indices_]) within eps, computed naively, else -1.
+
 Cancel: on 1,000,000 rows with a min_samples no row reaches (every neighbourhood is
 counted in full, hours of work), a statement_timeout set past the read lands within
-LATE_S seconds, in the window and the table form.
+LATE_S seconds, in the window and the table form (on a grid, weighted, and on a k-d
+tree).
 """
 import io
 import os
@@ -213,10 +220,130 @@ def shared_cases(cur):
                numeric + ["gender", "platform"], 0.9, 5)
 
 
+def load_columns(cur, table, X, w=None):
+    """X (and weights w) as the float8 columns c1..cd (and w) of table, with an id."""
+    d = X.shape[1]
+    cols = ", ".join("c%d float8" % (j + 1) for j in range(d))
+    cur.execute("DROP TABLE IF EXISTS %s" % table)
+    cur.execute("CREATE TABLE %s (id int PRIMARY KEY, %s%s)"
+                % (table, cols, ", w float8" if w is not None else ""))
+    buf = io.StringIO()
+    for i, row in enumerate(X):
+        vals = [repr(float(v)) for v in row] + ([repr(float(w[i]))] if w is not None else [])
+        buf.write("%d\t%s\n" % (i, "\t".join(vals)))
+    buf.seek(0)
+    cur.copy_from(buf, table)
+    cur.execute("SELECT %s FROM %s ORDER BY id" % (", ".join("c%d" % (j + 1) for j in range(d)),
+                                                   table))
+    return np.array(cur.fetchall(), dtype=np.float64), ["c%d" % (j + 1) for j in range(d)]
+
+
+def weight_case(cur, name, X, w, eps, min_samples, scale):
+    X, feats = load_columns(cur, "dbscan_weighted", X, w)
+    cur.execute("SELECT w FROM dbscan_weighted ORDER BY id")
+    w = np.array([r[0] for r in cur.fetchall()], dtype=np.float64)
+    Xs = StandardScaler().fit_transform(X) if scale == "zscore" else X
+    model = DBSCAN(eps=eps, min_samples=min_samples, algorithm="kd_tree").fit(
+        Xs, sample_weight=w)
+    want = model.labels_
+    cur.execute("SELECT n_clusters, core_rows, noise FROM userseg_dbscan('dbscan_weighted', %s,"
+                " %s, %s, label_column => 'seg', id_column => 'id', scale => %s,"
+                " sample_weight => 'w')", (feats, eps, min_samples, scale))
+    k, ncore, noise = cur.fetchone()
+    cur.execute("SELECT seg FROM dbscan_weighted ORDER BY id")
+    got = np.array([r[0] for r in cur.fetchall()])
+    compare("sample_weight, %s (n %d, d %d, eps %g, min_samples %d, %s): the label column is "
+            "scikit-learn's fit(X, sample_weight=w), %d clusters, %d noise"
+            % (name, X.shape[0], X.shape[1], eps, min_samples, scale, want.max() + 1,
+               (want == -1).sum()), got, want)
+    check(ncore == len(model.core_sample_indices_) and k == want.max() + 1,
+          "sample_weight, %s: the core rows are scikit-learn's (%d)"
+          % (name, len(model.core_sample_indices_)), "userseg %d" % ncore)
+
+
+def weight_cases(cur):
+    rng = np.random.RandomState(21)
+    X, _ = make_blobs(n_samples=2000, centers=6, n_features=2, cluster_std=1.0,
+                      random_state=8)
+    weight_case(cur, "weights in [0, 3)", X, rng.rand(len(X)) * 3, 0.1, 5, "zscore")
+    weight_case(cur, "integer weights 0 to 3", X, rng.randint(0, 4, size=len(X)), 0.08, 6,
+                "zscore")
+    weight_case(cur, "negative weights among them", X, rng.rand(len(X)) * 4 - 1, 0.12, 5,
+                "zscore")
+    # a row heavy enough to be core alone, in a sparse region
+    sparse = rng.rand(300, 2) * 10
+    w = np.ones(len(sparse))
+    w[::37] = 12.0
+    weight_case(cur, "heavy rows core by themselves", sparse, w, 0.3, 10, "none")
+    X, _ = make_blobs(n_samples=1500, centers=5, n_features=8, cluster_std=1.0,
+                      random_state=9)
+    weight_case(cur, "8-D, weights in [0.5, 2)", X, rng.rand(len(X)) * 1.5 + 0.5, 0.8, 8,
+                "zscore")
+
+
+def model_case(cur, name, X, eps, min_samples, Q):
+    """Fit with model =>, then label the rows Q by the three forms of userseg_predict
+    against the nearest core row within eps of scikit-learn's fit (components_,
+    labels_[core_sample_indices_]), computed naively."""
+    X, feats = load_columns(cur, "dbscan_model_fit", X)
+    scaler = StandardScaler().fit(X)
+    model = DBSCAN(eps=eps, min_samples=min_samples, algorithm="kd_tree").fit(
+        scaler.transform(X))
+    cores = model.components_
+    core_labels = model.labels_[model.core_sample_indices_]
+    cur.execute("SELECT core_rows FROM userseg_dbscan('dbscan_model_fit', %s, %s, %s,"
+                " id_column => 'id', model => 'dbscan_parity_model')", (feats, eps, min_samples))
+    ncore = cur.fetchone()[0]
+    check(ncore == len(cores), "model, %s: the model holds scikit-learn's %d core rows"
+          % (name, len(cores)), "userseg %d" % ncore)
+    Q, _ = load_columns(cur, "dbscan_model_new", Q)
+    Qs = scaler.transform(Q)
+    want = np.full(len(Q), -1)
+    if len(cores):
+        dist = np.sqrt(((Qs[:, None, :] - cores[None, :, :]) ** 2).sum(axis=2))
+        nearest = dist.argmin(axis=1)
+        within = dist[np.arange(len(Q)), nearest] <= eps
+        want[within] = core_labels[nearest[within]]
+    arr = ", ".join("c%d" % (j + 1) for j in range(X.shape[1]))
+    for form, sql in (
+            ("float8[]", "SELECT userseg_predict('dbscan_parity_model', ARRAY[%s]) "
+                         "FROM dbscan_model_new ORDER BY id" % arr),
+            ("jsonb", "SELECT userseg_predict('dbscan_parity_model', to_jsonb(q)) "
+                      "FROM dbscan_model_new q ORDER BY id"),
+            ("record", "SELECT userseg_predict('dbscan_parity_model', q) "
+                       "FROM dbscan_model_new q ORDER BY id")):
+        cur.execute(sql)
+        got = np.array([r[0] for r in cur.fetchall()])
+        compare("predict (%s), %s (%d new rows, %d core rows, eps %g): the label of the "
+                "nearest of scikit-learn's core rows within eps, else -1 (%d noise)"
+                % (form, name, len(Q), len(cores), eps, (want == -1).sum()), got, want)
+
+
+def model_cases(cur):
+    rng = np.random.RandomState(31)
+    X, _ = make_blobs(n_samples=3000, centers=8, n_features=2, cluster_std=1.0,
+                      random_state=3)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    Q = np.vstack([lo + rng.rand(1500, 2) * (hi - lo), X[rng.choice(len(X), 300)] +
+                   rng.randn(300, 2) * 0.05])
+    model_case(cur, "2-D blobs (grid)", X, 0.1, 5, Q)
+    X, _ = make_blobs(n_samples=2000, centers=8, n_features=8, cluster_std=1.0,
+                      random_state=4)
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    Q = np.vstack([X[rng.choice(len(X), 800)] + rng.randn(800, 8) * 0.3,
+                   lo + rng.rand(200, 8) * (hi - lo)])
+    model_case(cur, "8-D blobs (k-d tree)", X, 0.8, 5, Q)
+    X = rng.rand(200, 2)
+    model_case(cur, "no core row (every new row noise)", X, 0.001, 5, rng.rand(50, 2))
+    cur.execute("DELETE FROM userseg_models WHERE name = 'dbscan_parity_model'")
+
+
 def cancel_cases(cur):
     cur.execute("DROP TABLE IF EXISTS dbscan_cancel")
     cur.execute("CREATE TABLE dbscan_cancel AS SELECT g AS id, (g % 1000) * 0.001 AS x,"
-                " (g / 1000) * 0.001 AS y FROM generate_series(0, 999999) g")
+                " (g / 1000) * 0.001 AS y, (g % 100) * 0.001 AS z, (g % 7) * 0.01 AS v,"
+                " 1.0::float8 AS w"
+                " FROM generate_series(0, 999999) g")
     cur.execute("VACUUM ANALYZE dbscan_cancel")
     # how long reading the rows takes: the same call on a small eps and min_samples 1
     t0 = time.monotonic()
@@ -228,7 +355,13 @@ def cancel_cases(cur):
             ("table form", "SELECT * FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y'], 0.5,"
                            " 2000000, scale => 'none')"),
             ("window form", "SELECT max(l) FROM (SELECT userseg_dbscan(ARRAY[x, y], 0.5, 2000000,"
-                            " 'none') OVER () AS l FROM dbscan_cancel) s")):
+                            " 'none') OVER () AS l FROM dbscan_cancel) s"),
+            ("table form with sample_weight",
+             "SELECT * FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y'], 0.5, 2000000,"
+             " scale => 'none', sample_weight => 'w')"),
+            ("table form on a k-d tree (4 columns)",
+             "SELECT * FROM userseg_dbscan('dbscan_cancel', ARRAY['x', 'y', 'z', 'v'], 0.5,"
+             " 2000000, scale => 'none')")):
         cur.execute("SET statement_timeout = %d" % int(timeout_s * 1000))
         t0 = time.monotonic()
         late = None
@@ -253,8 +386,11 @@ def main():
     blob_cases(cur)
     onehot_cases(cur)
     shared_cases(cur)
+    weight_cases(cur)
+    model_cases(cur)
     cancel_cases(cur)
-    cur.execute("DROP TABLE IF EXISTS dbscan_parity, dbscan_table")
+    cur.execute("DROP TABLE IF EXISTS dbscan_parity, dbscan_table, dbscan_weighted,"
+                " dbscan_model_fit, dbscan_model_new")
     return 0
 
 
