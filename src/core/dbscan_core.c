@@ -225,13 +225,13 @@ DbscanCellsTouch(DbscanRun *r, int64_t a, int64_t b)
 
 		if (!r->is_core[ix->order[p]])
 			continue;
-		xp = r->m->x + ix->order[p] * d;
+		xp = r->m->x + (int64_t) ix->order[p] * d;
 		/* rows of a farther than eps from b's box have no neighbour in b */
 		if (DbscanCellBoxDist(r, b, xp) * (1.0 - 1e-9) > r2)
 			continue;
 		for (int64_t q = ix->cell_start[b]; q < ix->cell_start[b + 1]; q++)
 		{
-			const double *xq = r->m->x + ix->order[q] * d;
+			const double *xq = r->m->x + (int64_t) ix->order[q] * d;
 			double		s = 0.0;
 
 			if (!r->is_core[ix->order[q]])
@@ -470,7 +470,7 @@ DbscanCellReaches(DbscanRun *r, int64_t c, const double *x)
 
 	for (int64_t p = ix->cell_start[c]; p < ix->cell_start[c + 1]; p++)
 	{
-		const double *xp = r->m->x + ix->order[p] * d;
+		const double *xp = r->m->x + (int64_t) ix->order[p] * d;
 		double		s = 0.0;
 
 		if (!r->is_core[ix->order[p]])

@@ -530,7 +530,7 @@ MsVisitRow(void *arg, int64_t j, double sqdist)
 }
 
 static bool
-MsVisitNode(void *arg, int64_t node, const int64_t *rows, int64_t count)
+MsVisitNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	MsMeanAcc  *a = arg;
 	int			d = a->m->d;
@@ -560,7 +560,7 @@ MsNodeSums(const UsCore *core, const UsNeighbors *ix)
 			memset(comp, 0, sizeof(double) * (size_t) d);
 			for (int64_t p = ix->node_start[id]; p < ix->node_end[id]; p++)
 			{
-				const double *x = ix->m->x + ix->order[p] * d;
+				const double *x = ix->m->x + (int64_t) ix->order[p] * d;
 
 				for (int c = 0; c < d; c++)
 					UsNeumaierAdd(&s[c], &comp[c], x[c]);
@@ -630,7 +630,7 @@ MsTreeMean(const UsNeighbors *ix, int64_t id, const double *q, double r2, MsMean
 			leaf[c] = 0.0;
 		for (int64_t p = ix->node_start[id]; p < ix->node_end[id]; p++)
 		{
-			const double *x = ix->m->x + ix->order[p] * d;
+			const double *x = ix->m->x + (int64_t) ix->order[p] * d;
 
 			if (MsSqDist(q, x, d) <= r2)
 			{

@@ -359,7 +359,7 @@ NnBuildNode(UsNeighbors *ix, int64_t id, int64_t start, int64_t end)
 	}
 	for (int64_t p = start; p < end; p++)
 	{
-		const double *x = m->x + ix->order[p] * d;
+		const double *x = m->x + (int64_t) ix->order[p] * d;
 
 		for (int j = 0; j < d; j++)
 		{
