@@ -829,39 +829,6 @@ CREATE TYPE userseg_agglomerative_summary AS (
     distance_threshold  float8,
     rows_used           bigint,
     rows_skipped        bigint,
--- Spectral clustering
-------------------------------------------------------------------------------
-
--- Window form: each partition is clustered on its own, once, when its first row is
--- asked for (scikit-learn 1.2's SpectralClustering with assign_labels 'kmeans':
--- affinity 'rbf', exp(-gamma ||x - y||^2) in scaled units, or 'nearest_neighbors',
--- the graph of each row's n_neighbors nearest rows, itself included, symmetrized;
--- the normalized Laplacian's eigenvectors by ARPACK, K-Means on them).  Labels
--- 0..n_clusters-1 numbered by decreasing cluster size.  The seed draws ARPACK's
--- start vector and K-Means' seeding: IMMUTABLE PARALLEL SAFE as the K-Means window
--- form, the labels depend only on the partition's rows and the arguments.  Not
--- STRICT: a row with NULL features gets a NULL label.  No model and no predict, as
--- in scikit-learn.
-CREATE FUNCTION userseg_spectral(features float8[], n_clusters int DEFAULT 8,
-                                 affinity text DEFAULT 'rbf', gamma float8 DEFAULT 1.0,
-                                 n_neighbors int DEFAULT 10, n_init int DEFAULT 10,
-                                 seed bigint DEFAULT 0, scale text DEFAULT 'zscore')
-RETURNS int
-AS 'MODULE_PATHNAME', 'userseg_spectral'
-LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
-
-COMMENT ON FUNCTION userseg_spectral(float8[], int, text, float8, int, int, bigint, text) IS
-'Spectral clustering label of each row of the window partition: rbf or nearest_neighbors affinity, normalized Laplacian embedding (ARPACK), K-Means on it; scikit-learn semantics';
-
-CREATE TYPE userseg_spectral_summary AS (
-    n_clusters          int,
-    affinity            text,
-    gamma               float8,
-    n_neighbors         int,
-    clusters_found      int,
-    rows_used           bigint,
-    rows_skipped        bigint,
-    last_eigenvalue     float8,
     silhouette          float8,
     silhouette_sampled  boolean,
     elapsed_ms          float8
@@ -905,6 +872,8 @@ COMMENT ON FUNCTION userseg_agglomerative_tree(regclass, text[], text, text, tex
 'the merges of agglomerative clustering of columns of a table, as scipy''s linkage matrix: step, the two nodes merged (rows 0..n-1, step s makes node n + s), distance, size';
 
 -- (end of agglomerative)
+
+------------------------------------------------------------------------------
 -- Mean Shift
 ------------------------------------------------------------------------------
 
@@ -972,6 +941,46 @@ COMMENT ON FUNCTION userseg_meanshift(regclass, text[], float8, boolean, int, bo
 'Mean Shift on columns of a table: rows in the order of an optional unique id column, optional label column (-1 beyond every centre with cluster_all false) and saved model (predict: the nearest centre) written in the same transaction; one summary row with the centres in original units';
 
 -- (end of mean shift)
+
+------------------------------------------------------------------------------
+-- Spectral clustering
+------------------------------------------------------------------------------
+
+-- Window form: each partition is clustered on its own, once, when its first row is
+-- asked for (scikit-learn 1.2's SpectralClustering with assign_labels 'kmeans':
+-- affinity 'rbf', exp(-gamma ||x - y||^2) in scaled units, or 'nearest_neighbors',
+-- the graph of each row's n_neighbors nearest rows, itself included, symmetrized;
+-- the normalized Laplacian's eigenvectors by ARPACK, K-Means on them).  Labels
+-- 0..n_clusters-1 numbered by decreasing cluster size.  The seed draws ARPACK's
+-- start vector and K-Means' seeding: IMMUTABLE PARALLEL SAFE as the K-Means window
+-- form, the labels depend only on the partition's rows and the arguments.  Not
+-- STRICT: a row with NULL features gets a NULL label.  No model and no predict, as
+-- in scikit-learn.
+CREATE FUNCTION userseg_spectral(features float8[], n_clusters int DEFAULT 8,
+                                 affinity text DEFAULT 'rbf', gamma float8 DEFAULT 1.0,
+                                 n_neighbors int DEFAULT 10, n_init int DEFAULT 10,
+                                 seed bigint DEFAULT 0, scale text DEFAULT 'zscore')
+RETURNS int
+AS 'MODULE_PATHNAME', 'userseg_spectral'
+LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION userseg_spectral(float8[], int, text, float8, int, int, bigint, text) IS
+'Spectral clustering label of each row of the window partition: rbf or nearest_neighbors affinity, normalized Laplacian embedding (ARPACK), K-Means on it; scikit-learn semantics';
+
+CREATE TYPE userseg_spectral_summary AS (
+    n_clusters          int,
+    affinity            text,
+    gamma               float8,
+    n_neighbors         int,
+    clusters_found      int,
+    rows_used           bigint,
+    rows_skipped        bigint,
+    last_eigenvalue     float8,
+    silhouette          float8,
+    silhouette_sampled  boolean,
+    elapsed_ms          float8
+);
+
 COMMENT ON TYPE userseg_spectral_summary IS
 'Summary row of the table form of userseg_spectral';
 
@@ -1011,6 +1020,7 @@ COMMENT ON FUNCTION userseg_spectral_embedding(float8[], int, text, float8, int,
 'Coordinates of each row of the window partition in the normalized Laplacian embedding spectral clustering clusters (scikit-learn''s spectral_embedding with drop_first=False)';
 
 -- (end of spectral)
+
 -- ---------------------------------------------------------------------------
 -- K-Means at scale: one Lloyd iteration as an aggregate; combinable statistics
 -- ---------------------------------------------------------------------------
