@@ -605,6 +605,7 @@ extern int	UsParallelWorkers(const UsCore *core, int64_t nchunks);
 
 /* Bytes UsParallelRun allocates for pf, with the threads it would use */
 extern size_t UsParallelBytes(const UsCore *core, const UsParallelFor *pf);
+
 /* ---- agglo_core.c: agglomerative clustering (see that file) ---- */
 
 typedef enum UsLinkage
@@ -650,6 +651,7 @@ extern int64_t UsAggloClustersAt(const UsAggloTree *tree, double threshold);
 /* labels[n] of the tree cut into k clusters (1 <= k <= n), numbered as _hc_cut */
 extern void UsAggloCut(const UsCore *core, const UsAggloTree *tree, int64_t k,
 					   int32_t *labels);
+
 /* ---- meanshift_core.c: Mean Shift (see that file) ---- */
 
 /* UsMeanShift's result when no seed has a row within the bandwidth */
@@ -699,6 +701,7 @@ extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples);
 /* numpy's RandomState(seed).permutation(n) into perm[n] */
 extern void UsRandomStatePermutation(const UsCore *core, uint32_t seed, int64_t n,
 									 int64_t *perm);
+
 /* ---- spectral_core.c: spectral clustering (see that file) ---- */
 
 typedef enum UsSpectralAffinity
@@ -752,6 +755,7 @@ extern int	UsSpectralEmbedding(const UsCore *core, const UsMatrix *m,
 /* The embedding, then K-Means on it (labels); returns as UsSpectralEmbedding */
 extern int	UsSpectral(const UsCore *core, const UsMatrix *m, const UsSpectralParams *params,
 					   UsSpectralResult *res);
+
 /* ---- kmeans_step_core.c: one Lloyd step as a combinable accumulator ---- */
 
 /* Layout of the accumulator: see kmeans_step_core.c */

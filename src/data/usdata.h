@@ -428,6 +428,7 @@ extern char *UsCheckProjection(Oid relid, const char *target, const char *id_col
 extern int64 UsWriteProjection(const UsRelData *rel, const char *table,
 							   const char *id_column, const char *segment_column,
 							   const double *coords, int k);
+
 /* ---- relation.c, scanpass.c: a relation read pass after pass (K-Means by scan) ---- */
 
 /*

@@ -166,7 +166,7 @@ SELECT * FROM userseg_kmeans('kt9', '{a,b,c}', 3, model => 'm', method => 'minib
 
 -- 'auto' runs by scan, with a NOTICE, when the matrix would not fit
 ANALYZE kt;
-SET userseg.memory_limit = '2MB';
+SET userseg.memory_limit = '3MB';
 SELECT k, rows_used FROM userseg_kmeans('kt', '{a,b,c}', 3, seed => 7);
 SELECT k, rows_used FROM userseg_kmeans('kt', '{a,b,c}', 3, seed => 7, method => 'memory');
 RESET userseg.memory_limit;
