@@ -49,6 +49,8 @@ PG_FUNCTION_INFO_V1(userseg_plot_compare);
 
 /* Most values of k a sweep plot shows */
 #define PLOT_MAX_SWEEP 50
+/* Largest k_min of a sweep plot */
+#define PLOT_MAX_SWEEP_K 10000
 
 void
 PlotCheckRange(int v, int lo, int hi, const char *name)
@@ -847,7 +849,7 @@ userseg_plot_sweep(PG_FUNCTION_ARGS)
 	ReportArgNotNull(fcinfo, 4, "seed");
 	k_min = PG_GETARG_INT32(2);
 	k_max = PG_GETARG_INT32(3);
-	PlotCheckRange(k_min, 1, PG_INT32_MAX - PLOT_MAX_SWEEP, "k_min");
+	PlotCheckRange(k_min, 1, PLOT_MAX_SWEEP_K, "k_min");
 	if (k_max < k_min || k_max - k_min >= PLOT_MAX_SWEEP)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

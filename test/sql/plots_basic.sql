@@ -24,7 +24,7 @@ LANGUAGE sql AS $$
 $$;
 CREATE FUNCTION svg_texts(svg text, cls text) RETURNS SETOF text
 LANGUAGE sql AS $$
-  SELECT unnest(xpath('//s:text[@class = $2]/text()', svg::xml,
+  SELECT unnest(xpath(format('//s:text[@class = %L]/text()', cls), svg::xml,
                       ARRAY[ARRAY['s', 'http://www.w3.org/2000/svg']]))::text
 $$;
 CREATE FUNCTION svg_desc(svg text) RETURNS text
@@ -47,7 +47,8 @@ SELECT svg_texts(userseg_plot_scatter('pl', 'seg', ARRAY['a', 'b'], 'a', 'b'), '
 -- 3-D view: three components
 SELECT * FROM svg_facts(userseg_plot_3d('pl', 'seg', ARRAY['a', 'b', 'c']));
 
--- heatmap: 3 segments x 3 features; z of a: (2.5 - 12.5) / 8.539126 = -1.171080 ...
+-- heatmap: 3 segments x 2 features, as userseg_profile's z: a in segment 0,
+-- (2.5 - 13.846154) / 9.564223 = -1.19; c in segment 1, (1.25 - 1) / 0.816497 = +0.31
 SELECT * FROM svg_facts(userseg_plot_heatmap('pl', 'seg', ARRAY['a', 'c']));
 SELECT svg_texts(userseg_plot_heatmap('pl', 'seg', ARRAY['a', 'c']), 'value');
 
