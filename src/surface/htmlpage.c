@@ -150,7 +150,7 @@ userseg_report(PG_FUNCTION_ARGS)
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
 	/* prepare: the rows, once */
-	pr = PlotRead(relid, label_column, PG_GETARG_ARRAYTYPE_P(2));
+	pr = PlotRead(relid, label_column, PG_GETARG_ARRAYTYPE_P(2), true);
 	rd = pr->rd;
 	PlotNoticeSegments(pr);
 	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));

@@ -104,7 +104,7 @@ FeatureList(const UsReportData *rd)
 }
 
 PlotRows *
-PlotRead(Oid relid, const char *label_column, ArrayType *features)
+PlotRead(Oid relid, const char *label_column, ArrayType *features, bool want_rows)
 {
 	PlotRows   *pr = palloc0(sizeof(PlotRows));
 	UsReportData *rd;
@@ -125,6 +125,8 @@ PlotRead(Oid relid, const char *label_column, ArrayType *features)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("the features of \"%s\" have no values to plot", pr->source),
 				 errdetail("Every feature is categorical and NULL in every row.")));
+	if (!want_rows)
+		return pr;
 
 	/* the labelled rows with every feature present */
 	for (int64 i = 0; i < rd->rel->n; i++)
@@ -696,7 +698,7 @@ userseg_plot_scatter(PG_FUNCTION_ARGS)
 	PlotCheckRange(max_points, 1, PLOT_MAX_POINTS, "max_points");
 	{
 		PLOT_BEGIN("userseg plot scatter");
-		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2));
+		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2), true);
 		PlotNoticeSegments(pr);
 		svg = PlotScatterSvg(pr, PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)),
 							 PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4)),
@@ -722,7 +724,7 @@ userseg_plot_3d(PG_FUNCTION_ARGS)
 	PlotCheckRange(max_points, 1, PLOT_MAX_POINTS, "max_points");
 	{
 		PLOT_BEGIN("userseg plot 3d");
-		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2));
+		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2), true);
 		PlotNoticeSegments(pr);
 		svg = Plot3dSvg(pr, max_points, seed);
 		return PlotEnd(runcxt, oldcxt, svg);
@@ -739,7 +741,7 @@ userseg_plot_heatmap(PG_FUNCTION_ARGS)
 	PlotArgsRead(fcinfo);
 	{
 		PLOT_BEGIN("userseg plot heatmap");
-		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2));
+		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2), false);
 		PlotNoticeSegments(pr);
 		svg = PlotHeatmapSvg(pr, false);
 		return PlotEnd(runcxt, oldcxt, svg);
@@ -756,7 +758,7 @@ userseg_plot_box(PG_FUNCTION_ARGS)
 	PlotArgsRead(fcinfo);
 	{
 		PLOT_BEGIN("userseg plot box");
-		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2));
+		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2), false);
 		PlotNoticeSegments(pr);
 		svg = PlotBoxSvg(pr, false);
 		return PlotEnd(runcxt, oldcxt, svg);
@@ -782,7 +784,7 @@ userseg_plot_silhouette(PG_FUNCTION_ARGS)
 	PlotCheckRange(sample_size, 3, PLOT_MAX_SILHOUETTE, "sample_size");
 	{
 		PLOT_BEGIN("userseg plot silhouette");
-		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2));
+		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2), true);
 		svg = PlotSilhouetteSvg(pr, sample_size, seed, &average, &rows);
 		return PlotEnd(runcxt, oldcxt, svg);
 	}

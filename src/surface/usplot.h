@@ -23,7 +23,8 @@
 /*
  * A plot's rows: the report read (UsReportRead) and, from it, the labelled rows
  * whose features are all present, z-scored (StandardScaler), in matrix m; label[i]
- * is row i's segment number and group[i] its index in rd->clusters
+ * is row i's segment number and group[i] its index in rd->clusters (only the read
+ * without want_rows: the heatmap and the box plots need no more)
  */
 typedef struct PlotRows
 {
@@ -37,7 +38,8 @@ typedef struct PlotRows
 	int			ncols;			/* encoded columns of the features */
 } PlotRows;
 
-extern PlotRows *PlotRead(Oid relid, const char *label_column, ArrayType *features);
+extern PlotRows *PlotRead(Oid relid, const char *label_column, ArrayType *features,
+						  bool want_rows);
 
 /* NOTICE when there is one segment only (the plots draw it; scores need two) */
 extern void PlotNoticeSegments(const PlotRows *pr);
