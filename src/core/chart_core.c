@@ -6,7 +6,10 @@
  *
  * Each chart writes its marks through svg_core.c, counting them (class "mark" on
  * every data mark: a point, a centroid, a cell, a bar, a box), and returns the whole
- * document.  The caller bounds the number of marks (a sample of points, a cap on
+ * document.  Marks that stand for a figure (a centroid's coordinates, a cell's z, a
+ * bar's share and lift, a box's whiskers and quartiles, a row's silhouette) carry it
+ * in data-value with 17 significant digits, so a reader (or a test) gets the number
+ * back exactly; points do not, to keep a plot small.  The caller bounds the number of marks (a sample of points, a cap on
  * categories), so the text is O(marks) whatever the rows behind them.  Loops over
  * marks check interrupts every US_CHECK_EVERY marks.  Layout is fixed: a plotting
  * frame with room for tick labels on the left and the legend on the right.
@@ -93,11 +96,14 @@ Points(UsSvg *s, const UsScatterSpec *sp, const double *px, const double *py,
 
 /* A centroid: a cross in a white-edged diamond of the segment's colour */
 static void
-Centroid(UsSvg *s, double x, double y, int32_t segment)
+Centroid(UsSvg *s, double x, double y, int32_t segment, const double *at, int dims)
 {
 	UsSvgPrintf(s, "<path class=\"mark centroid\" d=\"M %.2f %.2f l 8 8 l -8 8 l -8 -8 z\" "
-				"fill=\"%s\" stroke=\"#000000\" stroke-width=\"1.5\"><title>centroid of ",
+				"fill=\"%s\" stroke=\"#000000\" stroke-width=\"1.5\" data-value=\"",
 				x, y - 8, UsSegmentColor(segment));
+	for (int a = 0; a < dims; a++)
+		UsSvgPrintf(s, "%s%.17g", a > 0 ? " " : "", at[a]);
+	UsSvgRaw(s, "\"><title>centroid of ");
 	UsSvgPrintf(s, "segment %d</title></path>\n", (int) segment);
 	s->marks++;
 }
@@ -128,7 +134,11 @@ UsChartScatter(const UsCore *core, const UsScatterSpec *sp, const char *title,
 	Points(&s, sp, px, py, NULL);
 	for (int c = 0; c < sp->k; c++)
 		if (isfinite(sp->cx[c]) && isfinite(sp->cy[c]))
-			Centroid(&s, UsFrameX(&f, sp->cx[c]), UsFrameY(&f, sp->cy[c]), sp->segments[c]);
+		{
+			double		at[2] = {sp->cx[c], sp->cy[c]};
+
+			Centroid(&s, UsFrameX(&f, sp->cx[c]), UsFrameY(&f, sp->cy[c]), sp->segments[c], at, 2);
+		}
 	UsSvgRaw(&s, "</g>\n");
 	SegmentLegend(&s, f.x0 + f.w + 24, f.y0 + 10, sp->k, sp->segments);
 	UsSvgText(&s, f.x0 + f.w + 24, f.y0 + 40 + 18 * sp->k, "start", "legend",
@@ -277,11 +287,12 @@ UsChart3d(const UsCore *core, const UsScatterSpec *sp, const char *title, const 
 	{
 		double		x,
 					y;
+		double		at[3] = {sp->cx[c], sp->cy[c], sp->cz[c]};
 
 		if (!isfinite(sp->cx[c]) || !isfinite(sp->cy[c]) || !isfinite(sp->cz[c]))
 			continue;
 		Project(&v, sp->cx[c], sp->cy[c], sp->cz[c], &x, &y, NULL);
-		Centroid(&s, x, y, sp->segments[c]);
+		Centroid(&s, x, y, sp->segments[c], at, 3);
 	}
 	UsSvgRaw(&s, "</g>\n");
 	SegmentLegend(&s, 620, TOP + 10, sp->k, sp->segments);
@@ -337,8 +348,8 @@ UsChartHeatmap(const UsCore *core, int k, const int32_t *segments, int m,
 
 			UsSvgDiverging(isnan(v) ? NAN : v / 2, col);
 			UsSvgPrintf(&s, "<rect class=\"mark\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
-						"height=\"%.2f\" fill=\"%s\" stroke=\"#ffffff\"/>\n",
-						x0 + cw * j, y0 + ch * c, cw, ch, col);
+						"height=\"%.2f\" fill=\"%s\" stroke=\"#ffffff\" data-value=\"%.17g\"/>\n",
+						x0 + cw * j, y0 + ch * c, cw, ch, col, v);
 			s.marks++;
 			if (isnan(v))
 				snprintf(text, sizeof(text), "n/a");
@@ -411,8 +422,9 @@ UsChartMix(const UsCore *core, int k, const int32_t *segments, int m,
 			char		text[48];
 
 			UsSvgPrintf(&s, "<rect class=\"mark\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
-						"fill=\"%s\"><title>segment %d: %.1f%%, lift %.2f</title></rect>\n",
-						f.x0, gy + bh * c, w, bh - 2, UsSegmentColor(segments[c]),
+						"fill=\"%s\" data-value=\"%.17g %.17g\"><title>segment %d: %.1f%%, "
+						"lift %.2f</title></rect>\n",
+						f.x0, gy + bh * c, w, bh - 2, UsSegmentColor(segments[c]), v, l,
 						(int) segments[c], v * 100, l);
 			s.marks++;
 			snprintf(text, sizeof(text), "%.1f%% \xC3\x97%.2f", v * 100, l);
@@ -488,10 +500,12 @@ UsChartBox(const UsCore *core, int k, const int32_t *segments, int m,
 			UsSvgPrintf(&s, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#333\"/>\n",
 						cx - bw / 4, UsFrameY(&f, b->whisker_high), cx + bw / 4, UsFrameY(&f, b->whisker_high));
 			UsSvgPrintf(&s, "<rect class=\"mark\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" "
-						"fill=\"%s\" fill-opacity=\"0.8\" stroke=\"#333\"><title>segment %d: "
+						"fill=\"%s\" fill-opacity=\"0.8\" stroke=\"#333\" "
+						"data-value=\"%.17g %.17g %.17g %.17g %.17g\"><title>segment %d: "
 						"median %.6g, Q1 %.6g, Q3 %.6g, %lld rows</title></rect>\n",
 						cx - bw / 2, y3, bw, y1 - y3 > 0.5 ? y1 - y3 : 0.5,
-						UsSegmentColor(segments[c]), (int) segments[c], b->median, b->q1,
+						UsSegmentColor(segments[c]), b->whisker_low, b->q1, b->median, b->q3,
+						b->whisker_high, (int) segments[c], b->median, b->q1,
 						b->q3, (long long) b->n);
 			s.marks++;
 			UsSvgPrintf(&s, "<line x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" stroke=\"#000\" "
@@ -599,9 +613,10 @@ UsChartSilhouette(const UsCore *core, int64_t n, const double *values, const int
 				y += gap;
 			prev = rank[i];
 		}
-		UsSvgPrintf(&s, "<rect class=\"mark\" x=\"%.2f\" y=\"%.3f\" width=\"%.2f\" height=\"%.3f\" fill=\"%s\"/>\n",
+		UsSvgPrintf(&s, "<rect class=\"mark\" x=\"%.2f\" y=\"%.3f\" width=\"%.2f\" height=\"%.3f\" "
+					"fill=\"%s\" data-segment=\"%d\" data-value=\"%.17g\"/>\n",
 					x1 < x0 ? x1 : x0, y, fabs(x1 - x0), bh < 0.35 ? 0.35 : bh,
-					UsSegmentColor(label[i]));
+					UsSegmentColor(label[i]), (int) label[i], values[i]);
 		s.marks++;
 		y += bh;
 	}

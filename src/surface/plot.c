@@ -128,29 +128,8 @@ PlotRead(Oid relid, const char *label_column, ArrayType *features, bool want_row
 	if (!want_rows)
 		return pr;
 
-	/* the labelled rows with every feature present */
-	for (int64 i = 0; i < rd->rel->n; i++)
-	{
-		bool		ok = rd->group[i] >= 0;
-
-		if ((i + 1) % US_CHECK_EVERY == 0)
-			CHECK_FOR_INTERRUPTS();
-		for (int j = 0; ok && j < d; j++)
-			ok = !isnan(rd->rel->x[i * rd->rel->d + j]);
-		n += ok;
-	}
-	if (n == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("no labelled row of \"%s\" has every feature", pr->source),
-				 errhint("Plots draw the labelled rows whose features are not NULL.")));
-	pr->raw.n = pr->m.n = n;
-	pr->raw.d = pr->m.d = d;
-	pr->raw.x = UsAllocMatrix(n, d, "the rows to plot");
-	pr->m.x = UsAllocMatrix(n, d, "the scaled rows to plot");
-	pr->label = UsAllocChecked(sizeof(int32) * n, "the labels to plot");
-	pr->group = UsAllocChecked(sizeof(int32) * n, "the labels to plot");
-	n = 0;
+	/* the labelled rows with every feature present: their numbers, then a copy */
+	pr->src = UsAllocChecked(sizeof(int64) * Max(rd->rel->n, 1), "the rows to plot");
 	for (int64 i = 0; i < rd->rel->n; i++)
 	{
 		const double *row = rd->rel->x + i * rd->rel->d;
@@ -160,14 +139,29 @@ PlotRead(Oid relid, const char *label_column, ArrayType *features, bool want_row
 			CHECK_FOR_INTERRUPTS();
 		for (int j = 0; ok && j < d; j++)
 			ok = !isnan(row[j]);
-		if (!ok)
-			continue;
-		memcpy(pr->raw.x + n * d, row, sizeof(double) * d);
-		pr->group[n] = rd->group[i];
-		pr->label[n] = rd->clusters[rd->group[i]];
-		n++;
+		if (ok)
+			pr->src[n++] = i;
 	}
-	memcpy(pr->m.x, pr->raw.x, UsMatrixBytes(n, d));
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("no labelled row of \"%s\" has every feature", pr->source),
+				 errhint("Plots draw the labelled rows whose features are not NULL.")));
+	pr->m.n = n;
+	pr->m.d = d;
+	pr->m.x = UsAllocMatrix(n, d, "the scaled rows to plot");
+	pr->label = UsAllocChecked(sizeof(int32) * n, "the labels to plot");
+	pr->group = UsAllocChecked(sizeof(int32) * n, "the labels to plot");
+	for (int64 r = 0; r < n; r++)
+	{
+		int64		i = pr->src[r];
+
+		if ((r + 1) % US_CHECK_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+		memcpy(pr->m.x + r * d, rd->rel->x + i * rd->rel->d, sizeof(double) * d);
+		pr->group[r] = rd->group[i];
+		pr->label[r] = rd->clusters[rd->group[i]];
+	}
 	UsCoreContextInit(&core);
 	center = UsAllocChecked(sizeof(double) * d, "the scaler");
 	scale = UsAllocChecked(sizeof(double) * d, "the scaler");
@@ -237,49 +231,62 @@ AppendSampleNote(StringInfo s, int64 draw, int64 n, int seed)
 }
 
 /*
- * Coordinates of every row (n x k): PCA of the scaled rows, or given columns in
- * original units; names[k] the axis titles
+ * Where points go: PCA of the scaled rows (the fit in pca), or given columns in
+ * original units (cols); names[k] the axis titles, how the sentence saying which
  */
-static double *
-Coordinates(const PlotRows *pr, int k, const int *cols, char **names, StringInfo how)
+typedef struct Space
 {
-	int64		n = pr->m.n;
-	double	   *xy;
+	int			k;
+	const int  *cols;			/* k encoded columns, or NULL for the PCA */
+	UsPcaResult pca;
+} Space;
 
-	if (cols)
+static void
+SpaceFit(const PlotRows *pr, Space *sp, char **names, StringInfo how)
+{
+	int			k = sp->k;
+
+	if (sp->cols)
 	{
-		xy = UsAllocMatrix(n, k, "the coordinates");
-		for (int64 i = 0; i < n; i++)
-			for (int a = 0; a < k; a++)
-				xy[i * k + a] = pr->raw.x[i * pr->raw.d + cols[a]];
 		for (int a = 0; a < k; a++)
-			names[a] = pstrdup(pr->rd->rel->cols[cols[a]].source);
+			names[a] = pstrdup(pr->rd->rel->cols[sp->cols[a]].source);
 		appendStringInfoString(how, "in their own units");
 	}
 	else
 	{
 		UsMatrix	copy;
-		UsPcaResult res;
 
+		/* the fit centres its matrix: a copy, so the scaled rows stay as they are */
 		UsPcaCheckComponents(k, pr->m.d);
-		copy.n = n;
+		copy.n = pr->m.n;
 		copy.d = pr->m.d;
-		copy.x = UsAllocMatrix(n, pr->m.d, "the rows of the PCA");
-		memcpy(copy.x, pr->m.x, UsMatrixBytes(n, pr->m.d));
-		UsPcaRun(&copy, k, false, true, &res);
-		xy = res.coords;
+		copy.x = UsAllocMatrix(copy.n, copy.d, "the rows of the PCA");
+		memcpy(copy.x, pr->m.x, UsMatrixBytes(copy.n, copy.d));
+		UsPcaRun(&copy, k, false, false, &sp->pca);
+		pfree(copy.x);
 		appendStringInfo(how, "on their first %d principal components (PCA with the full SVD of "
 						 "the z-scored features %s; ", k, FeatureList(pr->rd));
 		for (int a = 0; a < k; a++)
 		{
 			names[a] = psprintf("PC%d (%.1f%% of the variance)", a + 1,
-								100 * res.explained_variance_ratio[a]);
+								100 * sp->pca.explained_variance_ratio[a]);
 			appendStringInfo(how, "%sPC%d %.1f%%", a > 0 ? ", " : "", a + 1,
-							 100 * res.explained_variance_ratio[a]);
+							 100 * sp->pca.explained_variance_ratio[a]);
 		}
 		appendStringInfoString(how, " of the variance)");
 	}
-	return xy;
+}
+
+/* The coordinates of a row given in scaled units (x) or by its row in rd->rel (src) */
+static void
+SpacePlace(const PlotRows *pr, const Space *sp, const double *x, int64 src, double *out)
+{
+	if (sp->cols)
+		for (int a = 0; a < sp->k; a++)
+			out[a] = pr->rd->rel->x[src * pr->rd->rel->d + sp->cols[a]];
+	else
+		UsPcaTransform(sp->pca.mean, sp->pca.components, sp->pca.explained_variance,
+					   sp->k, pr->m.d, false, x, out);
 }
 
 /* Draw a scatter (k = 2) or a 3-D view (k = 3) */
@@ -288,11 +295,12 @@ ScatterSvg(const PlotRows *pr, int k, const int *cols, int max_points, int seed)
 {
 	const UsReportData *rd = pr->rd;
 	int64		n = pr->m.n;
+	int			d = pr->m.d;
 	StringInfoData how;
 	StringInfoData desc;
 	char	   *names[3] = {NULL, NULL, NULL};
-	double	   *xy;
-	double	   *sum = UsAllocChecked(sizeof(double) * rd->k * 3, "the centroids");
+	Space		space = {k, cols, {0}};
+	double	   *sum = UsAllocChecked(sizeof(double) * rd->k * d, "the centroids");
 	int64	   *count = UsAllocChecked(sizeof(int64) * rd->k, "the centroids");
 	double	   *cxyz[3];
 	double	   *pxyz[3];
@@ -304,23 +312,47 @@ ScatterSvg(const PlotRows *pr, int k, const int *cols, int max_points, int seed)
 	char	   *title;
 
 	initStringInfo(&how);
-	xy = Coordinates(pr, k, cols, names, &how);
+	SpaceFit(pr, &space, names, &how);
 
-	/* centroids over every row, noise left out */
+	/*
+	 * Centroids over every row, noise left out: the mean of the coordinates is the
+	 * coordinates of the mean (both maps are affine), so the rows are summed once in
+	 * scaled units, or in the named columns
+	 */
 	for (int64 i = 0; i < n; i++)
 	{
+		double	   *g = sum + (Size) pr->group[i] * d;
+
 		if ((i + 1) % US_CHECK_EVERY == 0)
 			CHECK_FOR_INTERRUPTS();
 		count[pr->group[i]]++;
-		for (int a = 0; a < k; a++)
-			sum[pr->group[i] * 3 + a] += xy[i * k + a];
+		if (cols)
+			for (int a = 0; a < k; a++)
+				g[a] += rd->rel->x[pr->src[i] * rd->rel->d + cols[a]];
+		else
+			for (int j = 0; j < d; j++)
+				g[j] += pr->m.x[i * d + j];
 	}
 	for (int a = 0; a < 3; a++)
 		cxyz[a] = UsAllocChecked(sizeof(double) * rd->k, "the centroids");
 	for (int c = 0; c < rd->k; c++)
-		for (int a = 0; a < k; a++)
-			cxyz[a][c] = rd->clusters[c] == US_NOISE || count[c] == 0 ? NAN :
-				sum[c * 3 + a] / count[c];
+	{
+		double		at[3] = {NAN, NAN, NAN};
+		double	   *g = sum + (Size) c * d;
+
+		if (rd->clusters[c] != US_NOISE && count[c] > 0)
+		{
+			for (int j = 0; j < (cols ? k : d); j++)
+				g[j] /= count[c];
+			if (cols)
+				memcpy(at, g, sizeof(double) * k);
+			else
+				UsPcaTransform(space.pca.mean, space.pca.components,
+							   space.pca.explained_variance, k, d, false, g, at);
+		}
+		for (int a = 0; a < 3; a++)
+			cxyz[a][c] = at[a];
+	}
 
 	draw = SampleRows(n, max_points, seed, &idx);
 	plabel = UsAllocChecked(sizeof(int32) * Max(draw, 1), "the points");
@@ -329,9 +361,12 @@ ScatterSvg(const PlotRows *pr, int k, const int *cols, int max_points, int seed)
 		pxyz[a] = UsAllocChecked(sizeof(double) * Max(draw, 1), "the points");
 	for (int64 r = 0; r < draw; r++)
 	{
+		double		at[3];
+
 		plabel[r] = pr->label[idx[r]];
+		SpacePlace(pr, &space, pr->m.x + idx[r] * d, pr->src[idx[r]], at);
 		for (int a = 0; a < k; a++)
-			pxyz[a][r] = xy[idx[r] * k + a];
+			pxyz[a][r] = at[a];
 	}
 	sp.n = draw;
 	sp.x = pxyz[0];

@@ -32,7 +32,7 @@ typedef struct PlotRows
 	const char *source;			/* the relation's name, for titles */
 	const char *label_column;
 	UsMatrix	m;				/* scaled */
-	UsMatrix	raw;			/* the same rows in original units */
+	int64	   *src;			/* m.n: each row's row in rd->rel (original units) */
 	int32	   *label;
 	int32	   *group;
 	int			ncols;			/* encoded columns of the features */
