@@ -216,7 +216,10 @@ Axis3d(UsSvg *s, const View *v, int axis, const char *name)
 				"stroke-width=\"1.5\"/>\n", x0, y0, x1, y1);
 	UsSvgText(s, x1 + (x1 - x0) * 0.06, y1 + (y1 - y0) * 0.06 + 4, "middle", "axis-title", name);
 	snprintf(label, sizeof(label), "%.3g", v->hi[axis]);
-	UsSvgText(s, x1, y1 + (axis == 2 ? -6 : 16), "middle", "tick", label);
+	if (axis == 2)
+		UsSvgText(s, x1 + 8, y1 + 4, "start", "tick", label);
+	else
+		UsSvgText(s, x1, y1 + 16, "middle", "tick", label);
 	if (axis == 0)
 	{
 		snprintf(label, sizeof(label), "%.3g", v->lo[axis]);

@@ -69,6 +69,7 @@ static const char *const page_style =
 "th, td { border-bottom: 1px solid #e4e4e4; padding: 6px 10px; text-align: left; "
 "vertical-align: top; font-size: 14px; }\n"
 "td.num { text-align: right; font-variant-numeric: tabular-nums; }\n"
+"td:first-child { white-space: nowrap; }\n"
 "span.swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; "
 "vertical-align: -1px; }\n"
 "figure { margin: 12px 0; overflow-x: auto; }\n"
