@@ -797,7 +797,8 @@ COMMENT ON FUNCTION userseg_profile_box(regclass, name, text[]) IS
 -- integer column, as for the profiles (same errors: 42703, 42804, 42501, 22000); the
 -- scatter and the 3-D view draw at most max_points points (1 to 100,000; a random
 -- sample seeded with seed above that, stated in <desc>).  A single segment is drawn
--- with a NOTICE; the silhouette needs two segments (22023).  They read a table by
+-- with a NOTICE; the silhouette needs two segments (22023); more than 50 segments is
+-- 22023.  They read a table by
 -- name through SPI: VOLATILE PARALLEL RESTRICTED; not STRICT (22004 naming a NULL).
 
 CREATE FUNCTION userseg_plot_scatter(source regclass, label_column name, features text[],

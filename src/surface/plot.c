@@ -118,6 +118,7 @@ PlotRead(Oid relid, const char *label_column, ArrayType *features, bool want_row
 	rd = pr->rd = UsReportRead(relid, label_column, features);
 	pr->source = get_rel_name(relid);
 	pr->label_column = label_column;
+	CheckSegmentCount(rd->k, label_column, pr->source);
 	last = &rd->rel->features[rd->nfeatures - 1];
 	d = pr->ncols = last->first + last->ncols;
 	if (d == 0)
@@ -167,6 +168,19 @@ PlotRead(Oid relid, const char *label_column, ArrayType *features, bool want_row
 	scale = UsAllocChecked(sizeof(double) * d, "the scaler");
 	UsScaleFitApply(&core, &pr->m, US_SCALE_ZSCORE, center, scale);
 	return pr;
+}
+
+/* 22023 for more segments than a plot shows */
+static void
+CheckSegmentCount(int k, const char *label_column, const char *source)
+{
+	if (k > PLOT_MAX_SEGMENTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column \"%s\" of \"%s\" holds %d segments, more than a plot shows",
+						label_column, source, k),
+				 errhint("Plots and reports show 1 to %d segments; plot a coarser labelling.",
+						 PLOT_MAX_SEGMENTS)));
 }
 
 void
@@ -626,16 +640,19 @@ PlotMixSvg(Oid relid, const char *label_column, const char *category)
 	UsCrosstab *xt = UsReportCrosstab(relid, label_column, category);
 	int			m = Min(xt->ncat, PLOT_MAX_CATEGORIES);
 	int			shown = xt->ncat > PLOT_MAX_CATEGORIES ? PLOT_MAX_CATEGORIES - 1 : xt->ncat;
-	CatOrder   *order = palloc(sizeof(CatOrder) * Max(xt->ncat, 1));
-	int		   *slot = palloc(sizeof(int) * Max(xt->ncat, 1));
+	CatOrder   *order = UsAllocChecked(sizeof(CatOrder) * Max(xt->ncat, 1), "the categories");
+	int		   *slot = UsAllocChecked(sizeof(int) * Max(xt->ncat, 1), "the categories");
 	const char **names = palloc(sizeof(char *) * Max(m, 1));
-	double	   *share = UsAllocChecked(sizeof(double) * Max(xt->k * m, 1), "the mix");
-	double	   *lift = UsAllocChecked(sizeof(double) * Max(xt->k * m, 1), "the mix");
+	double	   *share;
+	double	   *lift;
 	int64	   *catn = palloc0(sizeof(int64) * Max(m, 1));
 	UsCore		core;
 	StringInfoData desc;
 	const char *source = get_rel_name(relid);
 
+	CheckSegmentCount(xt->k, label_column, source);
+	share = UsAllocChecked(sizeof(double) * Max(xt->k * m, 1), "the mix");
+	lift = UsAllocChecked(sizeof(double) * Max(xt->k * m, 1), "the mix");
 	if (xt->k == 1)
 		ereport(NOTICE,
 				(errmsg("column \"%s\" of \"%s\" holds one segment only (%d)",

@@ -17,6 +17,8 @@
 /* Rows of the silhouette plot by default, and at most (its cost is quadratic) */
 #define PLOT_DEFAULT_SILHOUETTE 2000
 #define PLOT_MAX_SILHOUETTE 10000
+/* Segments a plot shows at most (22023 above: a legend entry and a colour each) */
+#define PLOT_MAX_SEGMENTS 50
 /* Categories of a mix plot: the most frequent ones, the others as one bar */
 #define PLOT_MAX_CATEGORIES 20
 

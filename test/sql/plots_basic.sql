@@ -122,4 +122,9 @@ SELECT userseg_plot_mix('pl', 'seg', 'nope');
 CREATE TABLE pl_empty (a float8, b float8, seg int);
 SELECT userseg_plot_scatter('pl_empty', 'seg', ARRAY['a', 'b']);
 SELECT userseg_report('pl_empty', 'seg', ARRAY['a', 'b']);
+-- more segments than a plot shows (22023)
+CREATE TABLE pl_many AS SELECT i AS seg, i::float8 AS a, (i % 7)::float8 AS b, 'c' || (i % 3) AS cat
+FROM generate_series(1, 60) AS i;
+SELECT userseg_plot_scatter('pl_many', 'seg', ARRAY['a', 'b']);
+SELECT userseg_plot_mix('pl_many', 'seg', 'cat');
 \set ON_ERROR_STOP 1
