@@ -52,6 +52,8 @@ PG_FUNCTION_INFO_V1(userseg_plot_compare);
 /* Largest k_min of a sweep plot */
 #define PLOT_MAX_SWEEP_K 10000
 
+static void CheckSegmentCount(int k, const char *label_column, const char *source);
+
 void
 PlotCheckRange(int v, int lo, int hi, const char *name)
 {
