@@ -982,7 +982,7 @@ userseg_plot_compare(PG_FUNCTION_ARGS)
 						 source, PG_GETARG_INT32(2), PG_GETARG_INT32(3));
 		for (int64 r = 0; r < q->n; r++)
 		{
-			names[r] = q->cells[r * 5];
+			names[r] = q->cells[r * 5] ? q->cells[r * 5] : "";
 			sil[r] = CellDouble(q, r, 1);
 			appendStringInfo(&desc, " %s, %s clusters%s%s;", names[r],
 							 q->cells[r * 5 + 2] ? q->cells[r * 5 + 2] : "no",
