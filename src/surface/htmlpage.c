@@ -195,11 +195,11 @@ userseg_report(PG_FUNCTION_ARGS)
 	for (int64 r = 0; r < q->n; r++)
 	{
 		int32		c;
+		char		name[32];
 
 		if (!q->cells[r * 4] || !q->cells[r * 4 + 1] || !q->cells[r * 4 + 2])
 			continue;			/* the sentences' rows have no NULL figures */
 		c = (int32) strtol(q->cells[r * 4], NULL, 10);
-		char		name[32];
 
 		UsSvgSegmentName(c, name);
 		appendStringInfo(&page, "<tr><td><span class=\"swatch\" style=\"background:%s\"></span>%s</td>"

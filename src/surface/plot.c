@@ -270,16 +270,21 @@ SpaceFit(const PlotRows *pr, Space *sp, char **names, StringInfo how)
 	}
 	else
 	{
-		UsMatrix	copy;
+		UsMatrix	copy = pr->m;
 
-		/* the fit centres its matrix: a copy, so the scaled rows stay as they are */
+		/*
+		 * The fit centres its matrix: on a copy, so that the scaled rows stay as they
+		 * are, unless no figure reads them afterwards (scratch)
+		 */
 		UsPcaCheckComponents(k, pr->m.d);
-		copy.n = pr->m.n;
-		copy.d = pr->m.d;
-		copy.x = UsAllocMatrix(copy.n, copy.d, "the rows of the PCA");
-		memcpy(copy.x, pr->m.x, UsMatrixBytes(copy.n, copy.d));
+		if (!pr->scratch)
+		{
+			copy.x = UsAllocMatrix(copy.n, copy.d, "the rows of the PCA");
+			memcpy(copy.x, pr->m.x, UsMatrixBytes(copy.n, copy.d));
+		}
 		UsPcaRun(&copy, k, false, false, &sp->pca);
-		pfree(copy.x);
+		if (!pr->scratch)
+			pfree(copy.x);
 		appendStringInfo(how, "on their first %d principal components (PCA with the full SVD of "
 						 "the z-scored features %s; ", k, FeatureList(pr->rd));
 		for (int a = 0; a < k; a++)
@@ -322,13 +327,11 @@ ScatterSvg(const PlotRows *pr, int k, const int *cols, int max_points, int seed)
 	double	   *pxyz[3];
 	int64	   *idx;
 	int64		draw;
+	double	   *drawn;
 	int32	   *plabel;
 	UsScatterSpec sp;
 	UsCore		core;
 	char	   *title;
-
-	initStringInfo(&how);
-	SpaceFit(pr, &space, names, &how);
 
 	/*
 	 * Centroids over every row, noise left out: the mean of the coordinates is the
@@ -349,6 +352,15 @@ ScatterSvg(const PlotRows *pr, int k, const int *cols, int max_points, int seed)
 			for (int j = 0; j < d; j++)
 				g[j] += pr->m.x[i * d + j];
 	}
+	/* the rows to draw, in scaled units, before the fit may centre the matrix */
+	draw = SampleRows(n, max_points, seed, &idx);
+	drawn = UsAllocChecked(sizeof(double) * Max(draw, 1) * d, "the points");
+	for (int64 r = 0; r < draw; r++)
+		memcpy(drawn + r * d, pr->m.x + idx[r] * d, sizeof(double) * d);
+
+	initStringInfo(&how);
+	SpaceFit(pr, &space, names, &how);
+
 	for (int a = 0; a < 3; a++)
 		cxyz[a] = UsAllocChecked(sizeof(double) * rd->k, "the centroids");
 	for (int c = 0; c < rd->k; c++)
@@ -370,7 +382,6 @@ ScatterSvg(const PlotRows *pr, int k, const int *cols, int max_points, int seed)
 			cxyz[a][c] = at[a];
 	}
 
-	draw = SampleRows(n, max_points, seed, &idx);
 	plabel = UsAllocChecked(sizeof(int32) * Max(draw, 1), "the points");
 	sp.label = plabel;
 	for (int a = 0; a < 3; a++)
@@ -380,7 +391,7 @@ ScatterSvg(const PlotRows *pr, int k, const int *cols, int max_points, int seed)
 		double		at[3];
 
 		plabel[r] = pr->label[idx[r]];
-		SpacePlace(pr, &space, pr->m.x + idx[r] * d, pr->src[idx[r]], at);
+		SpacePlace(pr, &space, drawn + r * d, pr->src[idx[r]], at);
 		for (int a = 0; a < k; a++)
 			pxyz[a][r] = at[a];
 	}
@@ -753,6 +764,7 @@ userseg_plot_scatter(PG_FUNCTION_ARGS)
 	{
 		PLOT_BEGIN("userseg plot scatter");
 		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2), true);
+		pr->scratch = true;
 		PlotNoticeSegments(pr);
 		svg = PlotScatterSvg(pr, PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)),
 							 PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4)),
@@ -779,6 +791,7 @@ userseg_plot_3d(PG_FUNCTION_ARGS)
 	{
 		PLOT_BEGIN("userseg plot 3d");
 		pr = PlotRead(PG_GETARG_OID(0), NameStr(*PG_GETARG_NAME(1)), PG_GETARG_ARRAYTYPE_P(2), true);
+		pr->scratch = true;
 		PlotNoticeSegments(pr);
 		svg = Plot3dSvg(pr, max_points, seed);
 		return PlotEnd(runcxt, oldcxt, svg);

@@ -38,6 +38,7 @@ typedef struct PlotRows
 	int32	   *label;
 	int32	   *group;
 	int			ncols;			/* encoded columns of the features */
+	bool		scratch;		/* the one figure drawn may overwrite m */
 } PlotRows;
 
 extern PlotRows *PlotRead(Oid relid, const char *label_column, ArrayType *features,
