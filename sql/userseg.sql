@@ -1206,3 +1206,105 @@ COMMENT ON AGGREGATE userseg_cluster_stats(float8[], int) IS
 'Inertia and Calinski-Harabasz of a clustering given its labels, combinable (parallel query, Citus)';
 
 -- (end of K-Means at scale)
+
+------------------------------------------------------------------------------
+-- Plots and the HTML report
+------------------------------------------------------------------------------
+
+-- Each plot returns one SVG 1.1 document as text (valid XML, with <title>, <desc>,
+-- axis titles and ticks and a legend): every data mark has class "mark" and the root
+-- <svg> says how many were drawn in data-marks.  Segments keep one colour in every
+-- plot (Okabe-Ito, by segment number; noise -1 grey).  The label column is any
+-- integer column, as for the profiles (same errors: 42703, 42804, 42501, 22000); the
+-- scatter and the 3-D view draw at most max_points points (1 to 100,000; a random
+-- sample seeded with seed above that, stated in <desc>).  A single segment is drawn
+-- with a NOTICE; the silhouette needs two segments (22023); more than 50 segments is
+-- 22023.  They read a table by
+-- name through SPI: VOLATILE PARALLEL RESTRICTED; not STRICT (22004 naming a NULL).
+
+CREATE FUNCTION userseg_plot_scatter(source regclass, label_column name, features text[],
+                                     x text DEFAULT NULL, y text DEFAULT NULL,
+                                     max_points int DEFAULT 5000, seed int DEFAULT 0)
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_scatter'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_scatter(regclass, name, text[], text, text, int, int) IS
+'SVG scatter of the rows on their first two principal components (z-scored features), or on two named numeric features, coloured by segment, centroids marked';
+
+CREATE FUNCTION userseg_plot_3d(source regclass, label_column name, features text[],
+                                max_points int DEFAULT 5000, seed int DEFAULT 0)
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_3d'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_3d(regclass, name, text[], int, int) IS
+'SVG 3-D view (fixed oblique projection, drawn axes) of the rows on their first three principal components, coloured by segment';
+
+CREATE FUNCTION userseg_plot_heatmap(source regclass, label_column name, features text[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_heatmap'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_heatmap(regclass, name, text[]) IS
+'SVG heatmap of the z of each numeric feature''s mean per segment (userseg_profile), diverging colours, values printed';
+
+CREATE FUNCTION userseg_plot_mix(source regclass, label_column name, category name)
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_mix'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_mix(regclass, name, name) IS
+'SVG bars of the share of each category of a column per segment (userseg_crosstab), lift printed';
+
+CREATE FUNCTION userseg_plot_box(source regclass, label_column name, features text[])
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_box'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_box(regclass, name, text[]) IS
+'SVG box plots per segment of numeric features (userseg_profile_box: quartiles, median, Tukey''s whiskers)';
+
+CREATE FUNCTION userseg_plot_silhouette(source regclass, label_column name, features text[],
+                                        sample_size int DEFAULT 2000, seed int DEFAULT 0)
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_silhouette'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_silhouette(regclass, name, text[], int, int) IS
+'SVG of each row''s silhouette (z-scored features, noise left out) sorted within its segment, the average marked; at most sample_size rows (3 to 10,000)';
+
+-- The sweep and the comparison plots draw the rows of userseg_kmeans_sweep and
+-- userseg_compare (their defaults otherwise); k_max - k_min is below 50.
+CREATE FUNCTION userseg_plot_sweep(source regclass, features text[], k_min int DEFAULT 2,
+                                   k_max int DEFAULT 10, seed int DEFAULT 0)
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_sweep'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_sweep(regclass, text[], int, int, int) IS
+'SVG of K-Means inertia (elbow marked) and silhouette (best marked) against k, from userseg_kmeans_sweep';
+
+CREATE FUNCTION userseg_plot_compare(source regclass, features text[], k int,
+                                     seed int DEFAULT 0)
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_plot_compare'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_plot_compare(regclass, text[], int, int) IS
+'SVG bars of the silhouette of each clustering algorithm of userseg_compare';
+
+-- One self-contained HTML page (inline CSS and SVG, no script, nothing fetched):
+-- sizes and sentences, scores, the scatter and 3-D views, the heatmap, a mix per
+-- category column, box plots and the silhouette plot.  Arguments as the plots'.
+CREATE FUNCTION userseg_report(source regclass, label_column name, features text[],
+                               categories text[] DEFAULT NULL, max_points int DEFAULT 5000,
+                               sample_size int DEFAULT 2000, seed int DEFAULT 0)
+RETURNS text
+AS 'MODULE_PATHNAME', 'userseg_report'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION userseg_report(regclass, name, text[], text[], int, int, int) IS
+'one self-contained HTML page of a segmentation: sizes, sentences, scores, scatter, 3-D view, heatmap, category mixes, box plots and silhouettes';
+
+-- (end of plots and the report)

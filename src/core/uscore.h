@@ -869,4 +869,118 @@ typedef struct UsMiniBatchResult
 extern void UsMiniBatchKmeans(const UsCore *core, const UsMatrix *x,
 							  const UsMiniBatchParams *p, UsMiniBatchResult *out);
 
+/* ---- svg_core.c: SVG text (see that file) ---- */
+
+/* A document being written: its body, then the root and head by UsSvgFinish */
+typedef struct UsSvg
+{
+	const UsCore *core;
+	char	   *buf;			/* body so far, NUL-terminated */
+	size_t		len;
+	size_t		cap;
+	int64_t		marks;			/* data marks drawn (the root's data-marks) */
+	int			width;
+	int			height;
+} UsSvg;
+
+/* A plotting area in pixels and the data range it shows */
+typedef struct UsFrame
+{
+	double		x0;
+	double		y0;
+	double		w;
+	double		h;
+	double		xlo;
+	double		xhi;
+	double		ylo;
+	double		yhi;
+} UsFrame;
+
+#define US_SVG_MAX_TICKS 16
+
+extern void UsSvgInit(const UsCore *core, UsSvg *s, int width, int height);
+extern void UsSvgRaw(UsSvg *s, const char *text);
+extern void UsSvgPrintf(UsSvg *s, const char *fmt,...) __attribute__((format(printf, 2, 3)));
+/* text with &, <, >, ", ' as entities and control characters XML refuses as '?' */
+extern void UsSvgEscaped(UsSvg *s, const char *text);
+extern void UsSvgText(UsSvg *s, double x, double y, const char *anchor, const char *cls,
+					  const char *text);
+/* The whole document (root with data-marks, title, desc, style, body); s's body is freed */
+extern char *UsSvgFinish(UsSvg *s, const char *title, const char *desc);
+/* Ticks covering [lo, hi] at a 1-2-5 step near (hi - lo) / target; returns the count */
+extern int	UsNiceTicks(double lo, double hi, int target, double *ticks, int max_ticks,
+						double *step);
+/* The colour of a segment (Okabe-Ito, fixed per number; grey for -1) */
+extern const char *UsSegmentColor(int32_t segment);
+/* "segment 3", "noise (-1)" */
+extern void UsSvgSegmentName(int32_t segment, char out[32]);
+/* Diverging colour of t in [-1, 1] (clipped; NaN light grey) as "#rrggbb" */
+extern void UsSvgDiverging(double t, char out[8]);
+extern double UsFrameX(const UsFrame *f, double v);
+extern double UsFrameY(const UsFrame *f, double v);
+/* Grid, ticks and titles of both axes; the ranges are widened to nice ticks */
+extern void UsSvgAxes(UsSvg *s, UsFrame *f, const char *xtitle, const char *ytitle);
+/* The same, the y axis without ticks (a title only) */
+extern void UsSvgAxisX(UsSvg *s, UsFrame *f, const char *xtitle, const char *ytitle);
+/* The value axis only (y), widened to nice ticks when nice; a baseline for x */
+extern void UsSvgAxisValues(UsSvg *s, UsFrame *f, const char *ytitle, bool nice);
+extern void UsSvgLegend(UsSvg *s, double x, double y, int n, const char *const *colors,
+						const char *const *labels, const char *heading);
+
+/* ---- chart_core.c: the plots, from figures computed by the caller ---- */
+
+/* Points coloured by segment, centroids marked (scatter and 3-D view) */
+typedef struct UsScatterSpec
+{
+	int64_t		n;				/* points to draw */
+	const double *x;
+	const double *y;
+	const double *z;			/* 3-D view only */
+	const int32_t *label;		/* n segment numbers (-1 noise) */
+	int			k;				/* segments, ascending */
+	const int32_t *segments;
+	const double *cx;			/* k centroids; NaN (noise) is not drawn */
+	const double *cy;
+	const double *cz;
+	const char *xtitle;
+	const char *ytitle;
+	const char *ztitle;
+} UsScatterSpec;
+
+extern char *UsChartScatter(const UsCore *core, const UsScatterSpec *sp, const char *title,
+							const char *desc);
+extern char *UsChart3d(const UsCore *core, const UsScatterSpec *sp, const char *title,
+					   const char *desc);
+
+/* A k x m grid: z (colour, printed) of each feature per segment */
+extern char *UsChartHeatmap(const UsCore *core, int k, const int32_t *segments, int m,
+							const char *const *features, const double *z,
+							const char *title, const char *desc);
+
+/* Share of each of m categories per segment (k x m), lift printed */
+extern char *UsChartMix(const UsCore *core, int k, const int32_t *segments, int m,
+						const char *const *categories, const double *share,
+						const double *lift, const char *category_title,
+						const char *title, const char *desc);
+
+/* Box plots: k x m boxes (row-major, segment by feature) */
+extern char *UsChartBox(const UsCore *core, int k, const int32_t *segments, int m,
+						const char *const *features, const UsBox *boxes,
+						const char *title, const char *desc);
+
+/* Silhouettes of n rows, grouped by segment (labels), sorted within each; average */
+extern char *UsChartSilhouette(const UsCore *core, int64_t n, const double *values,
+							   const int32_t *label, int k, const int32_t *segments,
+							   double average, const char *title, const char *desc);
+
+/* Inertia and silhouette against k; elbow and best are indexes, or -1 */
+extern char *UsChartSweep(const UsCore *core, int count, const int *ks,
+						  const double *inertia, const double *silhouette, int elbow,
+						  int best, const char *title, const char *desc);
+
+/* One bar per name (NaN: no bar, "n/a") */
+extern char *UsChartBars(const UsCore *core, int count, const char *const *names,
+						 const double *values, const char *ytitle, const char *title,
+						 const char *desc);
+
 #endif							/* USCORE_H */

@@ -488,4 +488,17 @@ extern int64 UsScanWriteLabels(UsScanRel *s, const char *label_column,
 /* Release the scan's snapshot */
 extern void UsScanClose(UsScanRel *s);
 
+/* ---- plotread.c: rows of another SQL function, for plots ---- */
+
+/* A query's rows as text: cells[r * ncols + c], NULL for an SQL NULL */
+typedef struct UsQueryRows
+{
+	int64		n;
+	int			ncols;
+	char	  **cells;
+} UsQueryRows;
+
+/* Run a read query with parameters (values of types[nargs], none NULL) */
+extern UsQueryRows *UsQueryText(const char *sql, int nargs, Oid *types, Datum *values);
+
 #endif							/* USDATA_H */

@@ -4465,6 +4465,127 @@ TestAtScale(void)
 	free(means);
 	free(nsum);
 	free(ncnt);
+/* Occurrences of needle in hay */
+static int
+CountOf(const char *hay, const char *needle)
+{
+	int			count = 0;
+
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		count++;
+	return count;
+}
+
+/* data-marks of the root against the elements of class mark; no raw '<' from text */
+static bool
+SvgMarksAgree(const char *svg, const char *what)
+{
+	const char *dm = strstr(svg, "data-marks=\"");
+	long		declared = dm ? strtol(dm + 12, NULL, 10) : -1;
+	int			marks = CountOf(svg, "class=\"mark\"") + CountOf(svg, "class=\"mark ");
+
+	if (declared != marks)
+		Diag("%s: data-marks %ld, %d marks", what, declared, marks);
+	return declared == marks && declared > 0 && CountOf(svg, "<title>") >= 1 &&
+		CountOf(svg, "<desc>") == 1 && CountOf(svg, "</svg>") == 1;
+}
+
+/* The SVG writer: escaping, ticks, colours, and every chart's marks */
+static void
+TestSvg(void)
+{
+	UsSvg		s;
+	double		ticks[US_SVG_MAX_TICKS];
+	double		step = 0;
+	int			n;
+	char	   *doc;
+	char		col[8];
+	bool		ok = true;
+
+	UsSvgInit(&core, &s, 10, 10);
+	UsSvgEscaped(&s, "<a & 'b' \"c\">\x01");
+	Check(strcmp(s.buf, "&lt;a &amp; &#39;b&#39; &quot;c&quot;&gt;?") == 0,
+		  "svg: the five XML characters become entities, a control character '?'");
+	doc = UsSvgFinish(&s, "t <1>", "d & e");
+	Check(strstr(doc, "<title>t &lt;1&gt;</title>") && strstr(doc, "<desc>d &amp; e</desc>") &&
+		  strstr(doc, "data-marks=\"0\""), "svg: the title and desc are escaped, no marks");
+	UsFree(&core, doc);
+
+	n = UsNiceTicks(0.13, 9.7, 6, ticks, US_SVG_MAX_TICKS, &step);
+	Check(n == 6 && ticks[0] == 0 && ticks[n - 1] == 10 && step == 2,
+		  "svg: ticks of [0.13, 9.7] are 0, 2, ..., 10 (%d ticks, step %g)", n, step);
+	n = UsNiceTicks(-3.2, -3.2, 6, ticks, US_SVG_MAX_TICKS, NULL);
+	Check(n >= 2 && ticks[0] <= -3.2 && ticks[n - 1] >= -3.2, "svg: one value gets ticks around it");
+	Check(UsNiceTicks(NAN, 1, 6, ticks, US_SVG_MAX_TICKS, NULL) == 0 &&
+		  UsNiceTicks(-DBL_MAX, DBL_MAX, 6, ticks, US_SVG_MAX_TICKS, NULL) <= US_SVG_MAX_TICKS,
+		  "svg: no ticks for NaN, at most the maximum for the widest range");
+	Check(strcmp(UsSegmentColor(-1), "#999999") == 0 &&
+		  strcmp(UsSegmentColor(0), UsSegmentColor(8)) == 0 &&
+		  strcmp(UsSegmentColor(0), UsSegmentColor(1)) != 0,
+		  "svg: noise grey, the palette repeats after eight segments");
+	UsSvgDiverging(-5, col);
+	ok = strcmp(col, "#2166ac") == 0;
+	UsSvgDiverging(0, col);
+	ok = ok && strcmp(col, "#f7f7f7") == 0;
+	UsSvgDiverging(1, col);
+	Check(ok && strcmp(col, "#b2182b") == 0, "svg: diverging colours from blue to red, clipped");
+
+	/* every chart: as many marks as it says, on small and degenerate figures */
+	{
+		double		x[6] = {0, 1, 2, 3, 4, 5};
+		double		y[6] = {1, 1, 1, 1, 1, 1};
+		double		z[6] = {-1, 2, NAN, 0.5, 3, -4};
+		int32_t		lab[6] = {0, 0, 1, 1, -1, 1};
+		int32_t		segs[3] = {-1, 0, 1};
+		double		cx[3] = {NAN, 0.5, 3};
+		double		cy[3] = {NAN, 1, 1};
+		double		cz[3] = {NAN, 0, 0};
+		UsScatterSpec sp = {6, x, y, z, lab, 3, segs, cx, cy, cz, "x <", "y &", "z"};
+		const char *names[3] = {"a", "b<", "c"};
+		double		share[6] = {0.5, 0.5, 0.2, 0.8, 1, 0};
+		double		lift[6] = {1, 1, 0.4, 1.6, 2, 0};
+		UsBox		boxes[6];
+		int			ks[3] = {2, 3, 4};
+		double		in[3] = {10, 5, 4};
+		double		sil[3] = {0.5, NAN, 0.3};
+		double		vals[5] = {0.1, -0.2, 0.5, 0.4, 0};
+		int32_t		vlab[5] = {0, 0, 1, 1, 1};
+		const char *algs[2] = {"kmeans", "dbscan"};
+		double		bars[2] = {0.4, NAN};
+		double		sorted[4] = {1, 2, 3, 10};
+
+		for (int i = 0; i < 6; i++)
+			UsBoxStats(sorted, i % 3 == 2 ? 0 : 4, &boxes[i]);
+		doc = UsChartScatter(&core, &sp, "s", "d");
+		Check(SvgMarksAgree(doc, "scatter") && CountOf(doc, "centroid\"") == 2 &&
+			  strstr(doc, "x &lt;"), "svg: scatter of 6 points and 2 centroids (noise has none)");
+		UsFree(&core, doc);
+		doc = UsChart3d(&core, &sp, "s", "d");
+		Check(SvgMarksAgree(doc, "3d"), "svg: 3-D view marks");
+		UsFree(&core, doc);
+		doc = UsChartHeatmap(&core, 2, segs + 1, 3, names, z, "h", "d");
+		Check(SvgMarksAgree(doc, "heatmap") && strstr(doc, ">n/a<") && strstr(doc, "b&lt;"),
+			  "svg: heatmap cells, n/a for NaN");
+		UsFree(&core, doc);
+		doc = UsChartMix(&core, 3, segs, 2, names, share, lift, "cat", "m", "d");
+		Check(SvgMarksAgree(doc, "mix"), "svg: mix bars");
+		UsFree(&core, doc);
+		doc = UsChartBox(&core, 2, segs + 1, 3, names, boxes, "b", "d");
+		Check(SvgMarksAgree(doc, "box") && CountOf(doc, "class=\"mark\"") == 4,
+			  "svg: a box per segment and feature with values");
+		UsFree(&core, doc);
+		doc = UsChartSilhouette(&core, 5, vals, vlab, 2, segs + 1, 0.16, "s", "d");
+		Check(SvgMarksAgree(doc, "silhouette") && strstr(doc, "average 0.160"),
+			  "svg: one silhouette bar per row, the average");
+		UsFree(&core, doc);
+		doc = UsChartSweep(&core, 3, ks, in, sil, 1, 0, "k", "d");
+		Check(SvgMarksAgree(doc, "sweep") && CountOf(doc, "class=\"mark\"") == 5,
+			  "svg: sweep points, none for a NaN");
+		UsFree(&core, doc);
+		doc = UsChartBars(&core, 2, algs, bars, "silhouette", "c", "d");
+		Check(SvgMarksAgree(doc, "bars") && strstr(doc, ">n/a<"), "svg: bars, n/a for NaN");
+		UsFree(&core, doc);
+	}
 }
 
 int
@@ -4496,6 +4617,7 @@ main(int argc, char **argv)
 	TestParallel();
 	TestSpectral();
 	TestAtScale();
+	TestSvg();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,
