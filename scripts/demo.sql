@@ -240,12 +240,15 @@ FROM userseg_describe_segments('users', 'segment', :features,
                                ARRAY['platform', 'dominant_emotion', 'gender']);
 
 \echo
-\echo 'Comparing algorithms on the same scaled data (DBSCAN with scikit-learn''s default eps 0.5; params tunes each algorithm)'
+\echo 'Comparing the five algorithms on the same scaled data, on a sample of 5,000 users'
+\echo '(agglomerative and spectral clustering take O(n^2) time, the dense rbf affinity O(n^2) memory;'
+\echo ' DBSCAN with scikit-learn''s default eps 0.5; params tunes each algorithm)'
+CREATE VIEW users_sample AS SELECT * FROM users WHERE user_id % 20 = 0;
 SELECT algorithm, n_clusters, noise, round(silhouette::numeric, 4) AS silhouette,
        round(calinski_harabasz::numeric, 1) AS calinski_harabasz,
        round(davies_bouldin::numeric, 4) AS davies_bouldin, round(inertia::numeric) AS inertia,
        round(elapsed_ms::numeric) AS ms, note
-FROM userseg_compare('users', :features, 6, seed => 42, nulls => 'impute');
+FROM userseg_compare('users_sample', :features, 6, seed => 42, nulls => 'impute');
 
 ------------------------------------------------------------------------------
 -- 7b. Density: DBSCAN next to K-Means
@@ -269,6 +272,7 @@ FROM userseg_dbscan_eps('users_log', :dbscan_features, :dbscan_min_samples, null
 
 \echo
 \echo 'DBSCAN with eps 0.6, min_samples 10: labels into users.dbscan_segment (-1 = noise), model ''demo_dbscan'' saved'
+CREATE VIEW users_log_sample AS SELECT * FROM users_log WHERE user_id % 20 = 0;
 CREATE TABLE users_dbscan AS SELECT * FROM users_log;
 ALTER TABLE users_dbscan ADD PRIMARY KEY (user_id);
 SELECT n_clusters, rows_used, core_rows, noise, round(silhouette::numeric, 4) AS silhouette,
@@ -298,15 +302,29 @@ SELECT cluster AS dbscan_segment, description
 FROM userseg_describe_segments('users_dbscan', 'dbscan_segment', :dbscan_features);
 
 \echo
-\echo 'The comparison with DBSCAN''s eps and min_samples from params, on the same log-scaled features'
+\echo 'The comparison with DBSCAN''s eps and min_samples from params, and Mean Shift with bin seeding, on the same log-scaled features (5,000 users)'
 SELECT algorithm, n_clusters, noise, round(silhouette::numeric, 4) AS silhouette,
        round(calinski_harabasz::numeric, 1) AS calinski_harabasz,
        round(davies_bouldin::numeric, 4) AS davies_bouldin, round(elapsed_ms::numeric) AS ms, note
-FROM userseg_compare('users_log', :dbscan_features, 6, seed => 42, nulls => 'impute',
-                     params => '{"dbscan": {"eps": 0.6, "min_samples": 10}}');
+FROM userseg_compare('users_log_sample', :dbscan_features, 6, seed => 42, nulls => 'impute',
+                     params => '{"dbscan": {"eps": 0.6, "min_samples": 10},
+                                 "meanshift": {"bin_seeding": true}}');
 
--- >>> Mean Shift: its step goes here (userseg_meanshift on :dbscan_features, its table
--- >>> form with a label column and a model, sizes and sentences beside DBSCAN's).
+------------------------------------------------------------------------------
+-- 7c. Mean Shift: the number of segments is found, not given
+------------------------------------------------------------------------------
+\echo
+\echo 'Mean Shift on the same log-scaled features: bin seeding, the bandwidth estimated on 2,000 sampled users'
+SELECT n_clusters, rows_used, seeds, n_iter, round(bandwidth::numeric, 4) AS bandwidth,
+       bandwidth_estimated, round(silhouette::numeric, 4) AS silhouette, round(elapsed_ms::numeric) AS ms
+FROM userseg_meanshift('users_dbscan', :dbscan_features, bin_seeding => true, n_samples => 2000,
+                       seed => 42, label_column => 'meanshift_segment', model => 'users_meanshift',
+                       nulls => 'impute');
+
+\echo
+\echo 'Each Mean Shift segment in one sentence'
+SELECT cluster AS meanshift_segment, description
+FROM userseg_describe_segments('users_dbscan', 'meanshift_segment', :dbscan_features);
 
 ------------------------------------------------------------------------------
 -- 8. New users

@@ -258,7 +258,12 @@ UsPca(const UsCore *core, UsMatrix *m, int k, bool whiten, bool want_coords,
 		double	   *row = m->x + i * d;
 
 		for (int j = 0; j < d; j++)
+		{
 			row[j] -= res->mean[j];
+			/* a difference past DBL_MAX: LAPACK would refuse the matrix (NaN norm) */
+			if (!isfinite(row[j]))
+				return US_PCA_OVERFLOW;
+		}
 		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
 			UsCheck(core);
 	}

@@ -504,6 +504,7 @@ extern void UsDbscan(const UsCore *core, const UsMatrix *m, const UsDbscanParams
 /* UsPca's results other than LAPACK's info */
 #define US_PCA_BAD_ARGUMENT (-1000)	/* k outside 1..min(n, d), or n < 2 */
 #define US_PCA_TOO_LARGE (-1001)	/* past LAPACK's int */
+#define US_PCA_OVERFLOW (-1002)	/* a centred value past the range of double */
 
 typedef struct UsPcaResult
 {

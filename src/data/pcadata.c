@@ -71,6 +71,16 @@ UsPcaRun(UsMatrix *m, int k, bool whiten, bool want_coords, UsPcaResult *res)
 				 errdetail("LAPACK counts the matrix's elements (rows times columns) and its workspace in int, up to %d.",
 						   INT_MAX),
 				 errhint("Fit on a sample of the rows, for example with TABLESAMPLE in a view.")));
+	/*
+	 * A centred value past DBL_MAX, or one that overflowed inside the factoring (dgesdd
+	 * refuses a matrix whose norm is not finite with info = -4)
+	 */
+	if (rc == US_PCA_OVERFLOW || rc == -4)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow"),
+				 errdetail("The centred rows are too large for the decomposition in double precision."),
+				 errhint("Scale the features (scale => 'zscore').")));
 	if (rc > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),

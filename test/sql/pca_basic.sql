@@ -208,3 +208,6 @@ SELECT * FROM userseg_pca('pca_line', ARRAY['x'], 1, projection => 'pca_line_pro
 SELECT count(*) FROM userseg_kmeans('pca_line', ARRAY['x', 'y'], 2, model => 'pca_takeover');
 SELECT count(*) FROM userseg_pca('pca_line', ARRAY['x', 'y'], 1, model => 'pca_takeover');
 SELECT algorithm FROM userseg_models WHERE name = 'pca_takeover';
+-- rows whose spread is past the range of double: 22003, not an internal error
+SELECT pca_error('SELECT userseg_pca(ARRAY[x, y], 1) OVER () FROM (VALUES (1e308::float8, -1e308::float8), (-1e308, 1e308), (1e308, 1e308)) v(x, y)');
+SELECT pca_error('SELECT userseg_pca(ARRAY[x, y], 1) OVER () FROM (VALUES (1.7e308::float8, 0::float8), (-1.7e308, 1), (1.7e308, 2)) v(x, y)');
