@@ -3947,6 +3947,8 @@ TestParallel(void)
 			free(p2);
 		}
 	}
+}
+
 /* ---------------------------------------------------------------- spectral clustering */
 
 /*
@@ -4230,6 +4232,8 @@ TestSpectral(void)
 	}
 	free(x);
 	free(truth);
+}
+
 /* ---------------------------------------------------------------- at scale */
 
 /*
@@ -4465,6 +4469,8 @@ TestAtScale(void)
 	free(means);
 	free(nsum);
 	free(ncnt);
+}
+
 /* Occurrences of needle in hay */
 static int
 CountOf(const char *hay, const char *needle)
