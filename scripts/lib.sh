@@ -16,21 +16,25 @@ SYS_LIBDIR=/usr/lib/postgresql/$PGVER/lib
 SYS_SHAREDIR=/usr/share/postgresql/$PGVER
 PY=/usr/bin/python3
 
-# Packages the project needs on Debian 12.
-DEB_PACKAGES=(
+# Packages the build and the demo need on Debian 12 (the server, PGXS, LAPACK, ARPACK).
+DEB_BUILD_PACKAGES=(
   build-essential
   postgresql-$PGVER
   postgresql-server-dev-$PGVER
+  pkg-config
+  liblapack-dev
+  libopenblas-dev
+  libarpack2-dev
+)
+# Packages the test command needs besides: pgTAP, pg_cron, scikit-learn, Chromium.
+DEB_PACKAGES=(
+  "${DEB_BUILD_PACKAGES[@]}"
   postgresql-$PGVER-pgtap
   libtap-parser-sourcehandler-pgtap-perl
   postgresql-$PGVER-cron
   python3-sklearn
   python3-psycopg2
   python3-pandas
-  pkg-config
-  liblapack-dev
-  libopenblas-dev
-  libarpack2-dev
   chromium
   fonts-dejavu-core
 )
