@@ -5,8 +5,8 @@
  *
  * Design.  A loop over n items (rows, or blocks of a triangle of pairs) is cut into
  * fixed chunks of pf->chunk items; a callback computes one chunk into a zeroed
- * partial result, and the backend's thread combines the partial results in chunk
- * order.  The chunking is the caller's, never the number of workers': a reduction
+ * partial result, and the partial results are combined in chunk order, one chunk at
+ * a time.  The chunking is the caller's, never the number of workers': a reduction
  * adds the same numbers in the same order whether one thread or eight ran the
  * chunks, so results are identical to the last bit for every setting of
  * userseg.max_workers (labels, inertia, silhouettes).
@@ -29,21 +29,28 @@
  *	  allocated through the core's allocator on the backend's thread before any
  *	  thread starts, so the memory budget covers every worker's buffers.  Only the
  *	  threads' stacks (US_PARALLEL_STACK each) come from the C library.
- *	- Only the backend's thread checks interrupts.  While workers run, it waits on a
- *	  condition variable at most US_PARALLEL_POLL_MS at a time and asks
- *	  core->pending whether an interrupt is pending, which handles nothing and cannot
- *	  raise an error.  If one is, it sets the stop flag that the callbacks poll
- *	  (UsParallelStopping, every US_CHECK_EVERY rows), joins every worker, and only
- *	  then calls UsCheck, which may raise the error: no thread is left running when
- *	  the backend unwinds.  If UsCheck returns (an interrupt that is not an error),
- *	  the chunks cut short run again from their start and the loop goes on; so a
- *	  callback that returns early must not have changed what it reads.  Workers
- *	  also finish or cut short their chunk and claim no other once stopped, so a
- *	  loop of short chunks that never polls stops within one chunk.
- *	- Partial results are combined on the backend's thread, in chunk order, as soon
- *	  as the next chunk in order is done; workers claim chunks in increasing order
- *	  and wait for a free partial buffer (2 per worker), so memory does not grow
- *	  with the number of chunks.
+ *	- Only the backend's thread checks interrupts.  It runs chunks itself, as the
+ *	  max_workers - 1 workers it starts do, and between its chunks (within them too:
+ *	  UsParallelStopping asks on its thread) and while it waits (at most
+ *	  US_PARALLEL_POLL_MS at a time) it asks core->pending whether an interrupt is
+ *	  pending, which handles nothing and cannot raise an error.  If one is, it sets
+ *	  the stop flag that the callbacks poll (UsParallelStopping, every
+ *	  US_CHECK_EVERY rows), joins every worker, and only then calls UsCheck, which
+ *	  may raise the error: no thread is left running when the backend unwinds.  If
+ *	  UsCheck returns (an interrupt that is not an error), the chunks cut short run
+ *	  again from their start and the loop goes on; so a callback that returns early
+ *	  must not have changed what it reads.  Workers also finish or cut short their
+ *	  chunk and claim no other once stopped, so a loop of short chunks that never
+ *	  polls stops within one chunk.
+ *	- Partial results are combined in chunk order by whichever thread finishes the
+ *	  next chunk in order (one thread at a time, outside the mutex), so no thread
+ *	  wakes another for each chunk: the combine callbacks are the core's own
+ *	  arithmetic and may run on any thread, like the chunk callbacks.  Threads claim
+ *	  chunks in increasing order and wait for a free partial buffer (16 per thread
+ *	  for partial results of up to 16 kB, 2 for larger ones), so memory does not
+ *	  grow with the number of chunks.
+ *	- Threads are started for each loop and joined at its end: starting one takes
+ *	  microseconds, a loop over rows milliseconds, and no thread outlives the call.
  * With one worker (userseg.max_workers = 1, or a single chunk) the backend's
  * thread runs the chunks itself, in order, and UsParallelStopping is UsCheck: no
  * thread is started.  When a thread cannot be started the others (or the backend
@@ -68,8 +75,22 @@
 #define US_PARALLEL_THREADS 0
 #endif
 
-/* Partial-result buffers per worker: one being filled, one waiting to be combined */
-#define US_PARALLEL_SLOTS_PER_WORKER 2
+/*
+ * Partial-result buffers per thread: one being filled and the others waiting to be
+ * combined.  Small partial results get more, so that a thread that is descheduled
+ * in the middle of a chunk (a shared machine) holds the others up only when they
+ * are that many chunks ahead; large ones (the silhouette's n x k sums) get two.
+ */
+#define US_PARALLEL_SLOTS_SMALL 16
+#define US_PARALLEL_SLOTS_LARGE 2
+#define US_PARALLEL_SMALL_PARTIAL (16 * 1024)
+
+static int
+SlotsPerThread(size_t partial_bytes)
+{
+	return partial_bytes <= US_PARALLEL_SMALL_PARTIAL ?
+		US_PARALLEL_SLOTS_SMALL : US_PARALLEL_SLOTS_LARGE;
+}
 
 /* Chunk states */
 #define CHUNK_TODO 0
@@ -85,17 +106,24 @@ struct UsParallel
 	bool		threaded;
 	int			stop;				/* set by the backend's thread, polled by workers */
 #if US_PARALLEL_THREADS
+	pthread_t	backend;		/* the thread that called UsParallelRun */
 	pthread_mutex_t mu;
 	pthread_cond_t work_cv;		/* a slot became free, or stop */
-	pthread_cond_t done_cv;		/* a chunk is done, or a worker left */
+	pthread_cond_t done_cv;		/* every chunk is combined, or a worker left */
 #endif
 	unsigned char *state;		/* nchunks chunk states */
 	int		   *slot_of;		/* nchunks: the slot of a running or done chunk */
 	int64_t		next;			/* no chunk below this one is CHUNK_TODO */
+	int64_t		combined;		/* chunks below this one are combined */
+	bool		combining;		/* a thread is combining (outside the mutex) */
 	int			nslots;
 	unsigned char *slots;		/* nslots partial results */
 	int		   *free_slots;		/* stack of free slot numbers */
 	int			nfree;
+	int			slot_waiters;	/* workers waiting on work_cv */
+	bool		backend_waiting;	/* the backend's thread waits on done_cv */
+	bool		backend_polls;	/* its chunk callbacks ask for interrupts (read
+								 * and written on the backend's thread only) */
 	unsigned char *scratch;		/* per-thread scratch */
 	size_t		partial_stride;
 	size_t		scratch_stride;
@@ -116,8 +144,10 @@ AlignUp(size_t x)
 
 /*
  * Whether a chunk callback should return now.  Call it every US_CHECK_EVERY rows or
- * so: on a worker it reads the stop flag; on the backend's thread (one worker) it is
- * the interrupt check, which may not return.
+ * so: on a worker it reads the stop flag; on the backend's thread it also asks
+ * whether an interrupt is pending (the chunk is then cut short and the interrupt
+ * handled between chunks); with one worker it is the interrupt check, which may not
+ * return.
  */
 bool
 UsParallelStopping(const UsParallel *par)
@@ -127,12 +157,18 @@ UsParallelStopping(const UsParallel *par)
 		UsCheck(par->core);
 		return false;
 	}
-	return __atomic_load_n(&par->stop, __ATOMIC_RELAXED) != 0;
+	if (__atomic_load_n(&par->stop, __ATOMIC_RELAXED) != 0)
+		return true;
+#if US_PARALLEL_THREADS
+	if (pthread_equal(pthread_self(), par->backend) && par->backend_polls)
+		return par->core->pending(par->core->arg);
+#endif
+	return false;
 }
 
 /*
- * Threads a loop of nchunks chunks would use: core->workers (0 counts as 1), at most
- * one per chunk
+ * Threads a loop of nchunks chunks would use, the backend's own included:
+ * core->workers (0 counts as 1), at most one per chunk
  */
 int
 UsParallelWorkers(const UsCore *core, int64_t nchunks)
@@ -152,7 +188,7 @@ UsParallelBytes(const UsCore *core, const UsParallelFor *pf)
 {
 	int64_t		nchunks = pf->n <= 0 ? 0 : (pf->n + pf->chunk - 1) / pf->chunk;
 	int			w = UsParallelWorkers(core, nchunks);
-	int			nslots = w > 1 ? w * US_PARALLEL_SLOTS_PER_WORKER : 1;
+	int			nslots = w > 1 ? w * SlotsPerThread(pf->partial_bytes) : 1;
 
 	return (size_t) nslots * (AlignUp(pf->partial_bytes) + sizeof(int)) +
 		(size_t) w * AlignUp(pf->scratch_bytes) +
@@ -189,6 +225,72 @@ CombineChunk(struct UsParallel *par, int64_t c, int slot)
 
 #if US_PARALLEL_THREADS
 
+/*
+ * With par->mu held: combine every done chunk that is next in order, on this
+ * thread, unless another thread is combining (it will see the chunks marked done
+ * before it looks again under the mutex).  The combine callbacks run outside the
+ * mutex, one thread at a time, in chunk order.
+ */
+static void
+CombineReady(struct UsParallel *par)
+{
+	if (par->combining)
+		return;
+	par->combining = true;
+	while (par->combined < par->nchunks && par->state[par->combined] == CHUNK_DONE)
+	{
+		int64_t		c = par->combined;
+		int			slot = par->slot_of[c];
+
+		pthread_mutex_unlock(&par->mu);
+		CombineChunk(par, c, slot);
+		pthread_mutex_lock(&par->mu);
+		par->state[c] = CHUNK_COMBINED;
+		par->free_slots[par->nfree++] = slot;
+		par->combined++;
+		if (par->slot_waiters > 0)
+			pthread_cond_signal(&par->work_cv);
+	}
+	par->combining = false;
+	if (par->combined >= par->nchunks && par->backend_waiting)
+		pthread_cond_signal(&par->done_cv);
+}
+
+/*
+ * With par->mu held: claim the lowest chunk still to do and a free slot for it.
+ * Returns the chunk, -1 when every chunk is claimed, -2 when no slot is free.
+ */
+static int64_t
+ClaimChunk(struct UsParallel *par, int *slot)
+{
+	while (par->next < par->nchunks && par->state[par->next] != CHUNK_TODO)
+		par->next++;
+	if (par->next >= par->nchunks)
+		return -1;
+	if (par->nfree == 0)
+		return -2;
+	*slot = par->free_slots[--par->nfree];
+	par->state[par->next] = CHUNK_RUNNING;
+	par->slot_of[par->next] = *slot;
+	return par->next++;
+}
+
+/* With par->mu held: record chunk c as done, or as to do again if cut short */
+static void
+FinishChunk(struct UsParallel *par, int64_t c, int slot, bool complete)
+{
+	if (!complete)
+	{
+		par->state[c] = CHUNK_TODO;
+		par->free_slots[par->nfree++] = slot;
+		if (c < par->next)
+			par->next = c;
+		return;
+	}
+	par->state[c] = CHUNK_DONE;
+	CombineReady(par);
+}
+
 static void *
 WorkerMain(void *varg)
 {
@@ -199,48 +301,41 @@ WorkerMain(void *varg)
 	for (;;)
 	{
 		int64_t		c;
-		int			slot;
+		int			slot = 0;
 		bool		complete;
 
 		if (__atomic_load_n(&par->stop, __ATOMIC_RELAXED))
 			break;
-		while (par->next < par->nchunks && par->state[par->next] != CHUNK_TODO)
-			par->next++;
-		if (par->next >= par->nchunks)
+		c = ClaimChunk(par, &slot);
+		if (c == -1)
 			break;
-		if (par->nfree == 0)
+		if (c == -2)
 		{
+			par->slot_waiters++;
 			pthread_cond_wait(&par->work_cv, &par->mu);
+			par->slot_waiters--;
 			continue;
 		}
-		c = par->next++;
-		slot = par->free_slots[--par->nfree];
-		par->state[c] = CHUNK_RUNNING;
-		par->slot_of[c] = slot;
 		pthread_mutex_unlock(&par->mu);
 
 		complete = RunChunk(par, c, slot, me->id);
 
 		pthread_mutex_lock(&par->mu);
-		/* a chunk cut short runs again from its start */
+		FinishChunk(par, c, slot, complete);
 		if (!complete)
-		{
-			par->state[c] = CHUNK_TODO;
-			par->free_slots[par->nfree++] = slot;
-			if (c < par->next)
-				par->next = c;
 			break;
-		}
-		par->state[c] = CHUNK_DONE;
-		pthread_cond_signal(&par->done_cv);
 	}
 	par->running--;
-	pthread_cond_signal(&par->done_cv);
+	if (par->backend_waiting)
+		pthread_cond_signal(&par->done_cv);
 	pthread_mutex_unlock(&par->mu);
 	return NULL;
 }
 
-/* Start up to nthreads workers with every signal blocked; returns how many started */
+/*
+ * Start up to nthreads workers (thread numbers 1 to nthreads) with every signal
+ * blocked; returns how many started
+ */
 static int
 StartWorkers(struct UsParallel *par, pthread_t *tids, UsParallelWorker *args, int nthreads)
 {
@@ -249,6 +344,9 @@ StartWorkers(struct UsParallel *par, pthread_t *tids, UsParallelWorker *args, in
 	pthread_attr_t attr;
 	int			started = 0;
 
+	__atomic_store_n(&par->stop, 0, __ATOMIC_RELAXED);
+	if (nthreads <= 0)
+		return 0;
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
 		return 0;
@@ -258,11 +356,10 @@ StartWorkers(struct UsParallel *par, pthread_t *tids, UsParallelWorker *args, in
 		return 0;
 	}
 	(void) pthread_attr_setstacksize(&attr, US_PARALLEL_STACK);
-	__atomic_store_n(&par->stop, 0, __ATOMIC_RELAXED);
 	for (int t = 0; t < nthreads; t++)
 	{
 		args[started].par = par;
-		args[started].id = started;
+		args[started].id = started + 1;
 		pthread_mutex_lock(&par->mu);
 		par->running++;
 		pthread_mutex_unlock(&par->mu);
@@ -293,63 +390,43 @@ JoinWorkers(struct UsParallel *par, pthread_t *tids, int started)
 }
 
 /*
- * The backend's side of a threaded run: combine chunks in order while workers run,
- * poll for interrupts, stop and join the workers before UsCheck.  Returns false if
- * no thread could be started (the caller then runs the chunks itself).
+ * The backend's side of a threaded run: nthreads - 1 workers are started, and the
+ * backend's thread claims and runs chunks as they do (thread number 0), asking
+ * between its chunks, and while it waits at most US_PARALLEL_POLL_MS at a time,
+ * whether an interrupt is pending.  If one is, it stops and joins the workers
+ * before UsCheck.  Whichever thread finishes the next chunk in order combines it, so
+ * no thread wakes another for each chunk.  Should no worker start, the backend's
+ * thread does every chunk itself.
  */
-static bool
+static void
 RunThreaded(struct UsParallel *par, int nthreads, pthread_t *tids, UsParallelWorker *args)
 {
 	const UsCore *core = par->core;
-	int64_t		combined = 0;
-	int			started = StartWorkers(par, tids, args, nthreads);
+	int			started = StartWorkers(par, tids, args, nthreads - 1);
 
-	if (started == 0)
-		return false;
 	pthread_mutex_lock(&par->mu);
-	for (;;)
+	while (par->combined < par->nchunks)
 	{
-		bool		interrupt;
+		int			slot = 0;
+		int64_t		c = ClaimChunk(par, &slot);
+		bool		interrupt = false;
 
-		/* combine every chunk that is done, in order */
-		while (combined < par->nchunks && par->state[combined] == CHUNK_DONE)
+		if (c >= 0)
 		{
-			int			slot = par->slot_of[combined];
+			bool		complete;
 
 			pthread_mutex_unlock(&par->mu);
-			CombineChunk(par, combined, slot);
+			complete = RunChunk(par, c, slot, 0);
 			pthread_mutex_lock(&par->mu);
-			par->state[combined] = CHUNK_COMBINED;
-			par->free_slots[par->nfree++] = slot;
-			pthread_cond_signal(&par->work_cv);
-			combined++;
+			FinishChunk(par, c, slot, complete);
+			if (complete)
+				par->backend_polls = true;
+			else
+				interrupt = true;	/* cut short: an interrupt was pending */
 		}
-		if (combined >= par->nchunks)
-			break;
-		if (par->running == 0)
+		else if (par->combined < par->nchunks)
 		{
-			/* no worker is left (none could be restarted): finish on this thread */
-			pthread_mutex_unlock(&par->mu);
-			for (int t = 0; t < started; t++)
-				pthread_join(tids[t], NULL);
-			par->threaded = false;
-			for (; combined < par->nchunks; combined++)
-			{
-				if (par->state[combined] != CHUNK_DONE)
-				{
-					int			slot = par->free_slots[--par->nfree];
-
-					(void) RunChunk(par, combined, slot, 0);
-					par->slot_of[combined] = slot;
-				}
-				CombineChunk(par, combined, par->slot_of[combined]);
-				par->free_slots[par->nfree++] = par->slot_of[combined];
-				par->state[combined] = CHUNK_COMBINED;
-				UsCheck(core);
-			}
-			return true;
-		}
-		{
+			/* every chunk claimed, or no slot free: wait for the others */
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
@@ -359,29 +436,37 @@ RunThreaded(struct UsParallel *par, int nthreads, pthread_t *tids, UsParallelWor
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
 			}
+			par->backend_waiting = true;
 			(void) pthread_cond_timedwait(&par->done_cv, &par->mu, &ts);
+			par->backend_waiting = false;
 		}
 		pthread_mutex_unlock(&par->mu);
-		interrupt = core->pending(core->arg);
+		if (!interrupt)
+			interrupt = core->pending(core->arg);
 		if (interrupt)
 		{
 			JoinWorkers(par, tids, started);
 			started = 0;
 			/* may raise the error: no other thread runs now */
 			UsCheck(core);
-			started = StartWorkers(par, tids, args, nthreads);
+			/*
+			 * The interrupt was not an error.  The next chunk of this thread runs
+			 * whole, so that interrupts arriving faster than chunks finish still
+			 * leave the loop progressing.
+			 */
+			par->backend_polls = false;
+			started = StartWorkers(par, tids, args, nthreads - 1);
 		}
 		pthread_mutex_lock(&par->mu);
 	}
 	pthread_mutex_unlock(&par->mu);
 	JoinWorkers(par, tids, started);
-	return true;
 }
 #endif
 
 /*
- * Run pf: every chunk's callback (on worker threads when core->workers > 1), and the
- * combine callback of each chunk on the calling thread, in chunk order.  Allocates
+ * Run pf: every chunk's callback (on this thread and core->workers - 1 worker threads
+ * when core->workers > 1), and the combine callback of each chunk, in chunk order.  Allocates
  * UsParallelBytes through core and frees it before returning.
  */
 void
@@ -401,7 +486,7 @@ UsParallelRun(const UsCore *core, const UsParallelFor *pf)
 	par.nchunks = nchunks;
 	par.partial_stride = AlignUp(pf->partial_bytes);
 	par.scratch_stride = AlignUp(pf->scratch_bytes);
-	par.nslots = w > 1 ? w * US_PARALLEL_SLOTS_PER_WORKER : 1;
+	par.nslots = w > 1 ? w * SlotsPerThread(pf->partial_bytes) : 1;
 	par.slots = UsAlloc(core, par.partial_stride * par.nslots + 64);
 	par.scratch = UsAlloc(core, par.scratch_stride * w + 64);
 
@@ -410,7 +495,6 @@ UsParallelRun(const UsCore *core, const UsParallelFor *pf)
 	{
 		pthread_t  *tids = UsAlloc(core, sizeof(pthread_t) * w);
 		UsParallelWorker *args = UsAlloc(core, sizeof(UsParallelWorker) * w);
-		bool		ok;
 
 		par.state = UsAlloc(core, (size_t) nchunks);
 		par.slot_of = UsAlloc(core, sizeof(int) * (size_t) nchunks);
@@ -418,10 +502,12 @@ UsParallelRun(const UsCore *core, const UsParallelFor *pf)
 		for (int s = 0; s < par.nslots; s++)
 			par.free_slots[par.nfree++] = s;
 		par.threaded = true;
+		par.backend = pthread_self();
+		par.backend_polls = true;
 		pthread_mutex_init(&par.mu, NULL);
 		pthread_cond_init(&par.work_cv, NULL);
 		pthread_cond_init(&par.done_cv, NULL);
-		ok = RunThreaded(&par, w, tids, args);
+		RunThreaded(&par, w, tids, args);
 		pthread_cond_destroy(&par.work_cv);
 		pthread_cond_destroy(&par.done_cv);
 		pthread_mutex_destroy(&par.mu);
@@ -430,13 +516,9 @@ UsParallelRun(const UsCore *core, const UsParallelFor *pf)
 		UsFree(core, par.state);
 		UsFree(core, par.slot_of);
 		UsFree(core, par.free_slots);
-		if (ok)
-		{
-			UsFree(core, par.slots);
-			UsFree(core, par.scratch);
-			return;
-		}
-		par.threaded = false;
+		UsFree(core, par.slots);
+		UsFree(core, par.scratch);
+		return;
 	}
 #endif
 	/* one worker: this thread, chunk after chunk, each combined at once */

@@ -578,9 +578,11 @@ typedef struct UsParallel UsParallel;
  * false when it returned early because UsParallelStopping said so: it is then run
  * again from its start (or the loop is abandoned), so a callback that can return
  * early must leave what it reads as it found it until it completes.
- * combine (may be NULL) gets each chunk's partial on the calling thread, in chunk
- * order.  The chunking is the caller's alone, so results do not depend on the
- * number of threads.
+ * combine (may be NULL) gets each chunk's partial in chunk order, one chunk at a
+ * time, on whichever thread finished that chunk or the one before: like run, it
+ * must not call the UsCore's callbacks (no UsCheck, no allocation, no notice).  The
+ * chunking is the caller's alone, so results do not depend on the number of
+ * threads.
  */
 typedef struct UsParallelFor
 {
