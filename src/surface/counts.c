@@ -545,6 +545,8 @@ userseg_counts_in(PG_FUNCTION_ARGS)
 
 		if (!first)
 		{
+			if (*p == '\0')
+				BadText(text, "The categories are not closed by }.");
 			if (*p != ',')
 				BadText(text, "Categories must be separated by commas.");
 			p = SkipSpace(p + 1);
@@ -573,7 +575,8 @@ userseg_counts_in(PG_FUNCTION_ARGS)
 		if (*p != ':')
 			BadText(text, "A category must be followed by a colon and its count.");
 		p = SkipSpace(p + 1);
-		if (!(p = ReadInt(p, PG_INT64_MAX, &count)) || count < 1)
+		if (!(p = ReadInt(p, PG_INT64_MAX, &count)) || count < 1 ||
+			!(*SkipSpace(p) == ',' || *SkipSpace(p) == '}' || *SkipSpace(p) == '\0'))
 			BadText(text, "A count must be an integer from 1 to 9223372036854775807.");
 		p = SkipSpace(p);
 		if (isnull ? saw_null : (key.data = buf, key.len = len,
