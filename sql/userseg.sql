@@ -1236,7 +1236,8 @@ CREATE TYPE userseg_counts (
     INPUT = @extschema@.userseg_counts_in,
     OUTPUT = @extschema@.userseg_counts_out,
     INTERNALLENGTH = VARIABLE,
-    ALIGNMENT = int4,
+    -- double: the header's int64 is read in place from a stored value
+    ALIGNMENT = double,
     STORAGE = extended
 );
 COMMENT ON TYPE userseg_counts IS

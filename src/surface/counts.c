@@ -21,7 +21,7 @@
  *	int32 varlena header, int32 categories (NULL excluded), int32 max_categories,
  *	int32 flags (0), int64 rows counted under NULL (0: no NULL category), then per
  *	category in byte order: int32 length, int64 count, the bytes (unaligned, read
- *	with memcpy)
+ *	with memcpy).  The type is double-aligned, so the header is read in place.
  *
  * Expanded form (the transition state in an aggregate): a hash of the categories
  * (simplehash, keyed by the bytes) in a memory context that is a child of the
