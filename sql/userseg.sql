@@ -1232,9 +1232,25 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION userseg_counts_out(userseg_counts) IS
 'Output function of userseg_counts: the canonical text form, categories in byte order, NULL last';
 
+CREATE FUNCTION userseg_counts_recv(internal)
+RETURNS @extschema@.userseg_counts
+AS 'MODULE_PATHNAME', 'userseg_counts_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_counts_recv(internal) IS
+'Binary input function of userseg_counts (binary COPY and clients)';
+
+CREATE FUNCTION userseg_counts_send(@extschema@.userseg_counts)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'userseg_counts_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_counts_send(userseg_counts) IS
+'Binary output function of userseg_counts: max_categories, categories, NULL count, then length, bytes and count per category in byte order';
+
 CREATE TYPE userseg_counts (
     INPUT = @extschema@.userseg_counts_in,
     OUTPUT = @extschema@.userseg_counts_out,
+    RECEIVE = @extschema@.userseg_counts_recv,
+    SEND = @extschema@.userseg_counts_send,
     INTERNALLENGTH = VARIABLE,
     -- double: the header's int64 is read in place from a stored value
     ALIGNMENT = double,

@@ -14,7 +14,10 @@
  * the bound, then the categories in byte order (COLLATE "C", as the crosstab orders
  * them) with their counts, the NULL category last; categories are quoted as JSON
  * strings (counts_core.c).  Input accepts any order and spacing and rejects
- * duplicates; output is canonical, so the text round-trips exactly.
+ * duplicates; output is canonical, so the text round-trips exactly.  The binary form
+ * (send/receive, for binary COPY and clients) is int32 max_categories, int32
+ * categories, int64 NULL count, then per category int32 length, the bytes, int64
+ * count; receive checks what text input checks (22P03).
  *
  * Flat form (what is stored, sent between workers and read by every function):
  *
@@ -49,6 +52,7 @@
 #include "common/hashfn.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -56,6 +60,8 @@
 
 PG_FUNCTION_INFO_V1(userseg_counts_in);
 PG_FUNCTION_INFO_V1(userseg_counts_out);
+PG_FUNCTION_INFO_V1(userseg_counts_recv);
+PG_FUNCTION_INFO_V1(userseg_counts_send);
 PG_FUNCTION_INFO_V1(userseg_category_counts_trans);
 PG_FUNCTION_INFO_V1(userseg_counts_combine);
 PG_FUNCTION_INFO_V1(userseg_counts_rows);
@@ -136,6 +142,8 @@ static const ExpandedObjectMethods CountsMethods = {
 	CountsGetFlatSize,
 	CountsFlattenInto
 };
+
+static CountsFlat *FlattenAndDrop(CountsExpanded *e);
 
 /* ---- checks ---- */
 
@@ -518,8 +526,6 @@ userseg_counts_in(PG_FUNCTION_ARGS)
 	CountsExpanded *e;
 	bool		first = true;
 	bool		saw_null = false;
-	Size		size;
-	void	   *flat;
 
 	if (strncmp(p, "max_categories", 14) != 0)
 		BadText(text, "The value must start with max_categories=N.");
@@ -593,11 +599,7 @@ userseg_counts_in(PG_FUNCTION_ARGS)
 	if (*p != '\0')
 		BadText(text, "Nothing may follow the closing }.");
 	/* a flat value: an input function's result may become a constant of a plan */
-	size = EOH_get_flat_size(&e->hdr);
-	flat = palloc(size);
-	EOH_flatten_into(&e->hdr, flat, size);
-	MemoryContextDelete(e->hdr.eoh_context);
-	PG_RETURN_POINTER(flat);
+	PG_RETURN_POINTER(FlattenAndDrop(e));
 }
 
 /*
@@ -634,6 +636,106 @@ userseg_counts_out(PG_FUNCTION_ARGS)
 		appendStringInfo(&s, "%sNULL: " INT64_FORMAT, f->ncat > 0 ? ", " : "", f->null_count);
 	appendStringInfoChar(&s, '}');
 	PG_RETURN_CSTRING(s.data);
+}
+
+/* The flat form of a new expanded object, which is then deleted */
+static CountsFlat *
+FlattenAndDrop(CountsExpanded *e)
+{
+	Size		size = EOH_get_flat_size(&e->hdr);
+	CountsFlat *flat = palloc(size);
+
+	EOH_flatten_into(&e->hdr, flat, size);
+	MemoryContextDelete(e->hdr.eoh_context);
+	return flat;
+}
+
+static void
+BadBinary(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary userseg_counts value"),
+			 errdetail("%s", why)));
+}
+
+/*
+ * userseg_counts_recv(internal): the binary form, checked as the text form is
+ */
+Datum
+userseg_counts_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int32		maxcat = (int32) pq_getmsgint(buf, 4);
+	int32		ncat = (int32) pq_getmsgint(buf, 4);
+	int64		null_count = pq_getmsgint64(buf);
+	CountsExpanded *e;
+
+	if (maxcat < 1 || maxcat > COUNTS_MAX_CATEGORIES)
+		BadBinary(psprintf("max_categories must be from 1 to %d.", COUNTS_MAX_CATEGORIES));
+	if (null_count < 0)
+		BadBinary("The NULL count is below 0.");
+	if (ncat < 0 || (int64) ncat + (null_count > 0) > maxcat)
+		BadBinary("There are more categories than max_categories.");
+	e = ExpandedNew(CurrentMemoryContext, maxcat);
+	for (int32 i = 0; i < ncat; i++)
+	{
+		int32		len = (int32) pq_getmsgint(buf, 4);
+		const char *data;
+		int64		count;
+		CountsKey	key;
+
+		if (len < 0 || len > buf->len - buf->cursor)
+			BadBinary("A category is longer than the value.");
+		data = pq_getmsgbytes(buf, len);
+		count = pq_getmsgint64(buf);
+		if (count < 1)
+			BadBinary("A count is below 1.");
+		if (memchr(data, '\0', len) != NULL || !pg_verifymbstr(data, len, true))
+			BadBinary("A category is not valid text in the server encoding.");
+		key.data = data;
+		key.len = len;
+		if (counts_lookup(e->hash, key) != NULL)
+			BadBinary("A category appears twice.");
+		if (count > PG_INT64_MAX - e->total)
+			BadBinary("The counts add up past bigint.");
+		ExpandedAdd(e, data, len, count);
+	}
+	if (null_count > 0)
+	{
+		if (null_count > PG_INT64_MAX - e->total)
+			BadBinary("The counts add up past bigint.");
+		ExpandedAdd(e, NULL, 0, null_count);
+	}
+	if (buf->cursor != buf->len)
+		BadBinary("The value is longer than its categories.");
+	PG_RETURN_POINTER(FlattenAndDrop(e));
+}
+
+/*
+ * userseg_counts_send(userseg_counts): the binary form, categories in byte order
+ */
+Datum
+userseg_counts_send(PG_FUNCTION_ARGS)
+{
+	CountsFlat *f = FlatFromDatum(PG_GETARG_DATUM(0));
+	const char *p = (const char *) f + COUNTS_HDR;
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, f->max_categories);
+	pq_sendint32(&buf, f->ncat);
+	pq_sendint64(&buf, f->null_count);
+	for (int32 i = 0; i < f->ncat; i++)
+	{
+		CountsItem	it;
+
+		FlatNext(&p, &it);
+		pq_sendint32(&buf, it.len);
+		pq_sendbytes(&buf, it.data, it.len);
+		pq_sendint64(&buf, it.count);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 /* ---- the aggregates ---- */

@@ -4,10 +4,13 @@ Builds 20,000 sample users (userseg_sample_users), with a segment per user and s
 NULL platforms and emotions, reads the rows back, and compares per segment the counts
 and shares of userseg_counts_rows with pandas value_counts(dropna=False), in a serial
 plan and in a forced parallel plan; the lift of each category in each segment (from
-the per-segment counts and their userseg_counts_merge) with pd.crosstab's; and the
-order of the rows (byte order, the NULL category last).  Prints one line per check.
+the per-segment counts and their userseg_counts_merge) with pd.crosstab's; the
+order of the rows (byte order, the NULL category last); the text and binary forms.
+Prints one line per check.
 """
+import io
 import math
+import struct
 
 import pandas as pd
 import psycopg2
@@ -105,6 +108,34 @@ def compare_lift(cur, df, column):
           f"{len(bad)} differ, {len(got)} rows")
 
 
+def binary_copy(cur):
+    """Binary COPY out and in (send and receive) keeps every value; a damaged one is 22P03"""
+    cur.execute("DROP TABLE IF EXISTS counts_bin_a, counts_bin_b")
+    cur.execute("""CREATE TABLE counts_bin_a AS SELECT seg, userseg_category_counts(platform) AS c
+                   FROM counts_parity GROUP BY seg""")
+    cur.execute("CREATE TABLE counts_bin_b (LIKE counts_bin_a)")
+    buf = io.BytesIO()
+    cur.copy_expert("COPY counts_bin_a TO STDOUT (FORMAT binary)", buf)
+    buf.seek(0)
+    cur.copy_expert("COPY counts_bin_b FROM STDIN (FORMAT binary)", buf)
+    cur.execute("""SELECT count(*), count(*) FILTER (WHERE a.c::text = b.c::text)
+                   FROM counts_bin_a a JOIN counts_bin_b b USING (seg)""")
+    n, same = cur.fetchone()
+    check(n == 5 and same == n, "binary COPY out and back in gives the same counts", f"{same} of {n}")
+    # one column, one row: the value's bytes with a count of 0
+    payload = struct.pack("!iiq", 3, 1, 0) + struct.pack("!i", 1) + b"a" + struct.pack("!q", 0)
+    data = (b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0) + struct.pack("!hi", 1, len(payload))
+            + payload + struct.pack("!h", -1))
+    cur.execute("CREATE TEMP TABLE counts_bin_c (c userseg_counts)")
+    code = None
+    try:
+        cur.copy_expert("COPY counts_bin_c FROM STDIN (FORMAT binary)", io.BytesIO(data))
+    except psycopg2.Error as e:
+        code = e.pgcode
+    check(code == "22P03", "a binary value with a count of 0 is error 22P03", f"got {code}")
+    cur.execute("DROP TABLE counts_bin_a, counts_bin_b, counts_bin_c")
+
+
 def main():
     conn = psycopg2.connect("")
     conn.autocommit = True
@@ -124,6 +155,7 @@ def main():
                    FROM (SELECT userseg_category_counts(platform) AS c
                          FROM counts_parity GROUP BY seg) s""")
     check(cur.fetchone()[0], "per-segment states read back from their text form unchanged")
+    binary_copy(cur)
     cur.execute("DROP TABLE counts_parity")
 
 

@@ -3,7 +3,7 @@
 -- safe, with immutable parallel-safe support functions; the table form takes method
 -- and batch_size; SQLSTATEs.
 BEGIN;
-SELECT plan(43);
+SELECT plan(44);
 
 -- the aggregates: combinable, float8[] states, parallel safe
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_aggregate a
@@ -94,11 +94,15 @@ SELECT is((SELECT typtype::text || typlen::text || typcategory::text FROM pg_cat
            WHERE oid = 'userseg_counts'::regtype),
           'b-1U', 'userseg_counts is a variable-length base type (not a pseudo-type)');
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc
-           WHERE proname IN ('userseg_counts_in', 'userseg_counts_out', 'userseg_category_counts_trans',
+           WHERE proname IN ('userseg_counts_in', 'userseg_counts_out', 'userseg_counts_recv',
+                             'userseg_counts_send', 'userseg_category_counts_trans',
                              'userseg_counts_combine', 'userseg_counts_rows')
              AND provolatile = 'i' AND proparallel = 's'
              AND proisstrict = (proname <> 'userseg_category_counts_trans')),
-          6, 'the six support functions are IMMUTABLE PARALLEL SAFE, strict but the transition functions');
+          8, 'the eight support functions are IMMUTABLE PARALLEL SAFE, strict but the transition functions');
+SELECT is((SELECT typreceive::text || ' ' || typsend::text FROM pg_catalog.pg_type
+           WHERE oid = 'userseg_counts'::regtype),
+          'userseg_counts_recv userseg_counts_send', 'userseg_counts has binary receive and send functions');
 SELECT is((SELECT pg_catalog.pg_get_function_result('userseg_counts_rows'::regproc)),
           'TABLE(category text, n bigint, share double precision)', 'userseg_counts_rows returns category, n, share');
 SELECT is((SELECT userseg_category_counts(x)::text FROM (VALUES ('b'), (NULL), ('a'), ('b')) v(x)),

@@ -237,6 +237,9 @@ SELECT userseg_counts_merge(t::userseg_counts)::text =
        (SELECT userseg_category_counts(platform)::text FROM agc) AS thirds_through_text
 FROM (SELECT userseg_category_counts(platform)::text AS t FROM agc GROUP BY id % 3) p;
 SELECT bool_and(c::text::userseg_counts::text = c::text) AS text_round_trip FROM cser;
+-- the binary form (binary COPY and clients): max_categories, categories, NULL count, then
+-- per category its length, bytes and count
+SELECT userseg_counts_send('max_categories=3 {"a": 2, NULL: 1}');
 -- the transition and combine functions called directly
 SELECT userseg_counts_combine(userseg_category_counts_trans(userseg_category_counts_trans(NULL, 'b'), NULL),
                               userseg_category_counts_trans(NULL, 'a'));
