@@ -41,9 +41,9 @@
  * merge keeps the larger bound of the two states.  Counts are bigint; a count or a
  * total past it is 22003.
  *
- * Every flat value that arrives (a state from text, a partial state, an INITCOND) is
- * checked before it is read: malformed text is 22P02, an inconsistent binary value
- * 22000.
+ * Every value that arrives is checked before it is read: malformed text (an INITCOND
+ * included) is 22P02, a malformed binary form 22P03, and a flat value that reaches a
+ * function (a partial state, a stored value) is checked again, 22000 if inconsistent.
  *
  *-------------------------------------------------------------------------
  */
