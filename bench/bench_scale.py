@@ -28,9 +28,13 @@ a. Table-form K-Means (k = 8, n_init = 1, seed 1, zscore scaling, rows with a NU
 b. Dashboard aggregates over the table and its labels, in parallel (the planner's
    choice with max_parallel_workers_per_gather = 2) against serial (0): per-segment
    profile statistics (userseg_stats over the 16 features, GROUP BY label), the
-   crosstab counts (count(*) GROUP BY label, platform) and the clustering's inertia
-   and Calinski-Harabasz (userseg_cluster_stats).  Server time (EXPLAIN ANALYZE's
-   Execution Time), median of --runs runs after a warm-up.
+   crosstab counts (count(*) GROUP BY label, platform, and the combinable aggregate
+   userseg_category_counts(platform) GROUP BY label, whose parallel and serial results
+   are compared) and the clustering's inertia and Calinski-Harabasz
+   (userseg_cluster_stats).  Server time (EXPLAIN ANALYZE's Execution Time), median of
+   --runs runs after a warm-up.  With --parts b alone on a table that part a never
+   labelled, the segments are 8 buckets of a hash of user_id (the label column "seg" is
+   added once); the aggregates' cost does not depend on how rows are segmented.
 """
 import argparse
 import os
@@ -170,14 +174,42 @@ def part_a(args, rows):
     del X, Xs
 
 
+def ensure_segments(cur):
+    """A label column seg when part a has not written one: 8 buckets of a hash"""
+    cur.execute("SELECT 1 FROM pg_attribute WHERE attrelid = 'bench_scale_users'::regclass "
+                "AND attname = 'seg' AND NOT attisdropped")
+    if cur.fetchone():
+        return
+    t0 = time.perf_counter()
+    cur.execute("ALTER TABLE bench_scale_users ADD COLUMN seg int")
+    cur.execute("UPDATE bench_scale_users SET seg = hashint4(user_id::int) & 7")
+    cur.execute("VACUUM FULL bench_scale_users")
+    cur.execute("ANALYZE bench_scale_users")
+    print(f"# label column seg: 8 buckets of hashint4(user_id), made in "
+          f"{time.perf_counter() - t0:.0f} s")
+
+
+def same_result(cur, sql):
+    """Whether the parallel and the serial plan give the same rows (as text)"""
+    out = {}
+    for par in (0, 2):
+        cur.execute(f"SET max_parallel_workers_per_gather = {par}")
+        cur.execute(f"SELECT array_agg(r::text ORDER BY r::text) FROM ({sql}) r")
+        out[par] = cur.fetchone()[0]
+    return out[0] == out[2]
+
+
 def part_b(args, rows):
     conn, cur, _ = connect()
+    ensure_segments(cur)
     vec = "ARRAY[" + ", ".join(f"{c}::float8" for c in FEATURES) + "]"
     cases = [
         ("profile: userseg_stats per segment",
          f"SELECT seg, userseg_stats({vec}) FROM bench_scale_users GROUP BY seg"),
         ("crosstab: count(*) per segment and platform",
          "SELECT seg, platform, count(*) FROM bench_scale_users GROUP BY seg, platform"),
+        ("crosstab: userseg_category_counts(platform) per segment",
+         "SELECT seg, userseg_category_counts(platform) FROM bench_scale_users GROUP BY seg"),
         ("userseg_cluster_stats (inertia, Calinski-Harabasz)",
          f"SELECT userseg_cluster_stats({vec}, seg) FROM bench_scale_users"),
     ]
@@ -193,14 +225,23 @@ def part_b(args, rows):
                 times.append(ms / 1000)
                 w = workers(plan)
             res[par] = (statistics.median(times), w)
-        rows.append(("b", name, res[2][0], res[0][0], res[0][0] / res[2][0],
-                     f"parallel {res[2][1]} workers launched"))
+        note = f"parallel {res[2][1]} workers launched"
+        if "userseg_category_counts" in sql:
+            note += ("; the same counts as serial" if same_result(cur, sql)
+                     else "; COUNTS DIFFER FROM SERIAL")
+        rows.append(("b", name, res[2][0], res[0][0], res[0][0] / res[2][0], note))
     conn.close()
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=int(os.environ.get("USERSEG_SCALE_N", 200000)))
+    ap.add_argument("--n", "--rows", dest="n", type=int,
+                    default=int(os.environ.get("USERSEG_SCALE_N", 200000)),
+                    help="rows of the table (also USERSEG_SCALE_N)")
+    ap.add_argument("--parts", default=os.environ.get("USERSEG_SCALE_PARTS", "ab"),
+                    choices=["ab", "a", "b"],
+                    help="a: K-Means over the table; b: the dashboard aggregates (default both; "
+                         "also USERSEG_SCALE_PARTS)")
     ap.add_argument("--k", type=int, default=8)
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--runs", type=int, default=int(os.environ.get("USERSEG_SCALE_RUNS", 3)))
@@ -217,11 +258,14 @@ def main():
           f"{cur.fetchone()[0]}, {os.cpu_count()} cores")
     conn.close()
     rows = []
-    part_a(args, rows)
-    print("\n## a. K-Means over the table")
-    print(f"| case | time s | peak memory MB | inertia | note |\n|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r[1]} | {r[2]:.2f} | {r[3] / 1e6:.0f} | {r[4]:.6g} | {r[5]} |")
+    if "a" in args.parts:
+        part_a(args, rows)
+        print("\n## a. K-Means over the table")
+        print(f"| case | time s | peak memory MB | inertia | note |\n|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r[1]} | {r[2]:.2f} | {r[3] / 1e6:.0f} | {r[4]:.6g} | {r[5]} |")
+    if "b" not in args.parts:
+        return
     brows = []
     part_b(args, brows)
     print("\n## b. Dashboard aggregates, parallel against serial (server time, median of "

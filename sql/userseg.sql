@@ -1205,6 +1205,117 @@ CREATE AGGREGATE userseg_cluster_stats(features float8[], label int) (
 COMMENT ON AGGREGATE userseg_cluster_stats(float8[], int) IS
 'Inertia and Calinski-Harabasz of a clustering given its labels, combinable (parallel query, Citus)';
 
+-- Category counts for the crosstab: how often each category occurs in a group, as a
+-- combinable aggregate (src/surface/counts.c).  The state and the result are the type
+-- userseg_counts (not internal): sorted (category, count) pairs with the bound, whose
+-- text form round-trips exactly, e.g. max_categories=100 {"android": 120, "ios": 80,
+-- NULL: 3}; parallel query combines partial states and Citus ships them as text.
+-- Categories are values' text (value::text for other types, as userseg_crosstab reads
+-- them), in byte order (COLLATE "C"); a NULL value is counted under the NULL category,
+-- as the crosstab counts it.  At most max_categories distinct categories, the NULL
+-- category included (100 by default, 1 to 1,000,000): one more is error 54000.
+-- Support functions are IMMUTABLE PARALLEL SAFE: they depend on their arguments only;
+-- the transition function is not strict (NULL values are counted), the others are.
+CREATE TYPE userseg_counts;
+
+CREATE FUNCTION userseg_counts_in(cstring)
+RETURNS @extschema@.userseg_counts
+AS 'MODULE_PATHNAME', 'userseg_counts_in'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_counts_in(cstring) IS
+'Input function of userseg_counts: max_categories=N {"category": count, ..., NULL: count}';
+
+CREATE FUNCTION userseg_counts_out(@extschema@.userseg_counts)
+RETURNS cstring
+AS 'MODULE_PATHNAME', 'userseg_counts_out'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_counts_out(userseg_counts) IS
+'Output function of userseg_counts: the canonical text form, categories in byte order, NULL last';
+
+CREATE FUNCTION userseg_counts_recv(internal)
+RETURNS @extschema@.userseg_counts
+AS 'MODULE_PATHNAME', 'userseg_counts_recv'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_counts_recv(internal) IS
+'Binary input function of userseg_counts (binary COPY and clients)';
+
+CREATE FUNCTION userseg_counts_send(@extschema@.userseg_counts)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'userseg_counts_send'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_counts_send(userseg_counts) IS
+'Binary output function of userseg_counts: max_categories, categories, NULL count, then length, bytes and count per category in byte order';
+
+CREATE TYPE userseg_counts (
+    INPUT = @extschema@.userseg_counts_in,
+    OUTPUT = @extschema@.userseg_counts_out,
+    RECEIVE = @extschema@.userseg_counts_recv,
+    SEND = @extschema@.userseg_counts_send,
+    INTERNALLENGTH = VARIABLE,
+    -- double: the header's int64 is read in place from a stored value
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+COMMENT ON TYPE userseg_counts IS
+'Category counts: (category, count) pairs in byte order, the NULL category last, and the bound max_categories; the state and result of userseg_category_counts';
+
+CREATE FUNCTION userseg_category_counts_trans(state @extschema@.userseg_counts, value text)
+RETURNS @extschema@.userseg_counts
+AS 'MODULE_PATHNAME', 'userseg_category_counts_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_category_counts_trans(userseg_counts, text) IS
+'Transition function of userseg_category_counts(text)';
+
+CREATE FUNCTION userseg_category_counts_trans(state @extschema@.userseg_counts, value text,
+                                              max_categories int)
+RETURNS @extschema@.userseg_counts
+AS 'MODULE_PATHNAME', 'userseg_category_counts_trans'
+LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_category_counts_trans(userseg_counts, text, int) IS
+'Transition function of userseg_category_counts(text, int)';
+
+CREATE FUNCTION userseg_counts_combine(a @extschema@.userseg_counts, b @extschema@.userseg_counts)
+RETURNS @extschema@.userseg_counts
+AS 'MODULE_PATHNAME', 'userseg_counts_combine'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_counts_combine(userseg_counts, userseg_counts) IS
+'Combine function of userseg_category_counts and userseg_counts_merge: adds the counts of two states (the larger bound)';
+
+CREATE AGGREGATE userseg_category_counts(value text) (
+    SFUNC = @extschema@.userseg_category_counts_trans,
+    STYPE = @extschema@.userseg_counts,
+    COMBINEFUNC = @extschema@.userseg_counts_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_category_counts(text) IS
+'Rows per category (NULL a category of its own) of a group, at most 100 categories, combinable (parallel query, Citus)';
+
+CREATE AGGREGATE userseg_category_counts(value text, max_categories int) (
+    SFUNC = @extschema@.userseg_category_counts_trans,
+    STYPE = @extschema@.userseg_counts,
+    COMBINEFUNC = @extschema@.userseg_counts_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_category_counts(text, int) IS
+'Rows per category (NULL a category of its own) of a group, at most max_categories categories, combinable (parallel query, Citus)';
+
+-- Counts of several groups added up, e.g. the overall mix from the per-segment states
+CREATE AGGREGATE userseg_counts_merge(counts @extschema@.userseg_counts) (
+    SFUNC = @extschema@.userseg_counts_combine,
+    STYPE = @extschema@.userseg_counts,
+    COMBINEFUNC = @extschema@.userseg_counts_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_counts_merge(userseg_counts) IS
+'Category counts added up over rows of userseg_counts (the larger bound), combinable (parallel query, Citus)';
+
+CREATE FUNCTION userseg_counts_rows(counts @extschema@.userseg_counts)
+RETURNS TABLE(category text, n bigint, share float8)
+AS 'MODULE_PATHNAME', 'userseg_counts_rows'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
+COMMENT ON FUNCTION userseg_counts_rows(userseg_counts) IS
+'One row per category of category counts, in byte order, the NULL category last: its count and its share of the rows';
+
 -- (end of K-Means at scale)
 
 ------------------------------------------------------------------------------

@@ -844,6 +844,28 @@ extern int64_t UsClusterMerge(const double *a, int64_t ma, const double *b, int6
 extern void UsClusterScores(const double *blocks, int64_t m, int d, double *rows,
 							double *inertia, double *between);
 
+/* ---- counts_core.c: category counts (see that file) ---- */
+
+/* Byte order of two categories (COLLATE "C"): -1, 0 or 1 */
+extern int	UsCountsCompare(const char *a, int32_t alen, const char *b, int32_t blen);
+
+/* idx[0..n) = the indexes of n distinct categories in byte order */
+extern void UsCountsSort(const UsCore *core, int32_t *idx, int64_t n,
+						 const char *const *keys, const int32_t *lens);
+
+/* Bytes of a category's quoted form, quotes included */
+extern size_t UsCountsQuotedLen(const char *s, int32_t len);
+
+/* Write the quoted form (UsCountsQuotedLen bytes, no terminator); returns its length */
+extern size_t UsCountsQuote(const char *s, int32_t len, char *out);
+
+/*
+ * Read a quoted category at in (NUL-terminated) into out (room for strlen(in) bytes):
+ * NULL and *end past the closing quote, *outlen its bytes; or what is wrong
+ */
+extern const char *UsCountsUnquote(const char *in, const char **end, char *out,
+								   int32_t *outlen);
+
 /* ---- minibatch_core.c: mini-batch K-Means (see that file) ---- */
 
 typedef struct UsMiniBatchParams

@@ -3,7 +3,7 @@
 -- safe, with immutable parallel-safe support functions; the table form takes method
 -- and batch_size; SQLSTATEs.
 BEGIN;
-SELECT plan(29);
+SELECT plan(44);
 
 -- the aggregates: combinable, float8[] states, parallel safe
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_aggregate a
@@ -80,6 +80,46 @@ SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 's
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'minibatch', batch_size => 0)$$, '22023');
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'scan', model => 'm')$$, '0A000');
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 5, method => 'scan')$$, '22023');
+
+-- category counts: a combinable aggregate over a real state type with a text round trip
+SELECT has_type('userseg_counts');
+SELECT is((SELECT count(*)::int FROM pg_catalog.pg_aggregate a
+           JOIN pg_catalog.pg_proc p ON p.oid = a.aggfnoid
+           WHERE p.proname IN ('userseg_category_counts', 'userseg_counts_merge')
+             AND a.aggtranstype = 'userseg_counts'::regtype
+             AND a.aggcombinefn = 'userseg_counts_combine'::regproc
+             AND a.aggserialfn = 0 AND a.aggfinalfn = 0 AND p.proparallel = 's'),
+          3, 'userseg_category_counts (two forms) and userseg_counts_merge: a userseg_counts state, a combine function, no serialization, PARALLEL SAFE');
+SELECT is((SELECT typtype::text || typlen::text || typcategory::text FROM pg_catalog.pg_type
+           WHERE oid = 'userseg_counts'::regtype),
+          'b-1U', 'userseg_counts is a variable-length base type (not a pseudo-type)');
+SELECT is((SELECT count(*)::int FROM pg_catalog.pg_proc
+           WHERE proname IN ('userseg_counts_in', 'userseg_counts_out', 'userseg_counts_recv',
+                             'userseg_counts_send', 'userseg_category_counts_trans',
+                             'userseg_counts_combine', 'userseg_counts_rows')
+             AND provolatile = 'i' AND proparallel = 's'
+             AND proisstrict = (proname <> 'userseg_category_counts_trans')),
+          8, 'the eight support functions are IMMUTABLE PARALLEL SAFE, strict but the transition functions');
+SELECT is((SELECT typreceive::text || ' ' || typsend::text FROM pg_catalog.pg_type
+           WHERE oid = 'userseg_counts'::regtype),
+          'userseg_counts_recv userseg_counts_send', 'userseg_counts has binary receive and send functions');
+SELECT is((SELECT pg_catalog.pg_get_function_result('userseg_counts_rows'::regproc)),
+          'TABLE(category text, n bigint, share double precision)', 'userseg_counts_rows returns category, n, share');
+SELECT is((SELECT userseg_category_counts(x)::text FROM (VALUES ('b'), (NULL), ('a'), ('b')) v(x)),
+          'max_categories=100 {"a": 1, "b": 2, NULL: 1}', 'userseg_category_counts: counts in byte order, NULL last');
+SELECT is((SELECT 'max_categories=9 {"b": 2, NULL: 1, "a\"": 1}'::userseg_counts::text::userseg_counts::text),
+          'max_categories=9 {"a\"": 1, "b": 2, NULL: 1}', 'the text form reads back to the same canonical text');
+SELECT results_eq($$SELECT category, n FROM userseg_counts_rows(
+                      (SELECT userseg_category_counts(t) FROM sc_t))$$,
+                  $$SELECT t, count(*) FROM sc_t GROUP BY t ORDER BY t COLLATE "C"$$,
+                  'userseg_counts_rows: the counts of count(*) per category');
+SELECT throws_ok($$SELECT userseg_category_counts(g::text, 2) FROM generate_series(1, 3) g$$, '54000');
+SELECT throws_ok($$SELECT userseg_category_counts(t, 0) FROM sc_t$$, '22023');
+SELECT throws_ok($$SELECT userseg_category_counts(t, NULL) FROM sc_t$$, '22004');
+SELECT throws_ok($$SELECT 'max_categories=2 {"a": 1'::userseg_counts$$, '22P02');
+SELECT throws_ok($$SELECT 'max_categories=2 {"a": 1, "a": 1}'::userseg_counts$$, '22P02');
+SELECT throws_ok($$SELECT userseg_counts_merge(c) FROM (VALUES ('max_categories=1 {"a": 1}'::userseg_counts),
+                                                            ('max_categories=1 {"b": 1}')) v(c)$$, '54000');
 
 SELECT * FROM finish();
 ROLLBACK;

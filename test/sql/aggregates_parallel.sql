@@ -153,3 +153,164 @@ DROP AGGREGATE ag_bad_stats1(float8);
 DROP AGGREGATE ag_bad_cluster(float8[], int);
 
 DROP TABLE ag;
+
+-- Category counts (userseg_category_counts): the counts of count(*) per category, the
+-- figures of userseg_crosstab, serial and parallel plans alike, states through text
+CREATE TABLE agc AS
+SELECT i AS id, i % 4 AS seg,
+       CASE WHEN i % 13 = 0 THEN NULL
+            ELSE (ARRAY['android', 'ios', 'web', 'Tv', 'tv "4k"'])[1 + (i * 7 + i / 5 + (i % 4) * (i % 3)) % 5]
+       END AS platform
+FROM generate_series(1, 60000) i;
+ANALYZE agc;
+SET max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE cser AS
+SELECT seg, userseg_category_counts(platform) AS c FROM agc GROUP BY seg;
+SELECT seg, c FROM cser ORDER BY seg;
+-- every (segment, category, count) of count(*), NULL a category of its own, and no other
+SELECT count(*) AS missing FROM (
+  SELECT seg, platform, count(*) FROM agc GROUP BY 1, 2
+  EXCEPT ALL
+  SELECT s.seg, r.category, r.n FROM cser s, userseg_counts_rows(s.c) r) d;
+SELECT count(*) AS extra FROM (
+  SELECT s.seg, r.category, r.n FROM cser s, userseg_counts_rows(s.c) r
+  EXCEPT ALL
+  SELECT seg, platform, count(*) FROM agc GROUP BY 1, 2) d;
+-- rows in byte order, the NULL category last; shares of the segment's rows
+SELECT seg, array_agg(coalesce(category, 'NULL') ORDER BY o) AS categories,
+       abs(sum(share) - 1) <= 1e-12 AS shares_add_up
+FROM cser s, userseg_counts_rows(s.c) WITH ORDINALITY r(category, n, share, o)
+GROUP BY seg ORDER BY seg;
+-- the crosstab of each segment from the counts: userseg_crosstab's counts, shares and lifts
+CREATE TEMP TABLE cmine AS
+SELECT s.seg, r.category, r.n, r.share, r.share / a.share AS lift
+FROM cser s CROSS JOIN LATERAL userseg_counts_rows(s.c) r
+JOIN userseg_counts_rows((SELECT userseg_counts_merge(c) FROM cser)) a
+  ON a.category IS NOT DISTINCT FROM r.category;
+SELECT count(*) AS rows_compared,
+       count(*) = (SELECT count(*) FROM cmine) AS every_row,
+       bool_and(x.n = m.n AND abs(x.share_in_cluster - m.share) <= 1e-12 * m.share
+                AND abs(x.lift - m.lift) <= 1e-12 * m.lift) AS as_userseg_crosstab
+FROM userseg_crosstab('agc', 'seg', 'platform') x
+JOIN cmine m ON m.seg = x.cluster AND m.category IS NOT DISTINCT FROM x.category
+WHERE x.n > 0;
+
+-- parallel: Partial and Finalize Aggregate, the same counts as the serial plan
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF)
+SELECT seg, userseg_category_counts(platform) FROM agc GROUP BY seg;
+EXPLAIN (COSTS OFF)
+SELECT userseg_category_counts(platform), userseg_category_counts(platform, 10) FROM agc;
+SELECT ag_workers('SELECT userseg_category_counts(platform) FROM agc') > 0 AS workers_launched;
+SELECT count(*) AS groups, bool_and(p.c::text = s.c::text) AS same_counts
+FROM (SELECT seg, userseg_category_counts(platform) AS c FROM agc GROUP BY seg) p
+JOIN cser s USING (seg);
+SET enable_hashagg = off;
+SELECT count(*) AS groups, bool_and(p.c::text = s.c::text) AS same_counts_sorted
+FROM (SELECT seg, userseg_category_counts(platform) AS c FROM agc GROUP BY seg) p
+JOIN cser s USING (seg);
+RESET enable_hashagg;
+SELECT (SELECT userseg_category_counts(platform) FROM agc)::text =
+       (SELECT userseg_counts_merge(c) FROM cser)::text AS merge_as_one_group;
+SET parallel_leader_participation = on;
+SELECT (SELECT userseg_category_counts(platform) FROM agc)::text =
+       (SELECT userseg_counts_merge(c) FROM cser)::text AS with_the_leader;
+-- the whole query in a worker: the result comes back through the worker's tuple queue
+SET force_parallel_mode = on;
+SELECT count(*) AS groups, bool_and(p.c::text = s.c::text) AS same_counts_in_a_worker
+FROM (SELECT seg, userseg_category_counts(platform) AS c FROM agc GROUP BY seg) p
+JOIN cser s USING (seg);
+RESET force_parallel_mode;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+RESET parallel_leader_participation;
+
+-- partial states through text (as Citus ships them): a state per third of the rows, as
+-- text, read back and merged, gives the one-scan counts
+SELECT userseg_counts_merge(t::userseg_counts)::text =
+       (SELECT userseg_category_counts(platform)::text FROM agc) AS thirds_through_text
+FROM (SELECT userseg_category_counts(platform)::text AS t FROM agc GROUP BY id % 3) p;
+SELECT bool_and(c::text::userseg_counts::text = c::text) AS text_round_trip FROM cser;
+-- the binary form (binary COPY and clients): max_categories, categories, NULL count, then
+-- per category its length, bytes and count
+SELECT userseg_counts_send('max_categories=3 {"a": 2, NULL: 1}');
+-- the transition and combine functions called directly
+SELECT userseg_counts_combine(userseg_category_counts_trans(userseg_category_counts_trans(NULL, 'b'), NULL),
+                              userseg_category_counts_trans(NULL, 'a'));
+
+-- quoting, byte order, other types through their text, NULLs, empty groups, bounds
+SELECT userseg_category_counts(x)
+FROM (VALUES ('b'), ('a'), (NULL), ('B'), (''), (E'q"\\/'), (E'tab\there'), (E'\x01'), ('é'), ('b')) v(x);
+SELECT c::text::userseg_counts::text = c::text AS escapes_round_trip
+FROM (SELECT userseg_category_counts(x) AS c
+      FROM (VALUES (E'q"\\/'), (E'tab\there\r\n\f\b'), (E'\x01\x1f\x7f'), ('é')) v(x)) s;
+SELECT userseg_category_counts(x::text) FROM (VALUES (10), (2), (2), (NULL)) v(x);
+SELECT * FROM userseg_counts_rows((SELECT userseg_category_counts(x::text)
+                                   FROM (VALUES (true), (false), (true), (NULL)) v(x)));
+SELECT userseg_category_counts(x) FROM (VALUES (NULL::text), (NULL)) v(x);
+SELECT userseg_category_counts(x) IS NULL AS no_rows FROM agc, LATERAL (SELECT platform) v(x) WHERE false;
+SELECT userseg_category_counts(x, 3) FROM (VALUES ('a'), ('b'), (NULL), ('a')) v(x);
+SELECT 'max_categories=4 { NULL:1 ,"b" : 2,"a":3}'::userseg_counts AS any_order_and_spacing;
+SELECT * FROM userseg_counts_rows('max_categories=1 {}');
+SELECT userseg_counts_merge(c)
+FROM (VALUES ('max_categories=2 {"a": 1}'::userseg_counts), ('max_categories=3 {"b": 1, NULL: 4}'),
+             (NULL)) v(c);
+
+-- errors
+SELECT userseg_category_counts(x) FROM generate_series(1, 101) g, LATERAL (SELECT g::text) v(x);
+SELECT userseg_category_counts(x, 2) FROM (VALUES ('a'), (NULL), ('b')) v(x);
+SELECT userseg_category_counts(x, 0) FROM (VALUES ('a')) v(x);
+SELECT userseg_category_counts(x, 1000001) FROM (VALUES ('a')) v(x);
+SELECT userseg_category_counts(x, NULL) FROM (VALUES ('a')) v(x);
+SELECT userseg_category_counts(x, 2 + (x = 'b')::int) FROM (VALUES ('a'), ('b')) v(x);
+SELECT userseg_counts_merge(c)
+FROM (VALUES ('max_categories=2 {"a": 1, "b": 1}'::userseg_counts), ('max_categories=2 {"c": 1}')) v(c);
+SELECT userseg_counts_merge(c)
+FROM (VALUES ('max_categories=2 {"a": 9223372036854775806}'::userseg_counts), ('max_categories=2 {"a": 2}')) v(c);
+SELECT ''::userseg_counts;
+SELECT 'garbage'::userseg_counts;
+SELECT 'max_categories=0 {}'::userseg_counts;
+SELECT 'max_categories=1000001 {}'::userseg_counts;
+SELECT 'max_categories=99999999999999999999 {}'::userseg_counts;
+SELECT 'max_categories=3'::userseg_counts;
+SELECT 'max_categories=3 {"a": 1'::userseg_counts;
+SELECT 'max_categories=3 {"a": 1,}'::userseg_counts;
+SELECT 'max_categories=3 {"a" 1}'::userseg_counts;
+SELECT 'max_categories=3 {a: 1}'::userseg_counts;
+SELECT 'max_categories=3 {"a: 1}'::userseg_counts;
+SELECT 'max_categories=3 {"a": 0}'::userseg_counts;
+SELECT 'max_categories=3 {"a": -1}'::userseg_counts;
+SELECT 'max_categories=3 {"a": 1.5}'::userseg_counts;
+SELECT 'max_categories=3 {"a": 9223372036854775808}'::userseg_counts;
+SELECT 'max_categories=3 {"a": 9223372036854775807, NULL: 1}'::userseg_counts;
+SELECT 'max_categories=3 {"a": 1, "a": 2}'::userseg_counts;
+SELECT 'max_categories=3 {NULL: 1, null: 2}'::userseg_counts;
+SELECT 'max_categories=1 {"a": 1, NULL: 2}'::userseg_counts;
+SELECT 'max_categories=3 {"\u0000": 1}'::userseg_counts;
+SELECT 'max_categories=3 {"\u00e9": 1}'::userseg_counts;
+SELECT 'max_categories=3 {"\u00g1": 1}'::userseg_counts;
+SELECT 'max_categories=3 {"\x": 1}'::userseg_counts;
+SELECT E'max_categories=3 {"a\tb": 1}'::userseg_counts;
+SELECT 'max_categories=3 {"a": 1} trailing'::userseg_counts;
+-- an aggregate of the user's with these functions and a hostile initial state: a clean
+-- error when the initial state is read, never a crash
+CREATE AGGREGATE ag_bad_counts(text) (
+    SFUNC = userseg_category_counts_trans, STYPE = userseg_counts,
+    INITCOND = 'max_categories=2 {"b": 1, "a": 1}');
+SELECT ag_bad_counts(platform) FROM agc;
+CREATE AGGREGATE ag_bad_counts2(text) (
+    SFUNC = userseg_category_counts_trans, STYPE = userseg_counts,
+    INITCOND = 'max_categories=2 {"a": 9223372036854775807}');
+SELECT ag_bad_counts2(platform) FROM agc;
+CREATE AGGREGATE ag_bad_counts3(text) (
+    SFUNC = userseg_category_counts_trans, STYPE = userseg_counts,
+    INITCOND = 'max_categories=2 {"a": 1');
+DROP AGGREGATE ag_bad_counts(text);
+DROP AGGREGATE ag_bad_counts2(text);
+DROP TABLE agc;
