@@ -24,13 +24,15 @@ AS 'MODULE_PATHNAME', 'userseg_sample_users_support'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION userseg_sample_users_support(internal) IS
-'planner support for userseg_sample_users: the row count of a call with a constant n';
+'planner support for userseg_sample_users and userseg_sample_segments: the row count of a call with a constant n';
 
--- IMMUTABLE: the rows depend only on n and seed (each row's generator is a local
--- pg_prng_state seeded from the seed and the row number; no global state, no table,
--- no setting is read).  PARALLEL SAFE: nothing is shared or written, so a worker
--- produces the same rows as the leader.  STRICT: a NULL n or seed gives no rows.
-CREATE FUNCTION userseg_sample_users(n bigint, seed bigint DEFAULT 0)
+-- IMMUTABLE: the rows depend only on n, seed and spread (each row's generator is a
+-- local pg_prng_state seeded from the seed and the row number; no global state, no
+-- table, no setting is read).  PARALLEL SAFE: nothing is shared or written, so a worker
+-- produces the same rows as the leader.  STRICT: a NULL n, seed or spread gives no
+-- rows.  spread in (0, 1] scales the within-segment spread: 1 (the default) gives
+-- overlapping segments, smaller values well-separated ones.
+CREATE FUNCTION userseg_sample_users(n bigint, seed bigint DEFAULT 0, spread float8 DEFAULT 1.0)
 RETURNS TABLE (
   user_id bigint,
   age integer,
@@ -47,8 +49,23 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 ROWS 1000
 SUPPORT userseg_sample_users_support;
 
-COMMENT ON FUNCTION userseg_sample_users(bigint, bigint) IS
-'n generated social-media users (1 to 100,000,000) with latent behavioral segments, deterministic for a seed';
+COMMENT ON FUNCTION userseg_sample_users(bigint, bigint, float8) IS
+'n generated social-media users (1 to 100,000,000) with latent behavioral segments, deterministic for a seed; spread in (0, 1] shrinks the segments around their centres (1 = overlapping, 0.25 = well separated)';
+
+-- The truth of userseg_sample_users: the latent segment of each of the same n users
+-- (the first draw of the same per-row stream), to score a segmentation against.
+-- Labels as userseg_sample_users; spread is checked but does not change the segment.
+CREATE FUNCTION userseg_sample_segments(n bigint, seed bigint DEFAULT 0, spread float8 DEFAULT 1.0)
+RETURNS TABLE (
+  user_id bigint,
+  latent_segment text)
+AS 'MODULE_PATHNAME', 'userseg_sample_segments'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+ROWS 1000
+SUPPORT userseg_sample_users_support;
+
+COMMENT ON FUNCTION userseg_sample_segments(bigint, bigint, float8) IS
+'latent segment (creators, scrollers, messengers, professionals, casual, debaters) of each of the n users userseg_sample_users gives for the same n, seed and spread';
 
 -- (end of sample data)
 
