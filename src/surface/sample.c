@@ -62,11 +62,13 @@
  * 0.02 spread^2)) and each gamma factor, taken to the power spread
  * (G(k)^spread, 1 when spread tends to 0).  spread = 1 is the model above,
  * bit for bit (no power is taken); smaller values shrink each segment towards
- * its centres, so the segments separate: at 0.25 density methods (DBSCAN, Mean
- * Shift) on the log-scaled activity and age find the six segments.  The
- * segment, the categories, the outliers and the NULLs are drawn as at spread 1
- * and consume the same draws, so a row's segment and categories do not depend
- * on spread; only the rounding of small counts keeps some spread at any value.
+ * its centres, so the segments separate: at 0.1, DBSCAN and Mean Shift on age
+ * and the log-scaled activity, z-scored, find the six segments (the demo's step
+ * 7d and test/parity/test_sample_latent.py measure it).  The rounding of small
+ * counts keeps some spread at any value.  The segment and the categories are
+ * drawn first, so they do not depend on spread; the outliers and the NULLs keep
+ * their rates, but the age redraws depend on spread and shift the rest of the
+ * stream, so they fall on a few other rows.
  *
  * Latent segments.  userseg_sample_segments draws each row's segment exactly
  * as userseg_sample_users does (the first draw of the same per-row stream), so
@@ -466,7 +468,7 @@ SampleCheckSpread(double spread)
 				 errmsg("spread of the sample segments must be greater than 0 and at most 1"),
 				 errdetail("The call asked for spread %g.", spread),
 				 errhint("Pass spread in (0, 1]: 1 (the default) for overlapping segments, "
-						 "smaller values such as 0.25 for well-separated ones.")));
+						 "smaller values such as 0.1 for well-separated ones.")));
 }
 
 /*
