@@ -91,8 +91,7 @@
  * returned rows in a tuplestore that spills to disk beyond work_mem; in a
  * select list the rows stream.)  A planner support function, shared by both
  * functions, reports n rows for a constant n, so plans over the sample are
- * sized right.  Interrupts are
- * checked once per row.
+ * sized right.  Interrupts are checked once per row.
  *
  *-------------------------------------------------------------------------
  */
