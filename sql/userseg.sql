@@ -24,13 +24,15 @@ AS 'MODULE_PATHNAME', 'userseg_sample_users_support'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION userseg_sample_users_support(internal) IS
-'planner support for userseg_sample_users: the row count of a call with a constant n';
+'planner support for userseg_sample_users and userseg_sample_segments: the row count of a call with a constant n';
 
--- IMMUTABLE: the rows depend only on n and seed (each row's generator is a local
--- pg_prng_state seeded from the seed and the row number; no global state, no table,
--- no setting is read).  PARALLEL SAFE: nothing is shared or written, so a worker
--- produces the same rows as the leader.  STRICT: a NULL n or seed gives no rows.
-CREATE FUNCTION userseg_sample_users(n bigint, seed bigint DEFAULT 0)
+-- IMMUTABLE: the rows depend only on n, seed and spread (each row's generator is a
+-- local pg_prng_state seeded from the seed and the row number; no global state, no
+-- table, no setting is read).  PARALLEL SAFE: nothing is shared or written, so a worker
+-- produces the same rows as the leader.  STRICT: a NULL n, seed or spread gives no
+-- rows.  spread in (0, 1] scales the within-segment spread: 1 (the default) gives
+-- overlapping segments, smaller values well-separated ones.
+CREATE FUNCTION userseg_sample_users(n bigint, seed bigint DEFAULT 0, spread float8 DEFAULT 1.0)
 RETURNS TABLE (
   user_id bigint,
   age integer,
@@ -47,8 +49,23 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 ROWS 1000
 SUPPORT userseg_sample_users_support;
 
-COMMENT ON FUNCTION userseg_sample_users(bigint, bigint) IS
-'n generated social-media users (1 to 100,000,000) with latent behavioral segments, deterministic for a seed';
+COMMENT ON FUNCTION userseg_sample_users(bigint, bigint, float8) IS
+'n generated social-media users (1 to 100,000,000) with latent behavioral segments, deterministic for a seed; spread in (0, 1] shrinks the segments around their centres (1 = overlapping, 0.1 = well separated)';
+
+-- The truth of userseg_sample_users: the latent segment of each of the same n users
+-- (the first draw of the same per-row stream), to score a segmentation against.
+-- Labels as userseg_sample_users; spread is checked but does not change the segment.
+CREATE FUNCTION userseg_sample_segments(n bigint, seed bigint DEFAULT 0, spread float8 DEFAULT 1.0)
+RETURNS TABLE (
+  user_id bigint,
+  latent_segment text)
+AS 'MODULE_PATHNAME', 'userseg_sample_segments'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+ROWS 1000
+SUPPORT userseg_sample_users_support;
+
+COMMENT ON FUNCTION userseg_sample_segments(bigint, bigint, float8) IS
+'latent segment (creators, scrollers, messengers, professionals, casual, debaters) of each of the n users userseg_sample_users gives for the same n, seed and spread';
 
 -- (end of sample data)
 
@@ -314,6 +331,80 @@ CREATE AGGREGATE userseg_inertia(features float8[], label int) (
 );
 COMMENT ON AGGREGATE userseg_inertia(float8[], int) IS
 'sum of squared distances of rows to their cluster''s mean (K-Means inertia)';
+
+-- The adjusted Rand index of two labelings of the same rows (scikit-learn's
+-- adjusted_rand_score), e.g. a segmentation against the latent segments of
+-- userseg_sample_segments.  labels_true text or bigint, labels_pred bigint; rows
+-- where either is NULL are left out; -1 (noise) counts as a label like any other
+-- (FILTER (WHERE labels_pred <> -1) leaves the noise out); no row gives NULL.  The
+-- state is internal (the contingency table: distinct labels and a count per pair),
+-- with serialize/deserialize for parallel plans.  Support functions IMMUTABLE and
+-- not STRICT, as above.
+CREATE FUNCTION userseg_ari_trans_text(internal, text, bigint)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_ari_trans_text'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_ari_trans_text(internal, text, bigint) IS
+'transition function of userseg_adjusted_rand_score(text, bigint): counts a row in its pair of labels';
+
+CREATE FUNCTION userseg_ari_trans_bigint(internal, bigint, bigint)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_ari_trans_bigint'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_ari_trans_bigint(internal, bigint, bigint) IS
+'transition function of userseg_adjusted_rand_score(bigint, bigint): counts a row in its pair of labels';
+
+CREATE FUNCTION userseg_ari_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_ari_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_ari_combine(internal, internal) IS
+'combine function of userseg_adjusted_rand_score: adds the counts of one contingency table to another';
+
+CREATE FUNCTION userseg_ari_serialize(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'userseg_ari_serialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_ari_serialize(internal) IS
+'serialize function of userseg_adjusted_rand_score';
+
+CREATE FUNCTION userseg_ari_deserialize(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME', 'userseg_ari_deserialize'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_ari_deserialize(bytea, internal) IS
+'deserialize function of userseg_adjusted_rand_score: validates lengths, label numbers and counts';
+
+CREATE FUNCTION userseg_ari_final(internal)
+RETURNS float8
+AS 'MODULE_PATHNAME', 'userseg_ari_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION userseg_ari_final(internal) IS
+'final function of userseg_adjusted_rand_score';
+
+CREATE AGGREGATE userseg_adjusted_rand_score(labels_true text, labels_pred bigint) (
+    SFUNC = userseg_ari_trans_text,
+    STYPE = internal,
+    FINALFUNC = userseg_ari_final,
+    COMBINEFUNC = userseg_ari_combine,
+    SERIALFUNC = userseg_ari_serialize,
+    DESERIALFUNC = userseg_ari_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_adjusted_rand_score(text, bigint) IS
+'adjusted Rand index of a labeling against true labels given as text (sklearn.metrics.adjusted_rand_score); NULLs left out, -1 a label like any other';
+
+CREATE AGGREGATE userseg_adjusted_rand_score(labels_true bigint, labels_pred bigint) (
+    SFUNC = userseg_ari_trans_bigint,
+    STYPE = internal,
+    FINALFUNC = userseg_ari_final,
+    COMBINEFUNC = userseg_ari_combine,
+    SERIALFUNC = userseg_ari_serialize,
+    DESERIALFUNC = userseg_ari_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE userseg_adjusted_rand_score(bigint, bigint) IS
+'adjusted Rand index of two labelings (sklearn.metrics.adjusted_rand_score); NULLs left out, -1 a label like any other';
 
 -- A window function reads its whole partition: IMMUTABLE as the built-in window
 -- functions are (the result depends on the partition, which is its input).  Not

@@ -305,6 +305,16 @@ extern double UsCalinskiHarabasz(const UsCore *core, const UsMatrix *m,
 extern double UsDaviesBouldin(const UsCore *core, const UsMatrix *m,
 							  const int32_t *labels, int k);
 
+/* ---- ari_core.c: agreement of two labelings ---- */
+
+/*
+ * Adjusted Rand index (as sklearn.metrics.adjusted_rand_score) of the contingency
+ * table given as ncells cells: true class a[i], predicted cluster b[i], count[i] > 0
+ * (any 64-bit codes; a repeated pair adds up).  1.0 for full agreement or no cells.
+ */
+extern double UsAdjustedRandScore(const UsCore *core, const int64_t *a, const int64_t *b,
+								  const int64_t *count, int64_t ncells);
+
 /* ---- report_core.c: per group column moments (profiles, segment sentences) ---- */
 
 /*

@@ -686,3 +686,443 @@ userseg_silhouette_sample(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(ex->sil[i]);
 }
+
+/* ---- the adjusted Rand index ----
+ *
+ * userseg_adjusted_rand_score(labels_true, labels_pred): an aggregate over two
+ * labelings of the same rows, scikit-learn's adjusted_rand_score.  labels_true
+ * is text (a latent segment's name) or bigint, labels_pred bigint; rows where
+ * either is NULL are left out, and -1 (noise) is a label like any other (filter
+ * it out to score without the noise).  The state is the contingency table, not
+ * the rows: the distinct true labels (their bytes; a bigint as its 8 bytes) with
+ * a number each, and one count per (true label, predicted label) pair, both in
+ * dynahash tables in the aggregate context, checked against userseg.memory_limit
+ * as they grow.  Combine merges the tables; serialize writes the labels and the
+ * cells, deserialize validates them.  The final function passes the cells to the
+ * core (ari_core.c): the result does not depend on the order of the rows.  No
+ * row gives NULL.
+ */
+#include "common/hashfn.h"
+#include "utils/hsearch.h"
+
+PG_FUNCTION_INFO_V1(userseg_ari_trans_text);
+PG_FUNCTION_INFO_V1(userseg_ari_trans_bigint);
+PG_FUNCTION_INFO_V1(userseg_ari_combine);
+PG_FUNCTION_INFO_V1(userseg_ari_serialize);
+PG_FUNCTION_INFO_V1(userseg_ari_deserialize);
+PG_FUNCTION_INFO_V1(userseg_ari_final);
+
+#define ARI_MAGIC 0x55534131	/* "USA1" */
+/* Bytes counted per label (beyond its bytes) and per cell, for the budget */
+#define ARI_LABEL_OVERHEAD 96
+#define ARI_CELL_BYTES 64
+
+/* A true label: its bytes, owned by the state */
+typedef struct AriLabelKey
+{
+	const char *data;
+	int32		len;
+} AriLabelKey;
+
+typedef struct AriLabelEntry
+{
+	AriLabelKey key;
+	int64		id;
+} AriLabelEntry;
+
+typedef struct AriCellKey
+{
+	int64		id;				/* the true label's number */
+	int64		pred;
+} AriCellKey;
+
+typedef struct AriCellEntry
+{
+	AriCellKey	key;
+	int64		count;
+} AriCellEntry;
+
+typedef struct AriState
+{
+	MemoryContext cxt;
+	HTAB	   *labels;
+	HTAB	   *cells;
+	int64		nlabels;
+	int64		cap;			/* of names and lens */
+	const char **names;			/* by id */
+	int32	   *lens;
+	Size		bytes;			/* counted for the budget */
+	Size		checked;		/* bytes at the last budget check */
+} AriState;
+
+static uint32
+AriLabelHash(const void *key, Size keysize)
+{
+	const AriLabelKey *k = (const AriLabelKey *) key;
+
+	return hash_bytes((const unsigned char *) k->data, k->len);
+}
+
+static int
+AriLabelMatch(const void *key1, const void *key2, Size keysize)
+{
+	const AriLabelKey *a = (const AriLabelKey *) key1;
+	const AriLabelKey *b = (const AriLabelKey *) key2;
+
+	if (a->len != b->len)
+		return 1;
+	return a->len == 0 ? 0 : memcmp(a->data, b->data, a->len);
+}
+
+static AriState *
+AriNewState(MemoryContext cxt)
+{
+	AriState   *st = MemoryContextAllocZero(cxt, sizeof(AriState));
+	HASHCTL		ctl;
+
+	st->cxt = cxt;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(AriLabelKey);
+	ctl.entrysize = sizeof(AriLabelEntry);
+	ctl.hash = AriLabelHash;
+	ctl.match = AriLabelMatch;
+	ctl.hcxt = cxt;
+	st->labels = hash_create("userseg adjusted Rand labels", 64, &ctl,
+							 HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(AriCellKey);
+	ctl.entrysize = sizeof(AriCellEntry);
+	ctl.hcxt = cxt;
+	st->cells = hash_create("userseg adjusted Rand cells", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return st;
+}
+
+/* Count bytes towards the budget; check it each time they have doubled */
+static void
+AriCharge(AriState *st, Size bytes)
+{
+	st->bytes += bytes;
+	if (st->bytes >= 2 * st->checked + 65536)
+	{
+		UsCheckMemory(st->bytes, "the contingency table of an adjusted Rand index");
+		st->checked = st->bytes;
+	}
+}
+
+/* The number of a true label, added if new (its bytes copied into the state) */
+static int64
+AriLabelId(AriState *st, const char *data, int32 len, bool must_be_new)
+{
+	AriLabelKey key = {data, len};
+	AriLabelEntry *e;
+	bool		found;
+
+	e = hash_search(st->labels, &key, HASH_ENTER, &found);
+	if (found)
+	{
+		if (must_be_new)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("invalid partial state of an adjusted Rand index"),
+					 errdetail("The state holds a label twice.")));
+		return e->id;
+	}
+	{
+		char	   *copy = MemoryContextAlloc(st->cxt, Max(len, 1));
+
+		if (len > 0)
+			memcpy(copy, data, len);
+		e->key.data = copy;
+		e->key.len = len;
+	}
+	if (st->nlabels == st->cap)
+	{
+		int64		cap = Max(st->cap * 2, 64);
+
+		if (st->names == NULL)
+		{
+			st->names = MemoryContextAllocExtended(st->cxt, sizeof(char *) * cap, MCXT_ALLOC_HUGE);
+			st->lens = MemoryContextAllocExtended(st->cxt, sizeof(int32) * cap, MCXT_ALLOC_HUGE);
+		}
+		else
+		{
+			st->names = repalloc_huge(st->names, sizeof(char *) * cap);
+			st->lens = repalloc_huge(st->lens, sizeof(int32) * cap);
+		}
+		st->cap = cap;
+	}
+	e->id = st->nlabels;
+	st->names[st->nlabels] = e->key.data;
+	st->lens[st->nlabels] = len;
+	st->nlabels++;
+	AriCharge(st, (Size) len + ARI_LABEL_OVERHEAD);
+	return e->id;
+}
+
+/* Add count rows to the cell (id, pred) */
+static void
+AriAddCell(AriState *st, int64 id, int64 pred, int64 count, bool must_be_new)
+{
+	AriCellKey	key;
+	AriCellEntry *e;
+	bool		found;
+
+	memset(&key, 0, sizeof(key));
+	key.id = id;
+	key.pred = pred;
+	e = hash_search(st->cells, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		e->count = 0;
+		AriCharge(st, ARI_CELL_BYTES);
+	}
+	else if (must_be_new)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("invalid partial state of an adjusted Rand index"),
+				 errdetail("The state holds a pair of labels twice.")));
+	if (pg_add_s64_overflow(e->count, count, &e->count))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows for an adjusted Rand index")));
+}
+
+static AriState *
+AriTransState(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcxt = MetricsAggContext(fcinfo, "userseg_adjusted_rand_score");
+
+	if (PG_ARGISNULL(0))
+		return AriNewState(aggcxt);
+	return (AriState *) PG_GETARG_POINTER(0);
+}
+
+/*
+ * Transition of userseg_adjusted_rand_score(text, bigint): count a row
+ */
+Datum
+userseg_ari_trans_text(PG_FUNCTION_ARGS)
+{
+	AriState   *st = AriTransState(fcinfo);
+
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		text	   *t = PG_GETARG_TEXT_PP(1);
+
+		AriAddCell(st, AriLabelId(st, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), false),
+				   PG_GETARG_INT64(2), 1, false);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Transition of userseg_adjusted_rand_score(bigint, bigint): count a row
+ */
+Datum
+userseg_ari_trans_bigint(PG_FUNCTION_ARGS)
+{
+	AriState   *st = AriTransState(fcinfo);
+
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		int64		t = PG_GETARG_INT64(1);
+
+		AriAddCell(st, AriLabelId(st, (const char *) &t, sizeof(t), false),
+				   PG_GETARG_INT64(2), 1, false);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Combine: add the cells of the second state to the first
+ */
+Datum
+userseg_ari_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = MetricsAggContext(fcinfo, "userseg_ari_combine");
+	AriState   *s1 = PG_ARGISNULL(0) ? NULL : (AriState *) PG_GETARG_POINTER(0);
+	AriState   *s2 = PG_ARGISNULL(1) ? NULL : (AriState *) PG_GETARG_POINTER(1);
+	int64	   *map;
+	HASH_SEQ_STATUS seq;
+	AriCellEntry *e;
+
+	if (s2 == NULL)
+	{
+		if (s1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(s1);
+	}
+	if (s1 == NULL)
+		s1 = AriNewState(aggcxt);
+	map = palloc_extended(sizeof(int64) * Max(s2->nlabels, 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < s2->nlabels; i++)
+		map[i] = AriLabelId(s1, s2->names[i], s2->lens[i], false);
+	hash_seq_init(&seq, s2->cells);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		AriAddCell(s1, map[e->key.id], e->key.pred, e->count, false);
+	pfree(map);
+	PG_RETURN_POINTER(s1);
+}
+
+/*
+ * Serialize: the labels in the order of their numbers, then the cells
+ */
+Datum
+userseg_ari_serialize(PG_FUNCTION_ARGS)
+{
+	AriState   *st = (AriState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	HASH_SEQ_STATUS seq;
+	AriCellEntry *e;
+	int64		ncells = hash_get_num_entries(st->cells);
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "userseg_ari_serialize called in non-aggregate context, please report a bug");
+	if (st->bytes > MaxAllocSize / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the contingency table of an adjusted Rand index is too large to pass between parallel workers"),
+				 errdetail("The partial state holds " INT64_FORMAT " labels and " INT64_FORMAT " pairs of labels.",
+						   st->nlabels, ncells),
+				 errhint("Set max_parallel_workers_per_gather to 0 for this query.")));
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, ARI_MAGIC);
+	pq_sendint64(&buf, st->nlabels);
+	for (int64 i = 0; i < st->nlabels; i++)
+	{
+		pq_sendint32(&buf, st->lens[i]);
+		pq_sendbytes(&buf, st->names[i], st->lens[i]);
+		if (i % US_CHECK_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pq_sendint64(&buf, ncells);
+	hash_seq_init(&seq, st->cells);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		pq_sendint64(&buf, e->key.id);
+		pq_sendint64(&buf, e->key.pred);
+		pq_sendint64(&buf, e->count);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+static void
+AriBadState(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("invalid partial state of an adjusted Rand index"),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * Deserialize, validating everything read: lengths, label numbers, counts,
+ * no label or pair twice
+ */
+Datum
+userseg_ari_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StringInfoData buf;
+	AriState   *st;
+	int64		nlabels;
+	int64		ncells;
+	Size		len = VARSIZE_ANY_EXHDR(b);
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "userseg_ari_deserialize called in non-aggregate context, please report a bug");
+	if (len < sizeof(int32) + 2 * sizeof(int64))
+		AriBadState("The state is shorter than its header.");
+	buf.data = VARDATA_ANY(b);
+	buf.len = (int) len;
+	buf.maxlen = (int) len;
+	buf.cursor = 0;
+
+	if ((uint32) pq_getmsgint(&buf, 4) != ARI_MAGIC)
+		AriBadState("The state does not start with the expected marker.");
+	st = AriNewState(CurrentMemoryContext);
+	nlabels = pq_getmsgint64(&buf);
+	/* each label takes at least its 4-byte length */
+	if (nlabels < 0 || (uint64) nlabels > (uint64) (buf.len - buf.cursor) / 4)
+		AriBadState("The state has an invalid number of labels.");
+	for (int64 i = 0; i < nlabels; i++)
+	{
+		int32		l = (int32) pq_getmsgint(&buf, 4);
+
+		if (l < 0 || l > buf.len - buf.cursor)
+			AriBadState("The state has a label of an invalid length.");
+		AriLabelId(st, pq_getmsgbytes(&buf, l), l, true);
+		if (i % US_CHECK_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (buf.len - buf.cursor < (int) sizeof(int64))
+		AriBadState("The state ends before its pairs of labels.");
+	ncells = pq_getmsgint64(&buf);
+	if (ncells < 0 || (uint64) ncells != (uint64) (buf.len - buf.cursor) / 24 ||
+		(buf.len - buf.cursor) % 24 != 0)
+		AriBadState("The state's length does not match its number of pairs of labels.");
+	for (int64 i = 0; i < ncells; i++)
+	{
+		int64		id = pq_getmsgint64(&buf);
+		int64		pred = pq_getmsgint64(&buf);
+		int64		count = pq_getmsgint64(&buf);
+
+		if (id < 0 || id >= nlabels)
+			AriBadState("The state refers to a label it does not hold.");
+		if (count < 1)
+			AriBadState("The state holds a count below 1.");
+		AriAddCell(st, id, pred, count, true);
+		if (i % US_CHECK_EVERY == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Final: the cells to the core
+ */
+Datum
+userseg_ari_final(PG_FUNCTION_ARGS)
+{
+	AriState   *st;
+	MemoryContext cxt;
+	MemoryContext old;
+	UsCore		core;
+	HASH_SEQ_STATUS seq;
+	AriCellEntry *e;
+	int64		ncells;
+	int64	   *a;
+	int64	   *p;
+	int64	   *c;
+	int64		k = 0;
+	double		r;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (AriState *) PG_GETARG_POINTER(0);
+	ncells = hash_get_num_entries(st->cells);
+	if (ncells == 0)
+		PG_RETURN_NULL();
+
+	cxt = UsRunContextCreate("userseg adjusted Rand index");
+	old = MemoryContextSwitchTo(cxt);
+	UsCoreContextInit(&core);
+	a = UsAlloc(&core, sizeof(int64) * (size_t) ncells);
+	p = UsAlloc(&core, sizeof(int64) * (size_t) ncells);
+	c = UsAlloc(&core, sizeof(int64) * (size_t) ncells);
+	hash_seq_init(&seq, st->cells);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		a[k] = e->key.id;
+		p[k] = e->key.pred;
+		c[k] = e->count;
+		k++;
+	}
+	r = UsAdjustedRandScore(&core, a, p, c, ncells);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	PG_RETURN_FLOAT8(r);
+}

@@ -4,10 +4,15 @@
  *	  Sample users: a deterministic generator of social-media usage rows with
  *	  latent behavioral segments, for trying and testing segmentation.
  *
- * SQL: userseg_sample_users(n bigint, seed bigint DEFAULT 0) returns n rows
+ * SQL: userseg_sample_users(n bigint, seed bigint DEFAULT 0,
+ *							spread float8 DEFAULT 1.0) returns n rows
  *	 (user_id, age, gender, platform, daily_usage_minutes, posts_per_day,
  *	  likes_received_per_day, comments_received_per_day, messages_sent_per_day,
- *	  dominant_emotion).
+ *	  dominant_emotion);
+ *	 userseg_sample_segments(n bigint, seed bigint DEFAULT 0,
+ *							 spread float8 DEFAULT 1.0) returns the latent segment
+ *	 of the same n users (user_id, latent_segment), the truth a segmentation of
+ *	 the sample can be scored against.
  *
  * Design
  * ------
@@ -51,6 +56,26 @@
  * NULL dominant_emotion (drawn independently).  Ordinary rows keep usage within
  * [10, 720] minutes.
  *
+ * Spread.  spread in (0, 1] scales every within-segment draw around the
+ * segment's centres: the age sd (sd_s * spread), the lognormal engagement
+ * (sigma_s * spread * z), the likes factor (A = exp(0.2 spread N -
+ * 0.02 spread^2)) and each gamma factor, taken to the power spread
+ * (G(k)^spread, 1 when spread tends to 0).  spread = 1 is the model above,
+ * bit for bit (no power is taken); smaller values shrink each segment towards
+ * its centres, so the segments separate: at 0.1, DBSCAN and Mean Shift on age
+ * and the log-scaled activity, z-scored, find the six segments (the demo's step
+ * 7d and test/parity/test_sample_latent.py measure it).  The rounding of small
+ * counts keeps some spread at any value.  The segment and the categories are
+ * drawn first, so they do not depend on spread; the outliers and the NULLs keep
+ * their rates, but the age redraws depend on spread and shift the rest of the
+ * stream, so they fall on a few other rows.
+ *
+ * Latent segments.  userseg_sample_segments draws each row's segment exactly
+ * as userseg_sample_users does (the first draw of the same per-row stream), so
+ * its rows join the users on user_id for the same n, seed and spread, with the
+ * same prefix property.  It takes spread only to mirror the users call (and
+ * checks it the same way): the segment does not depend on it.
+ *
  * Uniforms are the top 53 bits of pg_prng_uint64 (xoroshiro128**).  Normal
  * variates come from the Box-Muller transform in Marsaglia's polar form, gamma
  * variates from Marsaglia and Tsang's method with its squeeze ("A simple method
@@ -64,9 +89,9 @@
  * function that forms one tuple per call in the per-call memory context, so the
  * function holds no rows.  (In FROM, the executor's function scan keeps the
  * returned rows in a tuplestore that spills to disk beyond work_mem; in a
- * select list the rows stream.)  A planner support function reports n rows for
- * a constant n, so plans over the sample are sized right.  Interrupts are
- * checked once per row.
+ * select list the rows stream.)  A planner support function, shared by both
+ * functions, reports n rows for a constant n, so plans over the sample are
+ * sized right.  Interrupts are checked once per row.
  *
  *-------------------------------------------------------------------------
  */
@@ -84,10 +109,12 @@
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(userseg_sample_users);
+PG_FUNCTION_INFO_V1(userseg_sample_segments);
 PG_FUNCTION_INFO_V1(userseg_sample_users_support);
 
 #define SAMPLE_MAX_ROWS		INT64CONST(100000000)
 #define SAMPLE_NCOLS		10
+#define SAMPLE_SEGMENT_NCOLS 2	/* user_id, latent_segment */
 #define SAMPLE_NSEGMENTS	6
 
 #define SAMPLE_AGE_MIN		21
@@ -182,11 +209,13 @@ typedef struct SampleState
 {
 	int64		n;
 	uint64		seed_mix;
+	double		spread;			/* within-segment spread, (0, 1] */
 	double		weights[SAMPLE_NSEGMENTS];	/* segment shares */
 	TupleDesc	tupdesc;
 	Datum		genders[SAMPLE_NGENDERS];
 	Datum		platforms[SAMPLE_NPLATFORMS];
 	Datum		emotions[SAMPLE_NEMOTIONS];
+	Datum		segments[SAMPLE_NSEGMENTS]; /* names, for the segments call */
 } SampleState;
 
 /*
@@ -295,6 +324,24 @@ SampleCategory(SampleRng *rng, const double *p, int m)
 }
 
 /*
+ * A gamma factor of mean 1 with its spread scaled: g^spread (g itself at 1)
+ */
+static inline double
+SampleSpreadFactor(double g, double spread)
+{
+	return spread == 1.0 ? g : pow(g, spread);
+}
+
+/*
+ * The row's latent segment: the first draw of its stream
+ */
+static inline int
+SampleSegmentOf(SampleState *st, SampleRng *rng)
+{
+	return SampleCategory(rng, st->weights, SAMPLE_NSEGMENTS);
+}
+
+/*
  * Round a non-negative double to an int32, saturating
  */
 static inline int32
@@ -323,13 +370,17 @@ SampleRow(SampleState *st, int64 row, Datum *values, bool *nulls)
 				likes,
 				comments,
 				messages,
-				age;
+				age,
+				age_sd,
+				sigma,
+				lsd;
+	double		spread = st->spread;
 	int			tries;
 
 	SampleRngInit(&rng, st->seed_mix, row);
 
 	/* Segment and categories */
-	seg = &sample_segments[SampleCategory(&rng, st->weights, SAMPLE_NSEGMENTS)];
+	seg = &sample_segments[SampleSegmentOf(st, &rng)];
 
 	memset(nulls, false, SAMPLE_NCOLS * sizeof(bool));
 	values[0] = Int64GetDatum(row);
@@ -338,10 +389,11 @@ SampleRow(SampleState *st, int64 row, Datum *values, bool *nulls)
 	values[9] = st->emotions[SampleCategory(&rng, seg->emotion, SAMPLE_NEMOTIONS)];
 
 	/* Age: truncated normal, redrawn until within range (then clamped) */
+	age_sd = seg->age_sd * spread;
 	age = seg->age_mean;
 	for (tries = 0; tries < 16; tries++)
 	{
-		age = rint(seg->age_mean + seg->age_sd * SampleNormal(&rng));
+		age = rint(seg->age_mean + age_sd * SampleNormal(&rng));
 		if (age >= SAMPLE_AGE_MIN && age <= SAMPLE_AGE_MAX)
 			break;
 	}
@@ -349,15 +401,20 @@ SampleRow(SampleState *st, int64 row, Datum *values, bool *nulls)
 	values[1] = Int32GetDatum((int32) age);
 
 	/* Correlated, right-skewed activity */
+	sigma = seg->usage_sigma * spread;
+	lsd = 0.2 * spread;
 	z = SampleNormal(&rng);
-	r = exp(seg->usage_sigma * z);
+	r = exp(sigma * z);
 	usage = seg->usage * r;
 	usage = Min(Max(usage, SAMPLE_USAGE_MIN), SAMPLE_USAGE_MAX);
-	act = seg->posts * exp(1.2 * seg->usage_sigma * z) * SampleGamma(&rng, 10.0);
-	posts = act * SampleGamma(&rng, 12.0);
-	likes = seg->likes * act * exp(0.2 * SampleNormal(&rng) - 0.02);
-	comments = seg->comments * likes * SampleGamma(&rng, 10.0);
-	messages = seg->messages * exp(0.8 * seg->usage_sigma * z) * SampleGamma(&rng, 8.0);
+	act = seg->posts * exp(1.2 * sigma * z) *
+		SampleSpreadFactor(SampleGamma(&rng, 10.0), spread);
+	posts = act * SampleSpreadFactor(SampleGamma(&rng, 12.0), spread);
+	/* 0.02 spread^2 = (0.2 spread)^2 / 2, written so that spread 1 gives 0.02 */
+	likes = seg->likes * act * exp(lsd * SampleNormal(&rng) - 0.02 * spread * spread);
+	comments = seg->comments * likes * SampleSpreadFactor(SampleGamma(&rng, 10.0), spread);
+	messages = seg->messages * exp(0.8 * sigma * z) *
+		SampleSpreadFactor(SampleGamma(&rng, 8.0), spread);
 
 	/* Rare outliers: heavy or automated accounts */
 	if (SampleUniform(&rng) < SAMPLE_OUTLIER_RATE)
@@ -399,7 +456,74 @@ SampleCheckRows(int64 n)
 }
 
 /*
- * userseg_sample_users(n bigint, seed bigint) returns setof record
+ * Check the spread of the segments
+ */
+static inline void
+SampleCheckSpread(double spread)
+{
+	if (isnan(spread) || !(spread > 0.0 && spread <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("spread of the sample segments must be greater than 0 and at most 1"),
+				 errdetail("The call asked for spread %g.", spread),
+				 errhint("Pass spread in (0, 1]: 1 (the default) for overlapping segments, "
+						 "smaller values such as 0.1 for well-separated ones.")));
+}
+
+/*
+ * First call of either set-returning function: check the arguments, build the
+ * state in the multi-call context, bless the result type of ncols columns
+ */
+static SampleState *
+SampleFirstCall(FunctionCallInfo fcinfo, FuncCallContext *funcctx, int ncols,
+				const char *fname)
+{
+	int64		n = PG_GETARG_INT64(0);
+	int64		seed = PG_GETARG_INT64(1);
+	double		spread = PG_GETARG_FLOAT8(2);
+	MemoryContext oldcontext;
+	TupleDesc	tupdesc;
+	SampleState *st;
+	int			i;
+
+	SampleCheckRows(n);
+	SampleCheckSpread(spread);
+
+	oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("function returning record called in context that cannot accept type record")));
+	if (tupdesc->natts != ncols)
+		elog(ERROR, "%s returns %d columns, expected %d, please report a bug",
+			 fname, tupdesc->natts, ncols);
+
+	st = palloc0(sizeof(SampleState));
+	st->n = n;
+	st->seed_mix = SampleMix64((uint64) seed);
+	st->spread = spread;
+	st->tupdesc = BlessTupleDesc(tupdesc);
+	for (i = 0; i < SAMPLE_NSEGMENTS; i++)
+	{
+		st->weights[i] = sample_segments[i].weight;
+		st->segments[i] = CStringGetTextDatum(sample_segments[i].name);
+	}
+	for (i = 0; i < SAMPLE_NGENDERS; i++)
+		st->genders[i] = CStringGetTextDatum(sample_genders[i]);
+	for (i = 0; i < SAMPLE_NPLATFORMS; i++)
+		st->platforms[i] = CStringGetTextDatum(sample_platforms[i]);
+	for (i = 0; i < SAMPLE_NEMOTIONS; i++)
+		st->emotions[i] = CStringGetTextDatum(sample_emotions[i]);
+
+	funcctx->user_fctx = st;
+	funcctx->max_calls = (uint64) n;
+	MemoryContextSwitchTo(oldcontext);
+	return st;
+}
+
+/*
+ * userseg_sample_users(n bigint, seed bigint, spread float8) returns setof record
  *
  * Value-per-call: one row per call, nothing kept but the counters.
  */
@@ -410,43 +534,7 @@ userseg_sample_users(PG_FUNCTION_ARGS)
 	SampleState *st;
 
 	if (SRF_IS_FIRSTCALL())
-	{
-		int64		n = PG_GETARG_INT64(0);
-		int64		seed = PG_GETARG_INT64(1);
-		MemoryContext oldcontext;
-		TupleDesc	tupdesc;
-		int			i;
-
-		SampleCheckRows(n);
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("function returning record called in context that cannot accept type record")));
-		if (tupdesc->natts != SAMPLE_NCOLS)
-			elog(ERROR, "userseg_sample_users returns %d columns, expected %d, please report a bug",
-				 tupdesc->natts, SAMPLE_NCOLS);
-
-		st = palloc0(sizeof(SampleState));
-		st->n = n;
-		st->seed_mix = SampleMix64((uint64) seed);
-		st->tupdesc = BlessTupleDesc(tupdesc);
-		for (i = 0; i < SAMPLE_NSEGMENTS; i++)
-			st->weights[i] = sample_segments[i].weight;
-		for (i = 0; i < SAMPLE_NGENDERS; i++)
-			st->genders[i] = CStringGetTextDatum(sample_genders[i]);
-		for (i = 0; i < SAMPLE_NPLATFORMS; i++)
-			st->platforms[i] = CStringGetTextDatum(sample_platforms[i]);
-		for (i = 0; i < SAMPLE_NEMOTIONS; i++)
-			st->emotions[i] = CStringGetTextDatum(sample_emotions[i]);
-
-		funcctx->user_fctx = st;
-		funcctx->max_calls = (uint64) n;
-		MemoryContextSwitchTo(oldcontext);
-	}
+		SampleFirstCall(fcinfo, SRF_FIRSTCALL_INIT(), SAMPLE_NCOLS, "userseg_sample_users");
 
 	funcctx = SRF_PERCALL_SETUP();
 	st = (SampleState *) funcctx->user_fctx;
@@ -467,7 +555,45 @@ userseg_sample_users(PG_FUNCTION_ARGS)
 }
 
 /*
- * Planner support: the row count of a call with a constant n
+ * userseg_sample_segments(n bigint, seed bigint, spread float8) returns setof
+ * record: (user_id, latent_segment) of the users userseg_sample_users gives
+ *
+ * Only the first draw of each row's stream is taken: the segment.
+ */
+Datum
+userseg_sample_segments(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	SampleState *st;
+
+	if (SRF_IS_FIRSTCALL())
+		SampleFirstCall(fcinfo, SRF_FIRSTCALL_INIT(), SAMPLE_SEGMENT_NCOLS,
+						"userseg_sample_segments");
+
+	funcctx = SRF_PERCALL_SETUP();
+	st = (SampleState *) funcctx->user_fctx;
+
+	if (funcctx->call_cntr < funcctx->max_calls)
+	{
+		Datum		values[SAMPLE_SEGMENT_NCOLS];
+		bool		nulls[SAMPLE_SEGMENT_NCOLS] = {false, false};
+		int64		row = (int64) funcctx->call_cntr + 1;
+		SampleRng	rng;
+		HeapTuple	tuple;
+
+		CHECK_FOR_INTERRUPTS();
+		SampleRngInit(&rng, st->seed_mix, row);
+		values[0] = Int64GetDatum(row);
+		values[1] = st->segments[SampleSegmentOf(st, &rng)];
+		tuple = heap_form_tuple(st->tupdesc, values, nulls);
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+	}
+
+	SRF_RETURN_DONE(funcctx);
+}
+
+/*
+ * Planner support of both functions: the row count of a call with a constant n
  */
 Datum
 userseg_sample_users_support(PG_FUNCTION_ARGS)

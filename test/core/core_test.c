@@ -4594,6 +4594,100 @@ TestSvg(void)
 	}
 }
 
+/* ---- The adjusted Rand index (ari_core.c) ---- */
+
+/* The index the naive way: the pair counts over every pair of rows, in long double */
+static double
+NaiveAdjustedRand(const int64_t *t, const int64_t *p, int64_t n)
+{
+	long double tp = 0,
+				fp = 0,
+				fn = 0,
+				tn = 0;
+
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t j = 0; j < n; j++)
+		{
+			bool		st,
+						sp;
+
+			if (i == j)
+				continue;
+			st = t[i] == t[j];
+			sp = p[i] == p[j];
+			if (st && sp)
+				tp += 1;
+			else if (sp)
+				fp += 1;
+			else if (st)
+				fn += 1;
+			else
+				tn += 1;
+		}
+	if (fn == 0 && fp == 0)
+		return 1.0;
+	return (double) (2.0L * (tp * tn - fn * fp) /
+					 ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn)));
+}
+
+static void
+TestAdjustedRand(void)
+{
+	Rng			r = {77};
+	int64_t		a4[4] = {0, 0, 1, 1};
+	int64_t		b4[4] = {1, 1, 0, 0};
+	int64_t		c4[4] = {0, 1, 0, 1};
+	int64_t		ones[4] = {1, 1, 1, 1};
+	int64_t		ids[4] = {0, 1, 2, 3};
+	int64_t		same[4] = {0, 0, 0, 0};
+	int64_t		split_a[3] = {5, 5, 9};
+	int64_t		split_b[3] = {-1, -1, 2};
+	int64_t		split_c[3] = {3, 4, 2};
+	int			bad = 0;
+
+	Check(UsAdjustedRandScore(&core, a4, b4, ones, 4) == 1.0,
+		  "ari: the same partition renumbered is 1");
+	Check(UsAdjustedRandScore(&core, a4, c4, ones, 4) == -0.5,
+		  "ari: the discordant 4-row case is -0.5 (scikit-learn's example)");
+	Check(UsAdjustedRandScore(&core, same, ids, ones, 4) == 0.0,
+		  "ari: one group against every row its own is 0");
+	Check(UsAdjustedRandScore(&core, same, same, ones, 0) == 1.0,
+		  "ari: no cells is 1, as scikit-learn's empty case");
+	/* a cell given in parts adds up: (5, -1) x 7, (9, 2) x 2 */
+	Check(UsAdjustedRandScore(&core, split_a, split_b, split_c, 3) == 1.0,
+		  "ari: a repeated pair of labels adds up");
+
+	for (int c = 0; c < 60; c++)
+	{
+		int64_t		n = 2 + RngInt(&r, c < 40 ? 60 : 400);
+		int64_t		kt = 1 + RngInt(&r, 8);
+		int64_t		kp = 1 + RngInt(&r, 8);
+		int64_t    *t = malloc(sizeof(int64_t) * n);
+		int64_t    *p = malloc(sizeof(int64_t) * n);
+		int64_t    *one = malloc(sizeof(int64_t) * n);
+		double		got,
+					want;
+
+		for (int64_t i = 0; i < n; i++)
+		{
+			t[i] = RngInt(&r, kt) * 1000003 - 7;
+			p[i] = RngUniform(&r) < 0.6 ? t[i] % 5 : RngInt(&r, kp) - 1;
+			one[i] = 1;
+		}
+		got = UsAdjustedRandScore(&core, t, p, one, n);
+		want = NaiveAdjustedRand(t, p, n);
+		if (!(fabs(got - want) <= 1e-15 * fmax(1.0, fabs(want))))
+		{
+			if (bad++ < 3)
+				Diag("ari case %d (n %ld): %.17g, naive %.17g", c, (long) n, got, want);
+		}
+		free(t);
+		free(p);
+		free(one);
+	}
+	Check(bad == 0, "ari: 60 random labelings agree with the pair-counting definition");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -4624,6 +4718,7 @@ main(int argc, char **argv)
 	TestSpectral();
 	TestAtScale();
 	TestSvg();
+	TestAdjustedRand();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,
