@@ -4,11 +4,14 @@
  *	  The one scan of a relation read (UsRead) and the encoding of its rows
  *	  into the feature matrix.
  *
- * The relation is read once, through one NO SCROLL cursor over
+ * The relation is read once, by one read-only query
  *	SELECT [s.tableoid, s.ctid,] [s.id,] (s.f1)::float8 | (s.f1)::text, ... FROM rel AS s
  *	[ORDER BY s.id COLLATE "C"]
- * fetched US_FETCH_ROWS rows at a time, each batch freed before the next, with an
- * interrupt check per batch.  Any relation a user can SELECT from can be read, a
+ * whose rows the executor hands to a DestReceiver of this file (ReadDest): each is
+ * taken from the executor's slot into the raw rows, with no tuple formed, copied or
+ * stored on the way; detoasted values are freed every US_FETCH_ROWS rows, with an
+ * interrupt check and a budget check then.  The query is planned for all its rows and
+ * without parallel workers, so rows come in one scan's order.  Any relation a user can SELECT from can be read, a
  * view over TABLESAMPLE, random() or a changing foreign table included: nothing is
  * counted or looked up in a second scan.  Columns are qualified with the alias s, so
  * an id column that is also a feature is not ambiguous.
@@ -47,7 +50,7 @@
 #include "utils/lsyscache.h"
 #include "utils/typcache.h"
 
-/* Rows per cursor fetch */
+/* Rows per batch of the read (values freed, interrupts and the budget checked) */
 #define US_FETCH_ROWS 10000
 
 /* Fewest rows an array of the read grows by */
@@ -406,11 +409,8 @@ IdCheckInit(IdCheck *idc, const UsRelData *rel)
  * to the previous one
  */
 static void
-IdCheckNext(IdCheck *idc, HeapTuple tup, TupleDesc desc, int col)
+IdCheckNext(IdCheck *idc, Datum v, bool isnull)
 {
-	bool		isnull;
-	Datum		v = SPI_getbinval(tup, desc, col, &isnull);
-
 	if (isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -432,28 +432,31 @@ IdCheckNext(IdCheck *idc, HeapTuple tup, TupleDesc desc, int col)
 				 errhint("Rows are read in the order of the id column, which must identify each row; "
 						 "name a unique column, such as the table's primary key.")));
 	}
-	if (idc->kept)
-		pfree(DatumGetPointer(idc->prev));
-	idc->kept = false;
-	idc->prev = v;
 	idc->have_prev = true;
-}
-
-/* Copy the previous id out of the batch about to be freed */
-static void
-IdCheckKeep(IdCheck *idc)
-{
-	MemoryContext oldcxt;
-
-	if (!idc->have_prev || idc->typbyval || idc->kept)
+	if (idc->typbyval)
+	{
+		idc->prev = v;
 		return;
-	oldcxt = MemoryContextSwitchTo(idc->keepcxt);
-	if (idc->typlen == -1)
-		idc->prev = PointerGetDatum(PG_DETOAST_DATUM_COPY(idc->prev));
-	else
-		idc->prev = datumCopy(idc->prev, false, idc->typlen);
-	MemoryContextSwitchTo(oldcxt);
-	idc->kept = true;
+	}
+
+	/*
+	 * The value lives in the executor's slot only until the next row: keep a copy
+	 * (the previous copy is freed)
+	 */
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(idc->keepcxt);
+		Datum		copy;
+
+		if (idc->typlen == -1)
+			copy = PointerGetDatum(PG_DETOAST_DATUM_COPY(v));
+		else
+			copy = datumCopy(v, false, idc->typlen);
+		MemoryContextSwitchTo(oldcxt);
+		if (idc->kept)
+			pfree(DatumGetPointer(idc->prev));
+		idc->prev = copy;
+		idc->kept = true;
+	}
 }
 
 /* ---- the scan ---- */
@@ -509,39 +512,19 @@ ScanQuery(const UsRelData *rel, bool want_tids)
 	return sql.data;
 }
 
-/* Open a NO SCROLL cursor on a read-only query under the active snapshot */
-static Portal
-OpenCursor(const char *sql)
-{
-	SPIPlanPtr	plan = SPI_prepare_cursor(sql, 0, NULL, CURSOR_OPT_NO_SCROLL);
-	Portal		portal;
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare_cursor failed (%s) for \"%s\", please report a bug",
-			 SPI_result_code_string(SPI_result), sql);
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	if (portal == NULL)
-		elog(ERROR, "SPI_cursor_open failed for \"%s\", please report a bug", sql);
-	return portal;
-}
-
-/* Record the row identity of column 1 and 2 into oids / tids at i */
+/* Record the row identity (tableoid, ctid: values[0], values[1]) into oids / tids at i */
 static inline void
-KeepIdentity(ReadScan *sc, HeapTuple tup, TupleDesc desc, GrowArray *oids, GrowArray *tids,
-			 int64 i)
+KeepIdentity(ReadScan *sc, const Datum *values, GrowArray *oids, GrowArray *tids, int64 i)
 {
-	bool		isnull;
-
 	GrowTo(oids, i + 1, sc->cxt);
 	GrowTo(tids, i + 1, sc->cxt);
-	((Oid *) oids->p)[i] = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
-	((ItemPointerData *) tids->p)[i] =
-		*(ItemPointer) DatumGetPointer(SPI_getbinval(tup, desc, 2, &isnull));
+	((Oid *) oids->p)[i] = DatumGetObjectId(values[0]);
+	((ItemPointerData *) tids->p)[i] = *(ItemPointer) DatumGetPointer(values[1]);
 }
 
-/* One row of the cursor: skipped, or kept as a raw row */
+/* One row of the scan (its columns from off on are the features): skipped, or kept */
 static void
-ScanRow(ReadScan *sc, HeapTuple tup, TupleDesc desc, int off)
+ScanRow(ReadScan *sc, const Datum *values, const bool *isnull, int off)
 {
 	UsRelData  *rel = sc->rel;
 	int			w = rel->nfeatures;
@@ -549,7 +532,7 @@ ScanRow(ReadScan *sc, HeapTuple tup, TupleDesc desc, int off)
 	double	   *raw;
 
 	for (int f = 0; f < w; f++)
-		if (heap_attisnull(tup, off + f + 1, desc))
+		if (isnull[off + f])
 		{
 			rel->nulls[f]++;
 			complete = false;
@@ -557,7 +540,7 @@ ScanRow(ReadScan *sc, HeapTuple tup, TupleDesc desc, int off)
 	if (!complete && sc->opts->nulls == US_NULLS_SKIP)
 	{
 		if (sc->want_tids)
-			KeepIdentity(sc, tup, desc, &sc->soids, &sc->stids, sc->s);
+			KeepIdentity(sc, values, &sc->soids, &sc->stids, sc->s);
 		sc->s++;
 		return;
 	}
@@ -567,10 +550,9 @@ ScanRow(ReadScan *sc, HeapTuple tup, TupleDesc desc, int off)
 	for (int f = 0; f < w; f++)
 	{
 		const UsFeature *feat = &rel->features[f];
-		bool		isnull;
-		Datum		v = SPI_getbinval(tup, desc, off + f + 1, &isnull);
+		Datum		v = values[off + f];
 
-		if (isnull)
+		if (isnull[off + f])
 			raw[f] = NAN;
 		else if (!feat->onehot)
 		{
@@ -589,7 +571,7 @@ ScanRow(ReadScan *sc, HeapTuple tup, TupleDesc desc, int off)
 		}
 	}
 	if (sc->want_tids)
-		KeepIdentity(sc, tup, desc, &sc->oids, &sc->tids, sc->n);
+		KeepIdentity(sc, values, &sc->oids, &sc->tids, sc->n);
 	sc->n++;
 }
 
@@ -604,61 +586,140 @@ ColumnsSoFar(const ReadScan *sc)
 	return d;
 }
 
-/* Read every row of the cursor */
+/*
+ * The scan's rows go straight from the executor's slot into the raw rows: a
+ * DestReceiver of our own (SPI_execute_plan_extended's dest), so no row is formed
+ * into a tuple, copied or stored on the way.
+ */
+typedef struct ReadDest
+{
+	DestReceiver pub;
+	ReadScan   *sc;
+	IdCheck    *idc;			/* NULL without an id column */
+	int			idcol;			/* the id's column, 0-based */
+	int			off;			/* the first feature's column, 0-based */
+	MemoryContext batchcxt;		/* detoasted values, reset every US_FETCH_ROWS rows */
+	int64		inbatch;
+	ErrorContextCallback *outer_context;	/* the error context of the caller */
+} ReadDest;
+
+/* Every US_FETCH_ROWS rows: free the batch, check interrupts and the budget */
+static void
+EndBatch(ReadDest *rd)
+{
+	ReadScan   *sc = rd->sc;
+	int64		d;
+	Size		need;
+
+	MemoryContextReset(rd->batchcxt);
+	rd->inbatch = 0;
+	CHECK_FOR_INTERRUPTS();
+
+	/* the matrix these rows will need, so that many categories fail early */
+	d = ColumnsSoFar(sc);
+	if (d > PG_INT32_MAX / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many encoded columns: " INT64_FORMAT, d)));
+	need = UsMatrixBytes(sc->n, (int) d);
+	if (need > sc->raw.cap * sc->raw.elem)
+		UsCheckMemory(need - sc->raw.cap * sc->raw.elem, "the feature matrix");
+}
+
+static bool
+ReadReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	ReadDest   *rd = (ReadDest *) self;
+	MemoryContext oldcxt;
+
+	slot_getallattrs(slot);
+	oldcxt = MemoryContextSwitchTo(rd->batchcxt);
+	if (rd->idc)
+		IdCheckNext(rd->idc, slot->tts_values[rd->idcol], slot->tts_isnull[rd->idcol]);
+	ScanRow(rd->sc, slot->tts_values, slot->tts_isnull, rd->off);
+	MemoryContextSwitchTo(oldcxt);
+	if (++rd->inbatch >= US_FETCH_ROWS)
+		EndBatch(rd);
+	return true;
+}
+
+/*
+ * When the executor starts: errors of the read (a NaN, a duplicate id, the budget, or
+ * the executor's own) are reported as the caller's, without SPI's "SQL statement"
+ * context line naming the internal query, as when rows were fetched from a cursor.
+ * SPI itself resets error_context_stack to the caller's when the query ends, and
+ * error recovery to what each PG_TRY saved.
+ */
+static void
+ReadStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	error_context_stack = ((ReadDest *) self)->outer_context;
+}
+
+static void
+ReadShutdown(DestReceiver *self)
+{
+}
+
+static void
+ReadDestroy(DestReceiver *self)
+{
+}
+
+/* Read every row of the relation */
 static void
 ScanCursor(ReadScan *sc)
 {
 	UsRelData  *rel = sc->rel;
 	bool		has_id = rel->id_column != NULL;
-	int			idcol = (sc->want_tids ? 2 : 0) + 1;	/* after tableoid, ctid */
-	int			off = (sc->want_tids ? 2 : 0) + (has_id ? 1 : 0);	/* before the features */
 	char	   *sql = ScanQuery(rel, sc->want_tids);
-	MemoryContext batchcxt;
-	MemoryContext oldcxt;
-	Portal		portal;
+	SPIPrepareOptions popts;
+	SPIExecuteOptions eopts;
+	SPIPlanPtr	plan;
+	ReadDest	rd;
 	IdCheck		idc;
+	int			rc;
 
+	memset(&rd, 0, sizeof(rd));
+	rd.pub.receiveSlot = ReadReceive;
+	rd.pub.rStartup = ReadStartup;
+	rd.pub.rShutdown = ReadShutdown;
+	rd.pub.rDestroy = ReadDestroy;
+	rd.pub.mydest = DestTuplestore;	/* rows to a receiver of the caller's */
+	rd.sc = sc;
+	rd.outer_context = error_context_stack;
+	rd.idcol = sc->want_tids ? 2 : 0;	/* after tableoid, ctid */
+	rd.off = (sc->want_tids ? 2 : 0) + (has_id ? 1 : 0);	/* before the features */
 	if (has_id)
-		IdCheckInit(&idc, rel);
-	batchcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg relation batch",
-									 ALLOCSET_DEFAULT_SIZES);
-	portal = OpenCursor(sql);
-	for (;;)
 	{
-		int64		d;
-		Size		need;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, US_FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		oldcxt = MemoryContextSwitchTo(batchcxt);
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			if (has_id)
-				IdCheckNext(&idc, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, idcol);
-			ScanRow(sc, SPI_tuptable->vals[i], SPI_tuptable->tupdesc, off);
-		}
-		MemoryContextSwitchTo(oldcxt);
-		if (has_id)
-			IdCheckKeep(&idc);	/* the last id outlives its batch */
-		MemoryContextReset(batchcxt);
-		SPI_freetuptable(SPI_tuptable);
-
-		/* the matrix these rows will need, so that many categories fail early */
-		d = ColumnsSoFar(sc);
-		if (d > PG_INT32_MAX / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many encoded columns: " INT64_FORMAT, d)));
-		need = UsMatrixBytes(sc->n, (int) d);
-		if (need > sc->raw.cap * sc->raw.elem)
-			UsCheckMemory(need - sc->raw.cap * sc->raw.elem, "the feature matrix");
+		IdCheckInit(&idc, rel);
+		rd.idc = &idc;
 	}
-	SPI_cursor_close(portal);
+	rd.batchcxt = AllocSetContextCreate(CurrentMemoryContext, "userseg relation batch",
+										ALLOCSET_DEFAULT_SIZES);
+
+	/*
+	 * Planned without CURSOR_OPT_PARALLEL_OK, so rows come in the order of one
+	 * process's scan (a Gather would interleave its workers' rows), and without
+	 * CURSOR_OPT_FAST_PLAN: every row is read.
+	 */
+	memset(&popts, 0, sizeof(popts));
+	popts.parseMode = RAW_PARSE_DEFAULT;
+	popts.cursorOptions = 0;
+	plan = SPI_prepare_extended(sql, &popts);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_extended failed (%s) for \"%s\", please report a bug",
+			 SPI_result_code_string(SPI_result), sql);
+	memset(&eopts, 0, sizeof(eopts));
+	eopts.read_only = true;
+	eopts.dest = (DestReceiver *) &rd;
+	rc = SPI_execute_plan_extended(plan, &eopts);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading \"%s\" failed: %s", sql, SPI_result_code_string(rc));
+	SPI_freeplan(plan);
 	if (has_id)
 		MemoryContextDelete(idc.keepcxt);
-	MemoryContextDelete(batchcxt);
+	MemoryContextDelete(rd.batchcxt);
 	pfree(sql);
 }
 

@@ -169,7 +169,7 @@ extern MemoryContext UsWinPartitionContext(WindowObject winobj);
  * The relation arrives as a regclass; feature names arrive as text and are resolved
  * with get_attnum exactly as written (no case folding), then quoted: identifiers are
  * never spliced into queries.  The relation is read in ONE scan, under one snapshot
- * taken when the read starts (after its lock), through a cursor in batches, checking
+ * taken when the read starts (after its lock), its rows taken from the executor as they come, checking
  * interrupts: any relation the caller can SELECT from works, a view over TABLESAMPLE,
  * random() or clock_timestamp() included.  Memory: the n x d matrix (grown by an
  * eighth at a time and charged to the operation's budget, userseg.memory_limit, as it
