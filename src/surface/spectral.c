@@ -144,6 +144,23 @@ SpectralUniform(void *arg)
 	return pg_prng_double((pg_prng_state *) arg);
 }
 
+/* Whether bytes more fit in the operation's budget now (the dense solve's question) */
+static bool
+SpectralFits(void *arg, size_t bytes)
+{
+	uint64		limit = UsMemoryLimitBytes();
+	uint64		used = UsBudgetUsed();
+
+	return (uint64) bytes <= limit && used <= limit - (uint64) bytes;
+}
+
+static char *
+SpectralPrettySize(uint64 bytes)
+{
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum((int64) bytes))));
+}
+
 /*
  * Fit spectral clustering on an already scaled matrix: check the rows and the
  * budget, run the core, report the solver's failure.  Allocates in the current
@@ -179,6 +196,7 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 	p.uniform = SpectralUniform;
 	p.rng_arg = &rng;
 	p.verbose = userseg_progress;
+	p.fits = SpectralFits;
 	rc = embedding_only ? UsSpectralEmbedding(&core, m, &p, result) :
 		UsSpectral(&core, m, &p, result);
 	if (rc == US_SPECTRAL_TOO_LARGE)
@@ -188,6 +206,18 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 						m->n, o->n_clusters),
 				 errdetail("ARPACK counts its workspace in int, up to %d.", INT_MAX),
 				 errhint("Cluster a sample of the rows, for example with TABLESAMPLE in a view.")));
+	if (rc == US_SPECTRAL_DENSE_TOO_LARGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("spectral clustering of " INT64_FORMAT " rows needs %s for its dense eigen-solve, more than userseg.memory_limit (%s)",
+						m->n, SpectralPrettySize((uint64) result->dense_bytes + UsBudgetUsed()),
+						SpectralPrettySize(UsMemoryLimitBytes())),
+				 errdetail("ARPACK's %s returned info = %d after %d restarts and " INT64_FORMAT " products; the exact solve that follows (LAPACK's dsyevr on the dense " INT64_FORMAT " x " INT64_FORMAT " matrix) needs %s beside the %s the operation holds.",
+						   result->arpack_call, result->arpack_info, result->restarts,
+						   result->products, m->n, m->n,
+						   SpectralPrettySize(result->dense_bytes),
+						   SpectralPrettySize(UsBudgetUsed())),
+				 errhint("Raise userseg.memory_limit, cluster a sample of the rows, or try another gamma or n_neighbors.")));
 	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -200,9 +230,13 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 				 errhint("A graph of many components or many repeated rows can keep the eigenvectors from converging; try another gamma or n_neighbors.")));
 	if (userseg_progress)
 		ereport(NOTICE,
-				(errmsg_internal("spectral done: %d eigenvectors, " INT64_FORMAT
+				(errmsg_internal("spectral done: %d eigenvectors%s, " INT64_FORMAT
 								 " products, %d restarts, eigenvalues %g .. %g",
-								 result->k, result->products, result->restarts,
+								 result->k,
+								 result->dense && result->arpack_call ?
+								 " by dsyevr (ARPACK did not converge)" :
+								 result->dense ? " by dsyevr" : "",
+								 result->products, result->restarts,
 								 result->eigenvalues[0], result->eigenvalues[result->k - 1])));
 	if (!embedding_only && result->kmeans.nonempty < o->n_clusters)
 		ereport(NOTICE,
