@@ -144,13 +144,17 @@ SpectralUniform(void *arg)
 	return pg_prng_double((pg_prng_state *) arg);
 }
 
-/* Whether bytes more fit in the operation's budget now (the dense solve's question) */
+/*
+ * Whether bytes more fit in the operation's budget now (the dense solve's question);
+ * *arg gets what the operation held when asked
+ */
 static bool
 SpectralFits(void *arg, size_t bytes)
 {
 	uint64		limit = UsMemoryLimitBytes();
 	uint64		used = UsBudgetUsed();
 
+	*(uint64 *) arg = used;
 	return (uint64) bytes <= limit && used <= limit - (uint64) bytes;
 }
 
@@ -173,6 +177,7 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 	UsCore		core;
 	UsSpectralParams p;
 	pg_prng_state rng;
+	uint64		held = 0;		/* what the operation held when the dense solve asked */
 	int			rc;
 
 	SpectralCheckRows(o, m->n);
@@ -197,6 +202,7 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 	p.rng_arg = &rng;
 	p.verbose = userseg_progress;
 	p.fits = SpectralFits;
+	p.fits_arg = &held;
 	rc = embedding_only ? UsSpectralEmbedding(&core, m, &p, result) :
 		UsSpectral(&core, m, &p, result);
 	if (rc == US_SPECTRAL_TOO_LARGE)
@@ -210,13 +216,13 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("spectral clustering of " INT64_FORMAT " rows needs %s for its dense eigen-solve, more than userseg.memory_limit (%s)",
-						m->n, SpectralPrettySize((uint64) result->dense_bytes + UsBudgetUsed()),
+						m->n, SpectralPrettySize((uint64) result->dense_bytes + held),
 						SpectralPrettySize(UsMemoryLimitBytes())),
 				 errdetail("ARPACK's %s returned info = %d after %d restarts and " INT64_FORMAT " products; the exact solve that follows (LAPACK's dsyevr on the dense " INT64_FORMAT " x " INT64_FORMAT " matrix) needs %s beside the %s the operation holds.",
 						   result->arpack_call, result->arpack_info, result->restarts,
 						   result->products, m->n, m->n,
 						   SpectralPrettySize(result->dense_bytes),
-						   SpectralPrettySize(UsBudgetUsed())),
+						   SpectralPrettySize(held)),
 				 errhint("Raise userseg.memory_limit, cluster a sample of the rows, or try another gamma or n_neighbors.")));
 	if (rc != 0)
 		ereport(ERROR,
