@@ -156,7 +156,7 @@ CompareFitScore(const CompareAlgorithm *alg, const CompareCallArgs *a,
 /*
  * CompareFitScore in a subtransaction: NULL when it ran, or the error data of the
  * 54000 that rolled it back (allocated in the current memory context); any other error
- * is raised again.  Inside a parallel operation, CompareFitScore alone.
+ * rolls it back and is raised again.  Inside a parallel operation, CompareFitScore alone.
  */
 static ErrorData *
 CompareFitScoreOrSkip(const CompareAlgorithm *alg, const CompareCallArgs *a,
@@ -183,14 +183,18 @@ CompareFitScoreOrSkip(const CompareAlgorithm *alg, const CompareCallArgs *a,
 	}
 	PG_CATCH();
 	{
+		ErrorData  *e;
+
+		/* the subtransaction is rolled back first whatever the error, as PL/pgSQL does */
 		MemoryContextSwitchTo(cxt);
-		if (geterrcode() != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
-			PG_RE_THROW();
-		skipped = CopyErrorData();
+		e = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
+		if (e->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+			ReThrowError(e);
+		skipped = e;
 	}
 	PG_END_TRY();
 	return skipped;
