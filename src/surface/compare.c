@@ -141,13 +141,18 @@ CompareNote(const CompareFit *fit, const SweepScores *sc)
 	return note.len ? note.data : NULL;
 }
 
-/* Fit one algorithm on the scaled matrix and score it */
+/* Fit one algorithm on the scaled matrix (*elapsed: the fit's time) and score it */
 static void
 CompareFitScore(const CompareAlgorithm *alg, const CompareCallArgs *a,
 				const CompareArgs *args, const UsMatrix *m, CompareFit *fit,
-				SweepScores *sc)
+				SweepScores *sc, instr_time *elapsed)
 {
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
 	alg->fit(m, args, fit);
+	INSTR_TIME_SET_CURRENT(*elapsed);
+	INSTR_TIME_SUBTRACT(*elapsed, start);
 	if (fit->labels == NULL)
 		elog(ERROR, "algorithm \"%s\" returned no labels, please report a bug", alg->name);
 	SweepScore(m, fit->labels, a->sample_size, args->seed, sc);
@@ -161,7 +166,7 @@ CompareFitScore(const CompareAlgorithm *alg, const CompareCallArgs *a,
 static ErrorData *
 CompareFitScoreOrSkip(const CompareAlgorithm *alg, const CompareCallArgs *a,
 					  const CompareArgs *args, const UsMatrix *m, CompareFit *fit,
-					  SweepScores *sc)
+					  SweepScores *sc, instr_time *elapsed)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -169,14 +174,14 @@ CompareFitScoreOrSkip(const CompareAlgorithm *alg, const CompareCallArgs *a,
 
 	if (IsInParallelMode())
 	{
-		CompareFitScore(alg, a, args, m, fit, sc);
+		CompareFitScore(alg, a, args, m, fit, sc, elapsed);
 		return NULL;
 	}
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		CompareFitScore(alg, a, args, m, fit, sc);
+		CompareFitScore(alg, a, args, m, fit, sc, elapsed);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -235,9 +240,14 @@ CompareOne(const CompareAlgorithm *alg, const CompareCallArgs *a, const UsMatrix
 	memset(&sc, 0, sizeof(sc));
 	fit.inertia = NAN;
 	INSTR_TIME_SET_CURRENT(start);
-	skipped = CompareFitScoreOrSkip(alg, a, &args, m, &fit, &sc);
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
+	elapsed = start;
+	skipped = CompareFitScoreOrSkip(alg, a, &args, m, &fit, &sc, &elapsed);
+	if (skipped)
+	{
+		/* the time until the skip */
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
+	}
 
 	memset(isnull, 0, sizeof(isnull));
 	values[0] = CStringGetTextDatum(alg->name);

@@ -21,7 +21,10 @@
  * Memory: the rbf affinity is n (n + 1) / 2 doubles (100 MB at n = 5,000), the k-NN
  * one about 24 bytes per neighbour and row; with ARPACK's workspace and K-Means'
  * arrays it is checked against userseg.memory_limit before any of it is allocated
- * (54000 naming both sizes).
+ * (54000 naming both sizes).  When ARPACK does not converge the core solves the dense
+ * n x n matrix with LAPACK instead (spectral_core.c); it asks SpectralFits whether that
+ * fits beside what the operation holds, and a refusal is 54000 naming the dense
+ * solve's size, what was held and the limit.
  *
  *-------------------------------------------------------------------------
  */
