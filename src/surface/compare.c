@@ -40,9 +40,9 @@
 #include "access/xact.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
-#include "utils/resowner.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
+#include "utils/resowner.h"
 
 #include "kmeans_options.h"
 
