@@ -31,6 +31,23 @@
  * ARPACK cannot run (it needs k < n), LAPACK's dsyevr gives every eigenvector of the
  * dense S (scipy's eigsh falls back to eigh there too).
  *
+ * When ARPACK does not converge.  A graph of loosely tied rows (rbf with a gamma large
+ * for the spread of the data) gives S many eigenvalues within 1e-8 of 1; ARPACK, in
+ * regular mode as in scikit-learn's shift-invert mode (there they map to values within
+ * 1e-8 of -1), then cannot tell them apart and runs out of restarts.  Then LAPACK's
+ * dsyevr (range 'I', the k largest, by bisection and inverse iteration on the
+ * tridiagonal form) gives the exact eigenvectors of the dense S, to eps / gap as
+ * ARPACK's would have been.  scikit-learn falls back to LOBPCG there, whose tolerance
+ * (about 1e-5) is far above such gaps, so its maps are not eigenvectors and its
+ * partition can differ.  The dense solve holds the full n x n S (8 n^2 bytes) beside
+ * the packed affinity while it is copied (the affinity is given back before dsyevr
+ * runs) and dsyevr's workspace; those bytes, from dsyevr's workspace query, are asked
+ * of params->fits first, before ARPACK runs: where they fit, ARPACK is stopped once
+ * its products have cost what the dense solve would ((4/3) n^3 flops against 4 per
+ * stored entry, about 2 n / 3 products with the rbf affinity), where they do not it
+ * runs to eigsh's limit and, failing that, US_SPECTRAL_DENSE_TOO_LARGE is returned
+ * with res->dense_bytes (asked again after ARPACK).  Up to n = 46,340 (n^2 in int).
+ *
  * Labels.  UsKmeans on the n x k embedding with the caller's n_init, max_iter 300 and
  * tol 1e-4 (k_means' defaults), seeded by the same generator right after v0, so one
  * seed gives the same labels every time.  Labels are numbered by decreasing cluster
@@ -45,7 +62,9 @@
  * US_CHECK_EVERY rows of the k-NN queries and of a product S v, and between every two
  * steps of ARPACK's reverse communication (it returns to us for each product), so a
  * cancel lands within a product's time (about 20 ms at n = 5,000).  Leaving ARPACK
- * in the middle is safe: the next call starts afresh (ido = 0).
+ * in the middle is safe: the next call starts afresh (ido = 0).  dsyevr is one call:
+ * interrupts are checked while S is copied, before it and after it (a dense solve
+ * takes about 0.1 s at n = 1,000 and grows as n^3).
  *
  * Threads: OpenBLAS (ARPACK's BLAS) is kept to one thread, as in pca_core.c.
  *
@@ -359,11 +378,12 @@ SpMultiply(const UsCore *core, const SpAffinity *a, const double *x, double *y)
 /*
  * The k eigenvectors of the largest eigenvalues of S by ARPACK (k < n): vec n x k
  * column-major in decreasing order of the eigenvalue, val[k].  Returns 0, or sets
- * res->solver_call and returns ARPACK's info.
+ * res->solver_call and returns ARPACK's info.  With max_products > 0, ARPACK is left
+ * after that many products as if its restarts had run out (dsaupd's info 1).
  */
 static int
 SpArpack(const UsCore *core, const SpAffinity *a, int k, const UsSpectralParams *p,
-		 double *vec, double *val, UsSpectralResult *res)
+		 int64_t max_products, double *vec, double *val, UsSpectralResult *res)
 {
 	int			n = (int) a->n;
 	int			ncv = SpNcv(a->n, k);
@@ -392,6 +412,12 @@ SpArpack(const UsCore *core, const SpAffinity *a, int k, const UsSpectralParams 
 				 workl, lworkl, &info);
 		if (ido != 1 && ido != -1)
 			break;
+		if (max_products > 0 && res->products >= max_products)
+		{
+			info = 1;
+			iparam[2] = 0;		/* not known when left in the middle */
+			break;
+		}
 		SpMultiply(core, a, workd + ipntr[0] - 1, workd + ipntr[1] - 1);
 		res->products++;
 	}
@@ -442,26 +468,93 @@ SpArpack(const UsCore *core, const SpAffinity *a, int k, const UsSpectralParams 
 	return info;
 }
 
-/* Every eigenvector of the dense S by LAPACK (k = n, where ARPACK cannot run) */
-static int
-SpLapack(const UsCore *core, const SpAffinity *a, int k, double *vec, double *val,
-		 UsSpectralResult *res)
+/* ARPACK's infos that say it did not converge (not a misuse of it) */
+static bool
+SpArpackNotConverged(int info)
 {
-	int			n = (int) a->n;
-	double	   *s = UsAlloc(core, sizeof(double) * (size_t) n * (size_t) n);
-	double	   *w = UsAlloc(core, sizeof(double) * (size_t) n);
-	double	   *z = UsAlloc(core, sizeof(double) * (size_t) n * (size_t) n);
-	int		   *isuppz = UsAlloc(core, sizeof(int) * 2 * (size_t) n);
-	double		wq = 0.0;
-	int			iq = 0;
-	int			lwork = -1;
-	int			liwork = -1;
+	return info == 1 ||			/* dsaupd: the restarts ran out */
+		info == 3 ||			/* dsaupd: no shifts could be applied */
+		info == -9999 ||		/* dsaupd: no Arnoldi factorization */
+		info == -14 ||			/* dseupd: no eigenvalue to full accuracy */
+		info == US_SPECTRAL_NOT_CONVERGED;
+}
+
+/*
+ * dsyevr's workspace for the k eigenvectors of the largest eigenvalues of an n x n
+ * matrix (all of them when k = n), and the bytes SpLapack allocates with it: the full
+ * matrix, the eigenvalues and eigenvectors, the workspace.  A query reads no matrix.
+ * Returns dsyevr's info.
+ */
+static int
+SpLapackQuery(int n, int k, int *lwork, int *liwork, size_t *bytes)
+{
+	bool		all = k >= n;
+	int			il = all ? 1 : n - k + 1;
+	int			m = all ? n : k;
+	int			query = -1;
 	int			got = 0;
 	int			info = 0;
+	int			iq = 0;
+	int			idummy = 0;
+	double		wq = 0.0;
 	double		zero = 0.0;
-	int			one = 1;
+	double		dummy = 0.0;
+	double		b;
+
+	dsyevr_("V", all ? "A" : "I", "L", &n, &dummy, &n, &zero, &zero, &il, &n, &zero,
+			&got, &dummy, &dummy, &n, &idummy, &wq, &query, &iq, &query, &info);
+	if (info != 0)
+		return info;
+	*lwork = (int) wq > 1 ? (int) wq : 1;
+	*liwork = iq > 1 ? iq : 1;
+	b = 8.0 * ((double) n * (double) n + (double) n + (double) n * (double) m +
+			   (double) *lwork) + 4.0 * (2.0 * (double) n + (double) *liwork);
+	*bytes = b >= (double) SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t) b;
+	return 0;
+}
+
+/*
+ * LAPACK's dsyevr for the dense S: every eigenvector (k = n, range 'A') or those of
+ * the k largest eigenvalues (range 'I', il = n - k + 1, iu = n).  Its workspace is
+ * queried first; with check_fits, params->fits is asked for the whole (the n x n
+ * matrix, the eigenvectors, the workspace) before any of it is allocated, and
+ * US_SPECTRAL_DENSE_TOO_LARGE returned if it does not fit.  The affinity is given
+ * back once copied into the full matrix.  vec n x k, largest first; val[k].
+ */
+static int
+SpLapack(const UsCore *core, SpAffinity *a, int k, const UsSpectralParams *p,
+		 bool check_fits, double *vec, double *val, UsSpectralResult *res)
+{
+	int			n = (int) a->n;
+	bool		all = k >= n;
+	int			il = all ? 1 : n - k + 1;
+	int			iu = n;
+	int			m = all ? n : k;	/* eigenvectors dsyevr returns */
+	int			lwork = 0;
+	int			liwork = 0;
+	int			got = 0;
+	int			info;
+	double		zero = 0.0;
+	double	   *s;
+	double	   *w;
+	double	   *z;
+	int		   *isuppz;
 	double	   *work;
 	int		   *iwork;
+
+	info = SpLapackQuery(n, k, &lwork, &liwork, &res->dense_bytes);
+	if (info != 0)
+	{
+		res->solver_call = "dsyevr";
+		return info;
+	}
+	if (check_fits && p->fits && !p->fits(p->fits_arg, res->dense_bytes))
+		return US_SPECTRAL_DENSE_TOO_LARGE;
+
+	s = UsAlloc(core, sizeof(double) * (size_t) n * (size_t) n);
+	w = UsAlloc(core, sizeof(double) * (size_t) n);
+	z = UsAlloc(core, sizeof(double) * (size_t) n * (size_t) m);
+	isuppz = UsAlloc(core, sizeof(int) * 2 * (size_t) n);
 
 	/* S as a full column-major matrix (zeroed by UsAlloc) */
 	for (int i = 0; i < n; i++)
@@ -479,31 +572,39 @@ SpLapack(const UsCore *core, const SpAffinity *a, int k, double *vec, double *va
 		else
 			for (int64_t t = a->rowptr[i]; t < a->rowptr[i + 1]; t++)
 				s[(size_t) a->col[t] * n + i] = a->val[t];
+		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
+			UsCheck(core);
 	}
+	/* only dd is needed from here on */
+	UsFree(core, a->packed);
+	UsFree(core, a->rowptr);
+	UsFree(core, a->col);
+	UsFree(core, a->val);
+	a->packed = NULL;
+	a->rowptr = NULL;
+	a->col = NULL;
+	a->val = NULL;
+
+	work = UsAlloc(core, sizeof(double) * (size_t) lwork);
+	iwork = UsAlloc(core, sizeof(int) * (size_t) liwork);
 	UsCheck(core);
-	dsyevr_("V", "A", "L", &n, s, &n, &zero, &zero, &one, &n, &zero, &got, w, z, &n,
-			isuppz, &wq, &lwork, &iq, &liwork, &info);
-	if (info == 0)
-	{
-		lwork = (int) wq > 1 ? (int) wq : 1;
-		liwork = iq > 1 ? iq : 1;
-		work = UsAlloc(core, sizeof(double) * (size_t) lwork);
-		iwork = UsAlloc(core, sizeof(int) * (size_t) liwork);
-		dsyevr_("V", "A", "L", &n, s, &n, &zero, &zero, &one, &n, &zero, &got, w, z, &n,
-				isuppz, work, &lwork, iwork, &liwork, &info);
-		UsFree(core, work);
-		UsFree(core, iwork);
-	}
+	dsyevr_("V", all ? "A" : "I", "L", &n, s, &n, &zero, &zero, &il, &iu, &zero, &got, w,
+			z, &n, isuppz, work, &lwork, iwork, &liwork, &info);
 	UsCheck(core);
+	UsFree(core, work);
+	UsFree(core, iwork);
+	if (info == 0 && got != m)
+		info = US_SPECTRAL_NOT_CONVERGED;
 	if (info != 0)
 		res->solver_call = "dsyevr";
 	else
 		/* w ascending: the largest first */
 		for (int c = 0; c < k; c++)
 		{
-			val[c] = w[n - 1 - c];
-			memcpy(vec + (size_t) c * n, z + (size_t) (n - 1 - c) * n, sizeof(double) * (size_t) n);
+			val[c] = w[m - 1 - c];
+			memcpy(vec + (size_t) c * n, z + (size_t) (m - 1 - c) * n, sizeof(double) * (size_t) n);
 		}
+	res->dense = true;
 	UsFree(core, isuppz);
 	UsFree(core, z);
 	UsFree(core, w);
@@ -544,9 +645,39 @@ UsSpectralEmbedding(const UsCore *core, const UsMatrix *m, const UsSpectralParam
 	res->eigenvalues = UsAlloc(core, sizeof(double) * (size_t) k);
 	vec = UsAlloc(core, sizeof(double) * (size_t) n * (size_t) k);
 	if (k < n)
-		info = SpArpack(core, &a, k, p, vec, res->eigenvalues, res);
+	{
+		int64_t		cap = 0;
+		int			lw;
+		int			liw;
+		size_t		dense_bytes;
+
+		/*
+		 * Where the dense solve fits, ARPACK gets the products that cost what it
+		 * would: about (4/3) n^3 flops against 4 per stored entry of the affinity
+		 */
+		if (n <= 46340 && SpLapackQuery((int) n, k, &lw, &liw, &dense_bytes) == 0 &&
+			(p->fits == NULL || p->fits(p->fits_arg, dense_bytes)))
+		{
+			double		entries = a.dense ? (double) n * ((double) n + 1.0) / 2.0 :
+				(double) a.rowptr[n];
+			double		c = (4.0 / 3.0) * (double) n * (double) n * (double) n /
+				(4.0 * (entries > 1.0 ? entries : 1.0));
+
+			cap = c < 2.0 * SpNcv(n, k) ? 2 * SpNcv(n, k) :
+				c > (double) INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t) c;
+		}
+		info = SpArpack(core, &a, k, p, cap, vec, res->eigenvalues, res);
+		if (SpArpackNotConverged(info) && n <= 46340)
+		{
+			/* the exact eigenvectors of the dense S instead, if they fit */
+			res->arpack_info = info;
+			res->arpack_call = res->solver_call;
+			res->solver_call = NULL;
+			info = SpLapack(core, &a, k, p, true, vec, res->eigenvalues, res);
+		}
+	}
 	else
-		info = SpLapack(core, &a, k, vec, res->eigenvalues, res);
+		info = SpLapack(core, &a, k, p, false, vec, res->eigenvalues, res);
 
 	if (info == 0)
 	{

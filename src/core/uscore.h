@@ -727,6 +727,8 @@ typedef enum UsSpectralAffinity
 #define US_SPECTRAL_BAD_ARGUMENT (-1000)	/* k outside 1..n, gamma <= 0, n_neighbors < 1 */
 #define US_SPECTRAL_TOO_LARGE (-1001)	/* past ARPACK's or LAPACK's int */
 #define US_SPECTRAL_NOT_CONVERGED (-1002)	/* fewer eigenvectors converged than asked */
+#define US_SPECTRAL_DENSE_TOO_LARGE (-1003) /* ARPACK did not converge and the dense
+											 * solve does not fit (params->fits) */
 
 typedef struct UsSpectralParams
 {
@@ -738,6 +740,13 @@ typedef struct UsSpectralParams
 	double		(*uniform) (void *rng_arg);	/* uniform double in [0, 1): v0, then K-Means */
 	void	   *rng_arg;
 	bool		verbose;
+
+	/*
+	 * Whether bytes more may be allocated now, asked before the dense solve that
+	 * follows an ARPACK run that did not converge; NULL: always
+	 */
+	bool		(*fits) (void *fits_arg, size_t bytes);
+	void	   *fits_arg;
 } UsSpectralParams;
 
 typedef struct UsSpectralResult
@@ -751,6 +760,10 @@ typedef struct UsSpectralResult
 	int64_t		products;		/* products S v ARPACK asked for */
 	int			restarts;		/* ARPACK's implicit restarts */
 	const char *solver_call;	/* the routine whose info is returned, or NULL */
+	bool		dense;			/* the eigenvectors are LAPACK's dsyevr's */
+	int			arpack_info;	/* ARPACK's info when it did not converge, else 0 */
+	const char *arpack_call;	/* the ARPACK routine that returned it, or NULL */
+	size_t		dense_bytes;	/* bytes of the dense solve (when it ran or was refused) */
 } UsSpectralResult;
 
 /* Bytes UsSpectral allocates beyond K-Means' arrays (to check a budget first) */

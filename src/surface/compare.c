@@ -13,6 +13,18 @@
  * noise gets NULL silhouette, Calinski-Harabasz and Davies-Bouldin, and its note
  * says so.
  *
+ * An algorithm too large for the data is skipped, not the comparison: every fit checks
+ * its own estimate of its working memory against userseg.memory_limit before it
+ * allocates (54000 when it does not fit: spectral clustering's dense rbf affinity,
+ * complete and average linkage's distance matrix, an index), so each fit and its
+ * scoring run in a subtransaction, and a 54000 raised there (an estimate over the
+ * budget, or a size past a solver's limits) rolls it back and gives the algorithm a
+ * row with NULL n_clusters, noise and scores and a note that says it was skipped,
+ * what it needs for the n rows against the limit, and what to do (compare a sample
+ * of the rows, or run its table form alone with a larger limit).  Any other error
+ * ends the comparison.  Inside a parallel operation no subtransaction can start:
+ * there a 54000 ends the comparison as any error does.
+ *
  * The algorithms are the registry below, one line each: an algorithm's surface file
  * exports its entry (CompareAlgorithm: name, fit function with its defaults, the
  * keys of its parameters), and userseg_compare gives it its object of params
@@ -24,10 +36,13 @@
 
 #include <math.h>
 
+#include "access/parallel.h"
+#include "access/xact.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
+#include "utils/resowner.h"
 
 #include "kmeans_options.h"
 
@@ -126,6 +141,85 @@ CompareNote(const CompareFit *fit, const SweepScores *sc)
 	return note.len ? note.data : NULL;
 }
 
+/* Fit one algorithm on the scaled matrix (*elapsed: the fit's time) and score it */
+static void
+CompareFitScore(const CompareAlgorithm *alg, const CompareCallArgs *a,
+				const CompareArgs *args, const UsMatrix *m, CompareFit *fit,
+				SweepScores *sc, instr_time *elapsed)
+{
+	instr_time	start;
+
+	INSTR_TIME_SET_CURRENT(start);
+	alg->fit(m, args, fit);
+	INSTR_TIME_SET_CURRENT(*elapsed);
+	INSTR_TIME_SUBTRACT(*elapsed, start);
+	if (fit->labels == NULL)
+		elog(ERROR, "algorithm \"%s\" returned no labels, please report a bug", alg->name);
+	SweepScore(m, fit->labels, a->sample_size, args->seed, sc);
+}
+
+/*
+ * CompareFitScore in a subtransaction: NULL when it ran, or the error data of the
+ * 54000 that rolled it back (allocated in the current memory context); any other error
+ * rolls it back and is raised again.  Inside a parallel operation, CompareFitScore alone.
+ */
+static ErrorData *
+CompareFitScoreOrSkip(const CompareAlgorithm *alg, const CompareCallArgs *a,
+					  const CompareArgs *args, const UsMatrix *m, CompareFit *fit,
+					  SweepScores *sc, instr_time *elapsed)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile skipped = NULL;
+
+	if (IsInParallelMode())
+	{
+		CompareFitScore(alg, a, args, m, fit, sc, elapsed);
+		return NULL;
+	}
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		CompareFitScore(alg, a, args, m, fit, sc, elapsed);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		/* the subtransaction is rolled back first whatever the error, as PL/pgSQL does */
+		MemoryContextSwitchTo(cxt);
+		e = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (e->sqlerrcode != ERRCODE_PROGRAM_LIMIT_EXCEEDED)
+			ReThrowError(e);
+		skipped = e;
+	}
+	PG_END_TRY();
+	return skipped;
+}
+
+/* The note of a skipped algorithm: that it was, why, and what to do */
+static char *
+CompareSkipNote(const CompareAlgorithm *alg, const ErrorData *e, int64 n)
+{
+	StringInfoData note;
+
+	initStringInfo(&note);
+	appendStringInfo(&note, "skipped on " INT64_FORMAT " rows: %s.", n, e->message);
+	if (e->detail)
+		appendStringInfo(&note, " %s", e->detail);
+	appendStringInfo(&note, " Compare a sample of the rows (a view with TABLESAMPLE or LIMIT), or run userseg_%s on the table alone with a larger userseg.memory_limit.",
+					 alg->name);
+	return note.data;
+}
+
 /* Fit one algorithm on the scaled matrix, score it, add its row */
 static void
 CompareOne(const CompareAlgorithm *alg, const CompareCallArgs *a, const UsMatrix *m,
@@ -138,31 +232,43 @@ CompareOne(const CompareAlgorithm *alg, const CompareCallArgs *a, const UsMatrix
 	instr_time	elapsed;
 	Datum		values[COMPARE_COLS];
 	bool		isnull[COMPARE_COLS];
+	ErrorData  *skipped;
 	char	   *note;
 
 	args.params = TableFormParamObject(&a->params->root, "params", alg->name);
 	memset(&fit, 0, sizeof(fit));
+	memset(&sc, 0, sizeof(sc));
 	fit.inertia = NAN;
 	INSTR_TIME_SET_CURRENT(start);
-	alg->fit(m, &args, &fit);
-	INSTR_TIME_SET_CURRENT(elapsed);
-	INSTR_TIME_SUBTRACT(elapsed, start);
-	if (fit.labels == NULL)
-		elog(ERROR, "algorithm \"%s\" returned no labels, please report a bug", alg->name);
-
-	SweepScore(m, fit.labels, a->sample_size, args.seed, &sc);
-	if (!isnan(fit.inertia))
-		sc.inertia = fit.inertia;
-	note = CompareNote(&fit, &sc);
+	elapsed = start;
+	skipped = CompareFitScoreOrSkip(alg, a, &args, m, &fit, &sc, &elapsed);
+	if (skipped)
+	{
+		/* the time until the skip */
+		INSTR_TIME_SET_CURRENT(elapsed);
+		INSTR_TIME_SUBTRACT(elapsed, start);
+	}
 
 	memset(isnull, 0, sizeof(isnull));
 	values[0] = CStringGetTextDatum(alg->name);
-	values[1] = Int32GetDatum(sc.n_clusters);
-	values[2] = Int64GetDatum(sc.noise);
-	values[3] = UsFloat8OrNull(sc.silhouette, &isnull[3]);
-	values[4] = UsFloat8OrNull(sc.calinski_harabasz, &isnull[4]);
-	values[5] = UsFloat8OrNull(sc.davies_bouldin, &isnull[5]);
-	values[6] = UsFloat8OrNull(sc.inertia, &isnull[6]);
+	if (skipped)
+	{
+		for (int c = 1; c <= 6; c++)
+			isnull[c] = true;
+		note = CompareSkipNote(alg, skipped, m->n);
+	}
+	else
+	{
+		if (!isnan(fit.inertia))
+			sc.inertia = fit.inertia;
+		note = CompareNote(&fit, &sc);
+		values[1] = Int32GetDatum(sc.n_clusters);
+		values[2] = Int64GetDatum(sc.noise);
+		values[3] = UsFloat8OrNull(sc.silhouette, &isnull[3]);
+		values[4] = UsFloat8OrNull(sc.calinski_harabasz, &isnull[4]);
+		values[5] = UsFloat8OrNull(sc.davies_bouldin, &isnull[5]);
+		values[6] = UsFloat8OrNull(sc.inertia, &isnull[6]);
+	}
 	values[7] = Float8GetDatum(INSTR_TIME_GET_MILLISEC(elapsed));
 	values[8] = note ? CStringGetTextDatum(note) : (Datum) 0;
 	isnull[8] = note == NULL;

@@ -21,7 +21,10 @@
  * Memory: the rbf affinity is n (n + 1) / 2 doubles (100 MB at n = 5,000), the k-NN
  * one about 24 bytes per neighbour and row; with ARPACK's workspace and K-Means'
  * arrays it is checked against userseg.memory_limit before any of it is allocated
- * (54000 naming both sizes).
+ * (54000 naming both sizes).  When ARPACK does not converge the core solves the dense
+ * n x n matrix with LAPACK instead (spectral_core.c); it asks SpectralFits whether that
+ * fits beside what the operation holds, and a refusal is 54000 naming the dense
+ * solve's size, what was held and the limit.
  *
  *-------------------------------------------------------------------------
  */
@@ -145,6 +148,27 @@ SpectralUniform(void *arg)
 }
 
 /*
+ * Whether bytes more fit in the operation's budget now (the dense solve's question);
+ * *arg gets what the operation held when asked
+ */
+static bool
+SpectralFits(void *arg, size_t bytes)
+{
+	uint64		limit = UsMemoryLimitBytes();
+	uint64		used = UsBudgetUsed();
+
+	*(uint64 *) arg = used;
+	return (uint64) bytes <= limit && used <= limit - (uint64) bytes;
+}
+
+static char *
+SpectralPrettySize(uint64 bytes)
+{
+	return text_to_cstring(DatumGetTextPP(DirectFunctionCall1(pg_size_pretty,
+															  Int64GetDatum((int64) bytes))));
+}
+
+/*
  * Fit spectral clustering on an already scaled matrix: check the rows and the
  * budget, run the core, report the solver's failure.  Allocates in the current
  * memory context.
@@ -156,6 +180,7 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 	UsCore		core;
 	UsSpectralParams p;
 	pg_prng_state rng;
+	uint64		held = 0;		/* what the operation held when the dense solve asked */
 	int			rc;
 
 	SpectralCheckRows(o, m->n);
@@ -179,6 +204,8 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 	p.uniform = SpectralUniform;
 	p.rng_arg = &rng;
 	p.verbose = userseg_progress;
+	p.fits = SpectralFits;
+	p.fits_arg = &held;
 	rc = embedding_only ? UsSpectralEmbedding(&core, m, &p, result) :
 		UsSpectral(&core, m, &p, result);
 	if (rc == US_SPECTRAL_TOO_LARGE)
@@ -188,6 +215,18 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 						m->n, o->n_clusters),
 				 errdetail("ARPACK counts its workspace in int, up to %d.", INT_MAX),
 				 errhint("Cluster a sample of the rows, for example with TABLESAMPLE in a view.")));
+	if (rc == US_SPECTRAL_DENSE_TOO_LARGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("spectral clustering of " INT64_FORMAT " rows needs %s for its dense eigen-solve, more than userseg.memory_limit (%s)",
+						m->n, SpectralPrettySize((uint64) result->dense_bytes + held),
+						SpectralPrettySize(UsMemoryLimitBytes())),
+				 errdetail("ARPACK's %s returned info = %d after %d restarts and " INT64_FORMAT " products; the exact solve that follows (LAPACK's dsyevr on the dense " INT64_FORMAT " x " INT64_FORMAT " matrix) needs %s beside the %s the operation holds.",
+						   result->arpack_call, result->arpack_info, result->restarts,
+						   result->products, m->n, m->n,
+						   SpectralPrettySize(result->dense_bytes),
+						   SpectralPrettySize(held)),
+				 errhint("Raise userseg.memory_limit, cluster a sample of the rows, or try another gamma or n_neighbors.")));
 	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -200,9 +239,13 @@ SpectralRun(const UsMatrix *m, const SpectralOptions *o, bool embedding_only,
 				 errhint("A graph of many components or many repeated rows can keep the eigenvectors from converging; try another gamma or n_neighbors.")));
 	if (userseg_progress)
 		ereport(NOTICE,
-				(errmsg_internal("spectral done: %d eigenvectors, " INT64_FORMAT
+				(errmsg_internal("spectral done: %d eigenvectors%s, " INT64_FORMAT
 								 " products, %d restarts, eigenvalues %g .. %g",
-								 result->k, result->products, result->restarts,
+								 result->k,
+								 result->dense && result->arpack_call ?
+								 " by dsyevr (ARPACK did not converge)" :
+								 result->dense ? " by dsyevr" : "",
+								 result->products, result->restarts,
 								 result->eigenvalues[0], result->eigenvalues[result->k - 1])));
 	if (!embedding_only && result->kmeans.nonempty < o->n_clusters)
 		ereport(NOTICE,

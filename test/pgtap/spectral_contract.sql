@@ -1,6 +1,6 @@
 -- Contract of spectral clustering: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(27);
+SELECT plan(30);
 
 SELECT has_function('userseg_spectral',
     ARRAY['double precision[]', 'integer', 'text', 'double precision', 'integer', 'integer',
@@ -99,6 +99,21 @@ SELECT throws_like($$SELECT * FROM userseg_spectral('spectral_tap_big', ARRAY['x
                    'over the budget: the message names both sizes');
 SELECT throws_ok($$SELECT max(l) FROM (SELECT userseg_spectral(ARRAY[x], 2) OVER () l FROM spectral_tap_big) s$$,
                  '54000', NULL, 'over the budget in the window form: 54000');
+-- in a comparison, spectral clustering over the budget is skipped, not the comparison
+SELECT results_eq(
+    $$SELECT algorithm, n_clusters IS NULL, silhouette IS NULL,
+             note LIKE 'skipped on 3000 rows: spectral clustering''s dense rbf affinity of 3000 x 3000 rows% needs % MB of memory, more than userseg.memory_limit (8192 kB).%Compare a sample of the rows%'
+      FROM userseg_compare('spectral_tap_big', ARRAY['x'], 2, params => '{"agglomerative": {"linkage": "single"}}')
+      WHERE algorithm IN ('kmeans', 'spectral') ORDER BY algorithm$$,
+    $$VALUES ('kmeans'::text, false, false, false), ('spectral', true, true, true)$$,
+    'comparison over the budget: the spectral row is skipped with a note naming both sizes, K-Means is scored');
+SELECT lives_ok($$SELECT * FROM userseg_compare('spectral_tap_big', ARRAY['x'], 2,
+                     params => '{"spectral": {"affinity": "nearest_neighbors"}}')$$,
+                'comparison over the budget with the k-NN affinity: runs');
+SELECT throws_ok($$SELECT * FROM userseg_compare('spectral_tap_big', ARRAY['x'], 2,
+                     params => '{"spectral": {"gamma": 0}}')$$,
+                 '22023', 'gamma must be a finite number above 0',
+                 'comparison over the budget: a bad parameter is still 22023, not a skip');
 
 SELECT * FROM finish();
 ROLLBACK;

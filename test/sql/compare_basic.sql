@@ -68,6 +68,23 @@ SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => '{"
 SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, params => NULL);
 \echo :LAST_ERROR_SQLSTATE
 
+-- an algorithm whose work exceeds userseg.memory_limit is skipped, not the comparison:
+-- its row has NULL scores and a note naming what it needs; the others are scored
+SET userseg.memory_limit = '512kB';
+SELECT algorithm, n_clusters, noise, silhouette IS NULL AS no_silhouette,
+       calinski_harabasz IS NULL AS no_ch, inertia IS NULL AS no_inertia, note
+FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, 1,
+                     params => '{"agglomerative": {"linkage": "complete"}}');
+-- the k-NN affinity fits where the dense rbf one does not
+SELECT algorithm, n_clusters, note FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4, 1,
+                     params => '{"spectral": {"affinity": "nearest_neighbors"}}')
+WHERE algorithm = 'spectral';
+-- a bad parameter is still an error, not a skip
+SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 4,
+                              params => '{"spectral": {"gamma": 0}}');
+\echo :LAST_ERROR_SQLSTATE
+RESET userseg.memory_limit;
+
 -- errors (with their SQLSTATEs)
 SELECT * FROM userseg_compare('compare_blobs', ARRAY['x', 'y'], 0);
 \echo :LAST_ERROR_SQLSTATE
@@ -90,7 +107,8 @@ SELECT * FROM userseg_compare('compare_empty', ARRAY['x'], 2);
 \echo :LAST_ERROR_SQLSTATE
 SET userseg.memory_limit = '512kB';
 CREATE TABLE compare_big AS SELECT g::float8 AS x, (g % 7)::float8 AS y FROM generate_series(1, 20000) g;
-SELECT * FROM userseg_compare('compare_big', ARRAY['x', 'y'], 3);
-\echo :LAST_ERROR_SQLSTATE
+-- the rows fit, no algorithm does: every row is a skip (elapsed_ms varies)
+SELECT algorithm, n_clusters IS NULL AS skipped, note
+FROM userseg_compare('compare_big', ARRAY['x', 'y'], 3);
 RESET userseg.memory_limit;
 DROP TABLE compare_blobs, compare_two, compare_empty, compare_big;
