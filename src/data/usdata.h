@@ -169,9 +169,9 @@ extern MemoryContext UsWinPartitionContext(WindowObject winobj);
  * The relation arrives as a regclass; feature names arrive as text and are resolved
  * with get_attnum exactly as written (no case folding), then quoted: identifiers are
  * never spliced into queries.  The relation is read in ONE scan, under one snapshot
- * taken when the read starts (after its lock), its rows taken from the executor as they come, checking
- * interrupts: any relation the caller can SELECT from works, a view over TABLESAMPLE,
- * random() or clock_timestamp() included.  Memory: the n x d matrix (grown by an
+ * taken when the read starts (after its lock), each row taken from the executor as it
+ * comes, checking interrupts: any relation the caller can SELECT from works, a view
+ * over TABLESAMPLE, random() or clock_timestamp() included.  Memory: the n x d matrix (grown by an
  * eighth at a time and charged to the operation's budget, userseg.memory_limit, as it
  * grows), the categories and one batch.
  *
