@@ -153,6 +153,20 @@ UsScanOpen(Oid relid, ArrayType *features, const UsReadOptions *opts, Oid nsp,
 		if (rel->features[f].onehot)
 			NotInScan(psprintf("the categorical feature \"%s\"", rel->features[f].name),
 					  "Encode it in a view (one numeric column per category), or use method => 'memory'.");
+	/* one encoded column per feature, as the reader lays them out (UsModelFromRel) */
+	rel->d = rel->nfeatures;
+	rel->cols = palloc0(sizeof(UsColumn) * rel->d);
+	rel->imputed = palloc(sizeof(double) * rel->d);
+	for (int f = 0; f < rel->nfeatures; f++)
+	{
+		rel->features[f].first = f;
+		rel->features[f].ncols = 1;
+		rel->cols[f].source = rel->features[f].name;
+		rel->cols[f].category = NULL;
+		rel->cols[f].typid = rel->features[f].typid;
+		rel->cols[f].feature = f;
+		rel->imputed[f] = NAN;
+	}
 	s->rel = rel;
 	s->d = rel->nfeatures;
 	s->method = method;

@@ -456,9 +456,10 @@ typedef struct UsScanRel
 } UsScanRel;
 
 /*
- * Resolve (UsResolve) and take the scan's snapshot.  0A000 for what a scan does not
- * do: categorical features, nulls => 'impute', the robust scaler.  nsp is the
- * extension's schema.
+ * Resolve (UsResolve) and take the scan's snapshot; rel's encoded columns are laid out
+ * as the reader's (one per numeric feature), so that UsModelFromRel describes them.
+ * 0A000 for what a scan does not do: categorical features, nulls => 'impute', the
+ * robust scaler.  nsp is the extension's schema.
  */
 extern UsScanRel *UsScanOpen(Oid relid, ArrayType *features, const UsReadOptions *opts,
 							 Oid nsp, UsScaleMethod method);

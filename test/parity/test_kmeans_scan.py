@@ -13,7 +13,10 @@ aggregate (userseg_kmeans_step) with scikit-learn, on the same rows in the same 
   (d) method => 'minibatch' against MiniBatchKMeans with the same batch_size, n_init,
       max_iter and tol = 0: the generators differ (numpy's Mersenne Twister there), so
       the check is in distribution: over seven seeds each, the median inertia within 5%
-      of scikit-learn's median, and the fit deterministic for a seed.
+      of scikit-learn's median, and the fit deterministic for a seed;
+  (e) the models of the scan and of the in-memory path from the same initial centers:
+      the same scaler and centroids (scaled and in original units) within 1e-9, the
+      same sizes, and userseg_predict on each gives every row the label written.
 """
 import io
 
@@ -107,6 +110,45 @@ def main():
           "(userseg %.17g, scikit-learn %.17g)" % (inertia, ref.inertia_))
     check(iters == ref.n_iter_, "scan from given centers: iterations",
           "(userseg %d, scikit-learn %d)" % (iters, ref.n_iter_))
+
+    # (e) models: by scan and in memory from the same initial centers
+    for method in ("memory", "scan"):
+        cur.execute("SELECT 1 FROM userseg_kmeans('kscan_parity', %s, 4,"
+                    " label_column => 'seg_%s', init => %%s::float8[], method => '%s',"
+                    " model => 'kscan_parity_%s')" % (cols, method, method, method),
+                    (array2(init),))
+    models = {}
+    for method in ("memory", "scan"):
+        cur.execute("SELECT scale_center, scale_scale, centroids, centroids_original, sizes"
+                    " FROM userseg_models WHERE name = %s", ("kscan_parity_" + method,))
+        models[method] = [np.array(v, dtype=np.float64) for v in cur.fetchone()]
+    names = ["scaler center", "scaler scale", "centroids", "centroids in original units"]
+    for j, name in enumerate(names):
+        a, b = models["scan"][j], models["memory"][j]
+        rel = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))
+        check(a.shape == b.shape and rel <= 1e-9, "model by scan: %s within 1e-9 of in memory" % name,
+              "(relative %.3g)" % rel)
+    check(models["scan"][4].tolist() == models["memory"][4].tolist(),
+          "model by scan: the sizes of in memory",
+          "(%s, %s)" % (models["scan"][4].tolist(), models["memory"][4].tolist()))
+    # the centroids in original units are scikit-learn's, mapped back by StandardScaler
+    ref_orig = sc.inverse_transform(ref.cluster_centers_)
+    cur.execute("SELECT seg_scan FROM kscan_parity ORDER BY id")
+    lab = np.array([r[0] for r in cur.fetchall()])
+    perm = [int(np.bincount(lab[ref.labels_ == c], minlength=4).argmax()) for c in range(4)]
+    rel = float(np.max(np.abs(models["scan"][3][perm] - ref_orig) / np.maximum(np.abs(ref_orig), 1.0)))
+    check(rel <= 1e-9, "model by scan: centroids in original units within 1e-9 of scikit-learn's",
+          "(relative %.3g)" % rel)
+    for method in ("memory", "scan"):
+        cur.execute("SELECT count(*) FILTER (WHERE seg_%s IS DISTINCT FROM"
+                    " userseg_predict('kscan_parity_%s', to_jsonb(k))),"
+                    " count(*) FILTER (WHERE seg_%s IS DISTINCT FROM seg_scan) FROM kscan_parity k"
+                    % (method, method, method))
+        differ, other = cur.fetchone()
+        check(differ == 0, "model %s: predict gives every row the label written" % method,
+              "(%d rows differ)" % differ)
+        check(other == 0, "model %s: the labels of the scan" % method, "(%d rows differ)" % other)
+    cur.execute("DELETE FROM userseg_models WHERE name LIKE 'kscan\\_parity\\_%'")
 
     # (c) seeded from the sample (10000 of 19500 rows)
     cur.execute("SELECT inertia FROM userseg_kmeans('kscan_parity', %s, 4, seed => 3,"
