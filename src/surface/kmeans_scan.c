@@ -10,6 +10,8 @@
  *
  *	1. statistics: rows, NULLs per feature, the scaler (userseg_scaler_fit) and the
  *	   column variances that make tol relative (as the in-memory fit's tolerance);
+ *	   with nulls => 'impute', first the column means (the values a NULL stands for,
+ *	   as in memory), then the scaler and variances with them in place: two passes;
  *	2. a seeded reservoir sample of KMEANS_SCAN_SAMPLE(k) rows, scaled.  Without init,
  *	   K-Means runs on the sample in memory (k-means++ seeding, n_init runs, the best
  *	   kept: the in-memory core on the sample), and its centers start the iterations;
@@ -50,8 +52,9 @@
  * them from the data; then the passes of 4 and 5.  So the table is read four times
  * whatever the number of steps.
  *
- * Cost: 3 + iterations passes over the relation (with init: the same, the sample is
- * still drawn for the silhouette), each O(n k d); memory O(sample x d + k d).
+ * Cost: 3 + iterations passes over the relation, one more with nulls => 'impute' (with
+ * init: the same, the sample is still drawn for the silhouette), each O(n k d); memory
+ * O(sample x d + k d).
  *
  *-------------------------------------------------------------------------
  */

@@ -254,6 +254,65 @@ SELECT count(*) FILTER (WHERE name = 'ks_refused') AS refused_models,
        count(*) FILTER (WHERE name = 'ks_scan' AND created_at = :'saved_at') AS previous_kept
 FROM userseg_models;
 
+-- nulls => 'impute': a NULL stands for the column's mean, and the scaler is fitted with
+-- those values, as in memory: from the same initial centers the same model within 1e-9
+-- and the same labels, every row labelled
+UPDATE kt9 SET b = NULL WHERE id % 77 = 0;
+CREATE TEMP TABLE ifits AS
+SELECT 'memory' AS method, * FROM userseg_kmeans('kt9', '{a,b,c}', 3, label_column => 'imp_mem',
+    nulls => 'impute', init => '{{10,20,4},{15,23,8},{20,26,10}}', method => 'memory',
+    model => 'ks_imp_mem')
+UNION ALL
+SELECT 'scan', * FROM userseg_kmeans('kt9', '{a,b,c}', 3, label_column => 'imp_scan',
+    nulls => 'impute', init => '{{10,20,4},{15,23,8},{20,26,10}}', method => 'scan',
+    model => 'ks_imp_scan');
+SELECT method, rows_used, rows_skipped, iterations FROM ifits ORDER BY method;
+SELECT abs(m.inertia - s.inertia) <= 1e-9 * m.inertia AS inertia_within_1e_9,
+       abs(m.silhouette - s.silhouette) <= 1e-9 AS silhouette_within_1e_9
+FROM ifits m, ifits s WHERE m.method = 'memory' AND s.method = 'scan';
+SELECT ks_close(s.scale_center, m.scale_center, 1e-12) AS center_within_1e_12,
+       ks_close(s.scale_scale, m.scale_scale, 1e-12) AS scale_within_1e_12,
+       ks_close(s.centroids, m.centroids, 1e-9) AS centroids_within_1e_9,
+       ks_close(s.centroids_original, m.centroids_original, 1e-9) AS original_within_1e_9,
+       s.sizes = m.sizes AS same_sizes, s.rows, s.encoding ->> 'nulls' AS nulls,
+       ks_close(ARRAY(SELECT (f ->> 'imputed')::float8 FROM jsonb_array_elements(s.encoding -> 'features') f),
+                ARRAY(SELECT (f ->> 'imputed')::float8 FROM jsonb_array_elements(m.encoding -> 'features') f),
+                1e-12) AS imputed_within_1e_12,
+       (SELECT bool_and(abs((f ->> 'imputed')::float8 - avg) <= 1e-12 * abs(avg))
+        FROM jsonb_array_elements(s.encoding -> 'features') f,
+             LATERAL (SELECT avg(v) FROM kt9, LATERAL (SELECT (to_jsonb(kt9) ->> (f ->> 'name'))::float8) x(v)) q)
+       AS imputed_is_column_mean
+FROM userseg_models s, userseg_models m WHERE s.name = 'ks_imp_scan' AND m.name = 'ks_imp_mem';
+SELECT count(*) AS rows, count(*) FILTER (WHERE imp_scan IS NULL) AS null_labels,
+       count(*) FILTER (WHERE imp_mem IS NOT DISTINCT FROM imp_scan) AS same_label_as_memory,
+       count(*) FILTER (WHERE imp_scan IS NOT DISTINCT FROM userseg_predict('ks_imp_scan', to_jsonb(kt9)))
+       AS predict_equals_label,
+       count(*) FILTER (WHERE a IS NULL OR b IS NULL) AS rows_with_null
+FROM kt9;
+-- seeded from the sample (here every row, in id_column's order): the in-memory fit
+SELECT abs(m.inertia - s.inertia) <= 1e-9 * m.inertia AS inertia_within_1e_9
+FROM userseg_kmeans('kt9', '{a,b,c}', 3, label_column => 'imp_mem', nulls => 'impute', seed => 4,
+                    id_column => 'id', method => 'memory') m,
+     userseg_kmeans('kt9', '{a,b,c}', 3, label_column => 'imp_scan', nulls => 'impute', seed => 4,
+                    id_column => 'id', method => 'scan') s;
+SELECT count(*) FILTER (WHERE imp_mem IS DISTINCT FROM imp_scan) AS labels_differ FROM kt9;
+-- with parallel plans encouraged, the same labels
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT rows_used FROM userseg_kmeans('kt9', '{a,b,c}', 3, label_column => 'imp_scan',
+    nulls => 'impute', seed => 4, id_column => 'id', method => 'scan');
+SELECT count(*) FILTER (WHERE imp_mem IS DISTINCT FROM imp_scan) AS labels_differ FROM kt9;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+-- a column of NULLs only has nothing to impute from, as in memory
+CREATE TABLE kt_nulls AS SELECT id, a, NULL::float8 AS z FROM kt9 WHERE id <= 10;
+SELECT * FROM userseg_kmeans('kt_nulls', '{a,z}', 2, nulls => 'impute', method => 'scan');
+SELECT * FROM userseg_kmeans('kt_nulls', '{a,z}', 2, nulls => 'impute', method => 'memory');
+
 -- 'auto' runs by scan, with a NOTICE, when the matrix would not fit, also with a model
 ANALYZE kt;
 SET userseg.memory_limit = '3MB';
@@ -267,7 +326,6 @@ RESET userseg.memory_limit;
 SELECT * FROM userseg_kmeans('kt', '{a,b,c}', 3, method => 'nope');
 SELECT * FROM userseg_kmeans('kt', '{a,b,c}', 3, method => NULL);
 SELECT * FROM userseg_kmeans('kt', '{a,b,c}', 3, method => 'scan', scale => 'robust');
-SELECT * FROM userseg_kmeans('kt', '{a,b,c}', 3, method => 'scan', nulls => 'impute');
 SELECT * FROM userseg_kmeans('kt', '{a,b,c}', 3, method => 'scan', nulls => 'error');
 SELECT * FROM userseg_kmeans('kt', '{a,nope}', 3, method => 'scan');
 SELECT * FROM userseg_kmeans('kt', '{a,b}', 3, method => 'scan', init => '{{1,2}}');
@@ -286,4 +344,4 @@ SELECT * FROM userseg_kmeans('kt', '{a,b,c}', 3, method => 'scan', scale => 'rob
 SELECT count(*) AS models FROM userseg_models WHERE name IN ('ks_cat', 'ks_robust');
 
 DELETE FROM userseg_models WHERE name LIKE 'ks\_%';
-DROP TABLE ks, kt, kt9, kt_sub, kt_cat, kt_empty;
+DROP TABLE ks, kt, kt9, kt_sub, kt_nulls, kt_cat, kt_empty;
