@@ -16,7 +16,10 @@ aggregate (userseg_kmeans_step) with scikit-learn, on the same rows in the same 
       of scikit-learn's median, and the fit deterministic for a seed;
   (e) the models of the scan and of the in-memory path from the same initial centers:
       the same scaler and centroids (scaled and in original units) within 1e-9, the
-      same sizes, and userseg_predict on each gives every row the label written.
+      same sizes, and userseg_predict on each gives every row the label written;
+  (f) nulls => 'impute' by scan against in memory and against scikit-learn's
+      SimpleImputer(strategy='mean') + StandardScaler + KMeans from the same initial
+      centers: the same imputed values and centroids within 1e-9, the same labels.
 """
 import io
 
@@ -25,6 +28,7 @@ import psycopg2
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import pairwise_distances_argmin
+from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 from tap import check
@@ -149,6 +153,54 @@ def main():
               "(%d rows differ)" % differ)
         check(other == 0, "model %s: the labels of the scan" % method, "(%d rows differ)" % other)
     cur.execute("DELETE FROM userseg_models WHERE name LIKE 'kscan\\_parity\\_%'")
+
+    # (f) nulls => 'impute': a NULL stands for the column mean, the scaler fitted with it
+    cur.execute("UPDATE kscan_parity SET c0 = NULL WHERE id % 13 = 0")
+    cur.execute("UPDATE kscan_parity SET c2 = NULL WHERE id % 29 = 1")
+    cur.execute("SELECT %s FROM kscan_parity ORDER BY id" % ", ".join("c%d" % j for j in range(d)))
+    Xn = np.array([[np.nan if v is None else v for v in r] for r in cur.fetchall()], dtype=np.float64)
+    imp = SimpleImputer(strategy="mean").fit(Xn)
+    sci = StandardScaler().fit(imp.transform(Xn))
+    Xi = sci.transform(imp.transform(Xn))
+    refi = KMeans(n_clusters=4, init=sci.transform(init), n_init=1, max_iter=300, tol=1e-4,
+                  algorithm="lloyd").fit(Xi)
+    fitted = {}
+    for method in ("memory", "scan"):
+        cur.execute("SELECT inertia FROM userseg_kmeans('kscan_parity', %s, 4, nulls => 'impute',"
+                    " label_column => 'imp_%s', init => %%s::float8[], method => '%s',"
+                    " model => 'kscan_parity_imp_%s')" % (cols, method, method, method),
+                    (array2(init),))
+        inertia = cur.fetchone()[0]
+        cur.execute("SELECT centroids_original, ARRAY(SELECT (f ->> 'imputed')::float8 FROM"
+                    " jsonb_array_elements(encoding -> 'features') f) FROM userseg_models"
+                    " WHERE name = %s", ("kscan_parity_imp_" + method,))
+        orig, imputed = [np.array(v, dtype=np.float64) for v in cur.fetchone()]
+        cur.execute("SELECT imp_%s FROM kscan_parity ORDER BY id" % method)
+        lab = np.array([r[0] for r in cur.fetchall()])
+        fitted[method] = (orig, lab)
+        rel = float(np.max(np.abs(imputed - imp.statistics_) / np.abs(imp.statistics_)))
+        check(rel <= 1e-12, "impute %s: imputed values are SimpleImputer's means" % method,
+              "(relative %.3g)" % rel)
+        check(same_partition(lab, refi.labels_), "impute %s: scikit-learn's labels" % method,
+              "(sizes userseg %s, scikit-learn %s)" %
+              (np.bincount(lab).tolist(), np.bincount(refi.labels_).tolist()))
+        rel = abs(inertia - refi.inertia_) / refi.inertia_
+        check(rel <= 1e-9, "impute %s: inertia within 1e-9 of scikit-learn's" % method,
+              "(userseg %.17g, scikit-learn %.17g)" % (inertia, refi.inertia_))
+    (om, lm), (os_, ls) = fitted["memory"], fitted["scan"]
+    rel = float(np.max(np.abs(os_ - om) / np.maximum(np.abs(om), 1.0)))
+    check(rel <= 1e-9, "impute: the scan's centroids within 1e-9 of in memory", "(relative %.3g)" % rel)
+    check(lm.tolist() == ls.tolist(), "impute: the scan's labels are in memory's",
+          "(%d rows differ)" % int(np.sum(lm != ls)))
+    cur.execute("SELECT count(*) FROM kscan_parity k WHERE imp_scan IS DISTINCT FROM"
+                " userseg_predict('kscan_parity_imp_scan', to_jsonb(k))")
+    differ = cur.fetchone()[0]
+    check(differ == 0, "impute: predict on the scan's model gives every row its label",
+          "(%d rows differ)" % differ)
+    cur.execute("DELETE FROM userseg_models WHERE name LIKE 'kscan\\_parity\\_%'")
+    cur.execute("UPDATE kscan_parity k SET c0 = X.c0, c2 = X.c2 FROM (SELECT * FROM"
+                " unnest(%s::int[], %s::float8[], %s::float8[]) u(id, c0, c2)) X WHERE X.id = k.id",
+                (list(range(len(X))), X[:, 0].tolist(), X[:, 2].tolist()))
 
     # (c) seeded from the sample (10000 of 19500 rows)
     cur.execute("SELECT inertia FROM userseg_kmeans('kscan_parity', %s, 4, seed => 3,"

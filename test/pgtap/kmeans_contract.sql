@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(101);
+SELECT plan(105);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -320,6 +320,20 @@ SELECT throws_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 't'], 4, method => 
     'the scan still refuses categorical features');
 SELECT is((SELECT count(*) FROM userseg_models WHERE name IN ('kc_robust', 'kc_cat')), 0::bigint,
     'a refused fit saves no model');
+UPDATE kscan SET a = NULL WHERE id % 50 = 0;
+SELECT lives_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 'b'], 4, label_column => 'seg_imp',
+    nulls => 'impute', seed => 1, method => 'scan', model => 'kc_imp')$$,
+    'method => scan with nulls => impute');
+SELECT is((SELECT count(*) FROM kscan WHERE seg_imp IS NULL OR
+           seg_imp IS DISTINCT FROM userseg_predict('kc_imp', kscan)), 0::bigint,
+    'impute by scan: every row labelled, as predict labels it');
+SELECT ok((SELECT abs((encoding -> 'features' -> 0 ->> 'imputed')::float8 - (SELECT avg(a) FROM kscan))
+           <= 1e-12 * abs((SELECT avg(a) FROM kscan)) FROM userseg_models WHERE name = 'kc_imp'),
+    'impute by scan: the model records the column mean');
+ALTER TABLE kscan ADD COLUMN z float8;
+SELECT throws_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 'z'], 4, nulls => 'impute',
+    method => 'scan')$$, '22000', 'column "z" has only NULLs, nothing to impute from',
+    'impute by scan: a column of NULLs only');
 
 SELECT * FROM finish();
 ROLLBACK;
