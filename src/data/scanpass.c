@@ -19,7 +19,10 @@
  * extension's schema) and bind every value as a parameter.  A feature vector is
  * ARRAY[c1::float8, ...]: the same conversion as the in-memory read (numeric_float8
  * and the integer casts); rows with a NULL feature are left out of every pass
- * (nulls => 'skip') or refused by the statistics pass (nulls => 'error').
+ * (nulls => 'skip'), refused by the statistics pass (nulls => 'error'), or kept with
+ * the column's mean in place of the NULL (nulls => 'impute': the statistics pass takes
+ * the means first, then fits the scaler with them in place; the later passes bind the
+ * means as a float8[] parameter, COALESCE(c::float8, $p[j])).
  *
  * Memory is flat in the number of rows: the sample (charged to the operation's budget)
  * and O(k d) per pass; sorts for an id column's order and the aggregates' work are the
@@ -71,7 +74,45 @@ BuildExpressions(UsScanRel *s)
 	}
 	appendStringInfoString(&vec, "]");
 	s->vector = vec.data;
-	s->complete = ok.data;
+	/* with nulls => 'impute' every row is complete: a NULL stands for the column mean */
+	s->complete = rel->nullpolicy == US_NULLS_IMPUTE ? "true" : ok.data;
+}
+
+/*
+ * SQL of feature f as float8; with nulls => 'impute', a NULL is element f + 1 of the
+ * float8[] parameter $param (the imputed values, ImputedDatum)
+ */
+static char *
+ColumnSql(const UsScanRel *s, int f, int param)
+{
+	const char *q = quote_identifier(s->rel->features[f].name);
+
+	if (s->rel->nullpolicy != US_NULLS_IMPUTE)
+		return psprintf("%s::pg_catalog.float8", q);
+	return psprintf("COALESCE(%s::pg_catalog.float8, $%d[%d])", q, param, f + 1);
+}
+
+/* SQL of the feature vector as float8[]; param as for ColumnSql */
+static const char *
+VectorSql(const UsScanRel *s, int param)
+{
+	StringInfoData vec;
+
+	if (s->rel->nullpolicy != US_NULLS_IMPUTE)
+		return s->vector;
+	initStringInfo(&vec);
+	appendStringInfoString(&vec, "ARRAY[");
+	for (int f = 0; f < s->d; f++)
+		appendStringInfo(&vec, "%s%s", f ? ", " : "", ColumnSql(s, f, param));
+	appendStringInfoString(&vec, "]");
+	return vec.data;
+}
+
+/* The imputed values as a float8[] parameter (the statistics pass sets them) */
+static Datum
+ImputedDatum(const UsScanRel *s)
+{
+	return PointerGetDatum(UsDoublesToArray(s->rel->imputed, s->d));
 }
 
 /* 0A000 for what the scan does not do, with the way out */
@@ -145,14 +186,25 @@ UsScanOpen(Oid relid, ArrayType *features, const UsReadOptions *opts, Oid nsp,
 	if (method == US_SCALE_ROBUST)
 		NotInScan("scale => 'robust'",
 				  "The robust scaler needs every value in memory: use scale => 'zscore', 'minmax' or 'none', or method => 'memory'.");
-	if (opts->nulls == US_NULLS_IMPUTE)
-		NotInScan("nulls => 'impute'",
-				  "Use nulls => 'skip' or 'error', impute in a view, or use method => 'memory'.");
 	rel = UsResolve(relid, features, opts);
 	for (int f = 0; f < rel->nfeatures; f++)
 		if (rel->features[f].onehot)
 			NotInScan(psprintf("the categorical feature \"%s\"", rel->features[f].name),
 					  "Encode it in a view (one numeric column per category), or use method => 'memory'.");
+	/* one encoded column per feature, as the reader lays them out (UsModelFromRel) */
+	rel->d = rel->nfeatures;
+	rel->cols = palloc0(sizeof(UsColumn) * rel->d);
+	rel->imputed = palloc(sizeof(double) * rel->d);
+	for (int f = 0; f < rel->nfeatures; f++)
+	{
+		rel->features[f].first = f;
+		rel->features[f].ncols = 1;
+		rel->cols[f].source = rel->features[f].name;
+		rel->cols[f].category = NULL;
+		rel->cols[f].typid = rel->features[f].typid;
+		rel->cols[f].feature = f;
+		rel->imputed[f] = NAN;
+	}
 	s->rel = rel;
 	s->d = rel->nfeatures;
 	s->method = method;
@@ -182,14 +234,63 @@ UsScanClose(UsScanRel *s)
 }
 
 /*
+ * SQL of the scaler fit and the population variance of each column over the complete
+ * rows (with nulls => 'impute': every row, a NULL standing for the imputed value $1)
+ */
+static void
+AppendMoments(StringInfo q, const UsScanRel *s)
+{
+	const char *vec = VectorSql(s, 1);
+	const char *method = quote_literal_cstr(UsScaleMethodName(s->method));
+
+	appendStringInfo(q, "(%s.userseg_scaler_fit(%s, %s) FILTER (WHERE %s)).center"
+					 ", (%s.userseg_scaler_fit(%s, %s) FILTER (WHERE %s)).scale, ARRAY[",
+					 s->schema, vec, method, s->complete, s->schema, vec, method, s->complete);
+	for (int f = 0; f < s->d; f++)
+		appendStringInfo(q, "%spg_catalog.var_pop(%s) FILTER (WHERE %s)",
+						 f ? ", " : "", ColumnSql(s, f, 1), s->complete);
+	appendStringInfoChar(q, ']');
+}
+
+/* The scaler and the variances from columns col, col + 1, col + 2 of a result row */
+static void
+GetMoments(UsScanRel *s, HeapTuple tup, TupleDesc desc, int col, MemoryContext caller)
+{
+	MemoryContext spi = MemoryContextSwitchTo(caller);
+	int			d = s->d;
+	bool		isnull;
+	bool		have = GetDoubles(tup, desc, col, d, s->center) &&
+		GetDoubles(tup, desc, col + 1, d, s->scale);
+
+	if (have)
+	{
+		Datum		v = SPI_getbinval(tup, desc, col + 2, &isnull);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			ne;
+
+		deconstruct_array(DatumGetArrayTypeP(v), FLOAT8OID, sizeof(float8),
+						  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &ne);
+		for (int j = 0; j < d; j++)
+			s->var[j] = nulls[j] ? 0.0 : DatumGetFloat8(elems[j]);
+	}
+	MemoryContextSwitchTo(spi);
+}
+
+/*
  * The statistics pass: rows, complete rows, NULLs per feature, the scaler and the
- * population variance of each column over the complete rows (for the tolerance)
+ * population variance of each column over the complete rows (for the tolerance).
+ * With nulls => 'impute', as the in-memory read (readrows.c): a NULL stands for the
+ * mean of the column's non-NULL values (their sum over their count, as avg), and the
+ * scaler and the variances are fitted on every row with those values in place of the
+ * NULLs: a second pass, once the means are known.
  */
 void
 UsScanStats(UsScanRel *s)
 {
 	UsRelData  *rel = s->rel;
 	int			d = s->d;
+	bool		impute = rel->nullpolicy == US_NULLS_IMPUTE;
 	StringInfoData q;
 	MemoryContext caller;
 	HeapTuple	tup;
@@ -202,15 +303,15 @@ UsScanStats(UsScanRel *s)
 					 s->complete);
 	for (int f = 0; f < d; f++)
 		appendStringInfo(&q, ", pg_catalog.count(%s)", quote_identifier(rel->features[f].name));
-	appendStringInfo(&q, ", (%s.userseg_scaler_fit(%s, %s) FILTER (WHERE %s)).center"
-					 ", (%s.userseg_scaler_fit(%s, %s) FILTER (WHERE %s)).scale, ARRAY[",
-					 s->schema, s->vector, quote_literal_cstr(UsScaleMethodName(s->method)),
-					 s->complete, s->schema, s->vector,
-					 quote_literal_cstr(UsScaleMethodName(s->method)), s->complete);
-	for (int f = 0; f < d; f++)
-		appendStringInfo(&q, "%spg_catalog.var_pop(%s::pg_catalog.float8) FILTER (WHERE %s)",
-						 f ? ", " : "", quote_identifier(rel->features[f].name), s->complete);
-	appendStringInfo(&q, "] FROM %s", rel->relname);
+	for (int f = 0; f < d && impute; f++)
+		appendStringInfo(&q, ", pg_catalog.avg(%s::pg_catalog.float8)",
+						 quote_identifier(rel->features[f].name));
+	if (!impute)
+	{
+		appendStringInfoString(&q, ", ");
+		AppendMoments(&q, s);
+	}
+	appendStringInfo(&q, " FROM %s", rel->relname);
 
 	s->center = palloc(sizeof(double) * d);
 	s->scale = palloc(sizeof(double) * d);
@@ -223,26 +324,39 @@ UsScanStats(UsScanRel *s)
 	for (int f = 0; f < d; f++)
 		rel->nulls[f] = rel->nrows - DatumGetInt64(SPI_getbinval(tup, desc, 3 + f, &isnull));
 	col = 3 + d;
-	{
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-		bool		have = GetDoubles(tup, desc, col, d, s->center) &&
-			GetDoubles(tup, desc, col + 1, d, s->scale);
-
-		if (have)
+	if (impute)
+		for (int f = 0; f < d; f++)
 		{
-			Datum		v = SPI_getbinval(tup, desc, col + 2, &isnull);
-			Datum	   *elems;
-			bool	   *nulls;
-			int			ne;
+			Datum		v = SPI_getbinval(tup, desc, col + f, &isnull);
 
-			deconstruct_array(DatumGetArrayTypeP(v), FLOAT8OID, sizeof(float8),
-							  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &ne);
-			for (int j = 0; j < d; j++)
-				s->var[j] = nulls[j] ? 0.0 : DatumGetFloat8(elems[j]);
+			rel->imputed[f] = isnull ? NAN : DatumGetFloat8(v);
 		}
-		MemoryContextSwitchTo(spi);
-	}
+	else
+		GetMoments(s, tup, desc, col, caller);
 	PassEnd();
+
+	for (int f = 0; f < d && impute; f++)
+		if (rel->nrows > 0 && rel->nulls[f] == rel->nrows)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("column \"%s\" has only NULLs, nothing to impute from",
+							rel->features[f].name),
+					 errhint("Leave the column out of the features.")));
+	if (impute && rel->n > 0)
+	{
+		Oid			types[1] = {FLOAT8ARRAYOID};
+		Datum		values[1];
+
+		values[0] = ImputedDatum(s);
+		resetStringInfo(&q);
+		appendStringInfoString(&q, "SELECT ");
+		AppendMoments(&q, s);
+		appendStringInfo(&q, " FROM %s", rel->relname);
+		caller = PassBegin(s);
+		tup = QueryOneRow(q.data, 1, types, values, &desc);
+		GetMoments(s, tup, desc, 1, caller);
+		PassEnd();
+	}
 
 	if (rel->nullpolicy == US_NULLS_ERROR)
 		for (int f = 0; f < d; f++)
@@ -324,6 +438,8 @@ UsScanSample(UsScanRel *s, int64 size, int32 seed, UsMatrix *out)
 	MemoryContext caller;
 	Portal		portal;
 	pg_prng_state rng;
+	Oid			imputed_type[1] = {FLOAT8ARRAYOID};
+	Datum		imputed[1];
 
 	out->n = want;
 	out->d = d;
@@ -331,12 +447,15 @@ UsScanSample(UsScanRel *s, int64 size, int32 seed, UsMatrix *out)
 	pg_prng_seed(&rng, (uint64) (int64) seed);
 
 	initStringInfo(&q);
-	appendStringInfo(&q, "SELECT %s FROM %s WHERE %s", s->vector, rel->relname, s->complete);
+	appendStringInfo(&q, "SELECT %s FROM %s WHERE %s", VectorSql(s, 1), rel->relname,
+					 s->complete);
 	if (rel->id_column)
 		appendStringInfo(&q, " ORDER BY %s%s", quote_identifier(rel->id_column),
 						 OidIsValid(rel->id_collation) ? " COLLATE \"C\"" : "");
+	imputed[0] = rel->nullpolicy == US_NULLS_IMPUTE ? ImputedDatum(s) : (Datum) 0;
 	caller = PassBegin(s);
-	portal = SPI_cursor_open_with_args(NULL, q.data, 0, NULL, NULL, NULL, true, 0);
+	portal = SPI_cursor_open_with_args(NULL, q.data, rel->nullpolicy == US_NULLS_IMPUTE ? 1 : 0,
+									   imputed_type, imputed, NULL, true, 0);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, SCAN_BATCH);
@@ -388,8 +507,8 @@ UsScanStep(UsScanRel *s, const double *centers, int k, double *means, int64 *siz
 	MemoryContext caller;
 	HeapTuple	tup;
 	TupleDesc	desc;
-	Oid			types[2];
-	Datum		values[2];
+	Oid			types[3];
+	Datum		values[3];
 	bool		isnull;
 	HeapTupleHeader res;
 	ArrayType  *a;
@@ -398,12 +517,14 @@ UsScanStep(UsScanRel *s, const double *centers, int k, double *means, int64 *siz
 	types[1] = FLOAT8ARRAYOID;
 	values[0] = ScalerDatum(s);
 	values[1] = CentersDatum(centers, k, d);
+	types[2] = FLOAT8ARRAYOID;
+	values[2] = rel->nullpolicy == US_NULLS_IMPUTE ? ImputedDatum(s) : (Datum) 0;
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT %s.userseg_kmeans_step(%s.userseg_scale_apply(%s, $1), $2) "
 					 "FROM %s WHERE %s",
-					 s->schema, s->schema, s->vector, rel->relname, s->complete);
+					 s->schema, s->schema, VectorSql(s, 3), rel->relname, s->complete);
 	caller = PassBegin(s);
-	tup = QueryOneRow(q.data, 2, types, values, &desc);
+	tup = QueryOneRow(q.data, rel->nullpolicy == US_NULLS_IMPUTE ? 3 : 2, types, values, &desc);
 	res = DatumGetHeapTupleHeader(SPI_getbinval(tup, desc, 1, &isnull));
 	if (isnull)
 		ereport(ERROR,
@@ -431,8 +552,9 @@ UsScanWriteLabels(UsScanRel *s, const char *label_column, const double *centers,
 	const char *lab = quote_identifier(label_column);
 	StringInfoData expr;
 	StringInfoData q;
-	Oid			types[3] = {FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
-	Datum		values[3];
+	Oid			types[4] = {FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
+	Datum		values[4];
+	int			nargs = rel->nullpolicy == US_NULLS_IMPUTE ? 4 : 3;
 	int64		expected;
 	int64		written;
 	bool		isnull;
@@ -450,15 +572,16 @@ UsScanWriteLabels(UsScanRel *s, const char *label_column, const double *centers,
 	values[0] = CentersDatum(centers, k, s->d);
 	values[1] = PointerGetDatum(UsDoublesToArray(s->center, s->d));
 	values[2] = PointerGetDatum(UsDoublesToArray(s->scale, s->d));
+	values[3] = nargs == 4 ? ImputedDatum(s) : (Datum) 0;
 	initStringInfo(&expr);
 	appendStringInfo(&expr, "CASE WHEN %s THEN %s.userseg_kmeans_nearest(%s, $1, $2, $3) END",
-					 s->complete, s->schema, s->vector);
+					 s->complete, s->schema, VectorSql(s, 4));
 
 	/* the rows whose label changes, then one UPDATE of them: all or nothing */
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT pg_catalog.count(*) FROM %s WHERE %s IS DISTINCT FROM (%s)",
 					 rel->relname, lab, expr.data);
-	rc = SPI_execute_with_args(q.data, 3, types, values, NULL, false, 0);
+	rc = SPI_execute_with_args(q.data, nargs, types, values, NULL, false, 0);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "counting the labels to write failed: %s", SPI_result_code_string(rc));
 	expected = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
@@ -466,7 +589,7 @@ UsScanWriteLabels(UsScanRel *s, const char *label_column, const double *centers,
 	resetStringInfo(&q);
 	appendStringInfo(&q, "UPDATE %s SET %s = %s WHERE %s IS DISTINCT FROM (%s)",
 					 rel->relname, lab, expr.data, lab, expr.data);
-	rc = SPI_execute_with_args(q.data, 3, types, values, NULL, false, 0);
+	rc = SPI_execute_with_args(q.data, nargs, types, values, NULL, false, 0);
 	if (rc != SPI_OK_UPDATE)
 		elog(ERROR, "writing the labels failed: %s", SPI_result_code_string(rc));
 	written = (int64) SPI_processed;

@@ -456,14 +456,20 @@ typedef struct UsScanRel
 } UsScanRel;
 
 /*
- * Resolve (UsResolve) and take the scan's snapshot.  0A000 for what a scan does not
- * do: categorical features, nulls => 'impute', the robust scaler.  nsp is the
- * extension's schema.
+ * Resolve (UsResolve) and take the scan's snapshot; rel's encoded columns are laid out
+ * as the reader's (one per numeric feature), so that UsModelFromRel describes them.
+ * 0A000 for what a scan does not do: categorical features, the robust scaler.  nsp is
+ * the extension's schema.
  */
 extern UsScanRel *UsScanOpen(Oid relid, ArrayType *features, const UsReadOptions *opts,
 							 Oid nsp, UsScaleMethod method);
 
-/* The statistics pass: counts, NULLs (NOTICE, or 22004), the scaler; 22000 without rows */
+/*
+ * The statistics pass: counts, NULLs (NOTICE, or 22004), the scaler; 22000 without rows.
+ * With nulls => 'impute', rel->imputed holds each column's mean over its non-NULL values
+ * (22000 for a column of NULLs only) and the scaler is fitted with them in place of the
+ * NULLs, in a second pass.
+ */
 extern void UsScanStats(UsScanRel *s);
 
 /*

@@ -347,7 +347,7 @@ KmeansTableParse(FunctionCallInfo fcinfo, KmeansTableArgs *a)
  * and encoded columns.  Otherwise the model is replaced, with a NOTICE naming what
  * changed.
  */
-static bool
+bool
 KmeansSameModel(const UsModel *prev, const UsModel *m, int k)
 {
 	StringInfoData what;
@@ -376,13 +376,9 @@ KmeansSameModel(const UsModel *prev, const UsModel *m, int k)
 	return false;
 }
 
-/*
- * Renumber clusters to match previous centers (k x d, original units) one to one,
- * at the least total squared distance in the new scaled space
- */
-static void
-KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *previous,
-					const double *center, const double *scale)
+void
+KmeansMatchPrevious(double *centers, int64 *sizes, int32 *labels, int64 n, int k, int d,
+					const double *previous, const double *center, const double *scale)
 {
 	UsCore		core;
 	UsMatrix	pm = {k, d, UsAllocMatrix(k, d, "the previous centers")};
@@ -390,25 +386,25 @@ KmeansMatchPrevious(UsKmeansResult *r, int64 n, int k, int d, const double *prev
 	UsCoreContextInit(&core);
 	memcpy(pm.x, previous, UsMatrixBytes(k, d));
 	UsScaleApply(&pm, center, scale);
-	UsMatchPrevious(&core, pm.x, k, d, r->centers, r->sizes, r->labels, n, NULL);
+	UsMatchPrevious(&core, pm.x, k, d, centers, sizes, labels, n, NULL);
 }
 
 /* The model's parameters */
 static Jsonb *
-KmeansParameters(const KmeansTableArgs *a, const UsKmeansResult *r)
+KmeansParameters(const KmeansFit *f)
 {
 	StringInfoData b;
-	const char *label = a->table.read.label_column;
-	const char *id = a->table.read.id_column;
+	const char *label = f->table->read.label_column;
+	const char *id = f->table->read.id_column;
 
 	initStringInfo(&b);
 	appendStringInfo(&b, "{\"k\": %d, \"seed\": %d, \"n_init\": %d, \"max_iter\": %d, "
 					 "\"tol\": %.17g, \"init\": %s, \"iterations\": %d, \"converged\": %s, "
-					 "\"source\": ", a->opt.k, a->opt.seed, a->opt.n_init, a->opt.max_iter,
-					 a->opt.tol, a->init ? "true" : "false", r->iterations,
-					 r->converged ? "true" : "false");
+					 "\"source\": ", f->k, f->seed, f->n_init, f->max_iter,
+					 f->tol, f->init ? "true" : "false", f->iterations,
+					 f->converged ? "true" : "false");
 	escape_json(&b, DatumGetCString(DirectFunctionCall1(regclassout,
-														ObjectIdGetDatum(a->table.relid))));
+														ObjectIdGetDatum(f->table->relid))));
 	appendStringInfoString(&b, ", \"label_column\": ");
 	if (label)
 		escape_json(&b, label);
@@ -419,28 +415,33 @@ KmeansParameters(const KmeansTableArgs *a, const UsKmeansResult *r)
 		escape_json(&b, id);
 	else
 		appendStringInfoString(&b, "null");
+	if (f->method)
+	{
+		appendStringInfoString(&b, ", \"method\": ");
+		escape_json(&b, f->method);
+		if (f->batch_size > 0)
+			appendStringInfo(&b, ", \"batch_size\": %d", f->batch_size);
+	}
 	appendStringInfoChar(&b, '}');
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(b.data)));
 }
 
-/* Fill the model row of a fit: centroids scaled and in original units, scores */
-static void
-KmeansModelFill(UsModel *m, const KmeansTableArgs *a, const UsKmeansResult *r,
-				const SweepScores *sc)
+void
+KmeansModelFill(UsModel *m, const KmeansFit *f, const SweepScores *sc)
 {
-	int			k = a->opt.k;
+	int			k = f->k;
 	UsMatrix	om = {k, m->d, UsAllocMatrix(k, m->d, "the model's centroids")};
 
-	memcpy(om.x, r->centers, UsMatrixBytes(k, m->d));
+	memcpy(om.x, f->centers, UsMatrixBytes(k, m->d));
 	UsScaleInverse(&om, m->center, m->scale);
-	m->name = a->model;
+	m->name = (char *) f->model;
 	m->algorithm = "kmeans";
-	m->parameters = KmeansParameters(a, r);
+	m->parameters = KmeansParameters(f);
 	m->k = k;
-	m->centroids = r->centers;
+	m->centroids = f->centers;
 	m->centroids_original = om.x;
-	m->sizes = r->sizes;
-	m->inertia = r->inertia;
+	m->sizes = f->sizes;
+	m->inertia = f->inertia;
 	m->silhouette = sc->silhouette;
 	m->silhouette_sampled = sc->sampled;
 }
@@ -488,7 +489,7 @@ KmeansUseScan(FunctionCallInfo fcinfo, const KmeansTableArgs *a)
 	method = KmeansParseMethod(text_to_cstring(PG_GETARG_TEXT_PP(15)));
 	if (method != KMEANS_AUTO)
 		return method == KMEANS_SCAN || method == KMEANS_MINIBATCH;
-	if (a->model != NULL || !KmeansScanWanted(&a->table, a->opt.k, &need))
+	if (!KmeansScanWanted(&a->table, a->opt.k, &need))
 		return false;
 	ereport(NOTICE,
 			(errmsg("k-means runs by scan: the matrix would exceed userseg.memory_limit"),
@@ -554,8 +555,8 @@ userseg_kmeans_table(PG_FUNCTION_ARGS)
 					KmeansScaleInit(a.opt.init, a.opt.k, data.m.d, data.center, data.scale),
 					&result);
 	if (previous && KmeansSameModel(previous, data.model, a.opt.k))
-		KmeansMatchPrevious(&result, data.m.n, a.opt.k, data.m.d,
-							previous->centroids_original, data.center, data.scale);
+		KmeansMatchPrevious(result.centers, result.sizes, result.labels, data.m.n, a.opt.k,
+							data.m.d, previous->centroids_original, data.center, data.scale);
 
 	/* report: scores, labels, the model, the summary */
 	SweepScore(&data.m, result.labels, KMEANS_SILHOUETTE_ROWS, a.opt.seed, &scores);
@@ -564,7 +565,13 @@ userseg_kmeans_table(PG_FUNCTION_ARGS)
 		(void) UsWriteLabels(data.rel, a.table.read.label_column, result.labels);
 	if (a.model)
 	{
-		KmeansModelFill(data.model, &a, &result, &scores);
+		KmeansFit	fit = {.model = a.model, .table = &a.table, .k = a.opt.k,
+			.seed = a.opt.seed, .n_init = a.opt.n_init, .max_iter = a.opt.max_iter,
+			.tol = a.opt.tol, .init = a.init != NULL, .centers = result.centers,
+			.sizes = result.sizes, .inertia = result.inertia,
+		.iterations = result.iterations, .converged = result.converged};
+
+		KmeansModelFill(data.model, &fit, &scores);
 		UsModelSave(a.nsp, data.model);
 	}
 	MemoryContextSwitchTo(oldcxt);

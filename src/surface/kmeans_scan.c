@@ -10,6 +10,8 @@
  *
  *	1. statistics: rows, NULLs per feature, the scaler (userseg_scaler_fit) and the
  *	   column variances that make tol relative (as the in-memory fit's tolerance);
+ *	   with nulls => 'impute', first the column means (the values a NULL stands for,
+ *	   as in memory), then the scaler and variances with them in place: two passes;
  *	2. a seeded reservoir sample of KMEANS_SCAN_SAMPLE(k) rows, scaled.  Without init,
  *	   K-Means runs on the sample in memory (k-means++ seeding, n_init runs, the best
  *	   kept: the in-memory core on the sample), and its centers start the iterations;
@@ -22,8 +24,16 @@
  *	   moves no center: shift 0), or after max_iter;
  *	4. one more pass for the sizes and the inertia to the final centers; clusters are
  *	   renumbered by decreasing size (ties to the lower number) as the in-memory fit
- *	   does;
- *	5. the label column, in one UPDATE of the rows whose label changes.
+ *	   does, then, when a refit under a model name keeps the previous fit's features,
+ *	   encoded columns and k (KmeansSameModel), to the previous fit's centroids
+ *	   (KmeansMatchPrevious, as the in-memory path);
+ *	5. the label column, in one UPDATE of the rows whose label changes;
+ *	6. with model => name, the model row (UsModelSave): the encoding of the numeric
+ *	   features, the scaler of pass 1, the centroids scaled and in original units,
+ *	   sizes and inertia of pass 4, the silhouette of the sample (as the summary
+ *	   reports it), the parameters with the method.  The previous row is locked
+ *	   before the relation, as in memory; labels and model are written in the
+ *	   caller's transaction, so an error leaves neither.
  *
  * From the same initial centers, on the same rows, the iterations are those of the
  * in-memory fit (kmeans_core.c): the same assignment (UsSqDistBlocks, ties to the
@@ -42,8 +52,9 @@
  * them from the data; then the passes of 4 and 5.  So the table is read four times
  * whatever the number of steps.
  *
- * Cost: 3 + iterations passes over the relation (with init: the same, the sample is
- * still drawn for the silhouette), each O(n k d); memory O(sample x d + k d).
+ * Cost: 3 + iterations passes over the relation, one more with nulls => 'impute' (with
+ * init: the same, the sample is still drawn for the silhouette), each O(n k d); memory
+ * O(sample x d + k d).
  *
  *-------------------------------------------------------------------------
  */
@@ -178,8 +189,8 @@ ScanSummary(FunctionCallInfo fcinfo, const KmeansScanArgs *a, const UsScanRel *s
 		elog(ERROR, "userseg_kmeans must return a record, please report a bug");
 	INSTR_TIME_SET_CURRENT(elapsed);
 	INSTR_TIME_SUBTRACT(elapsed, start);
-	isnull[0] = true;
-	v[0] = (Datum) 0;
+	v[0] = a->model ? CStringGetTextDatum(a->model) : (Datum) 0;
+	isnull[0] = a->model == NULL;
 	v[1] = Int32GetDatum(a->k);
 	v[2] = Int64GetDatum(s->rel->n);
 	v[3] = Int64GetDatum(s->rel->nskipped);
@@ -253,6 +264,7 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 	double	   *means;
 	double	   *ordered;
 	int64	   *sizes;
+	int64	   *osizes;
 	int		   *order;
 	int32	   *slabels;
 	double		tol = 0.0;
@@ -264,6 +276,8 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 	bool		whole;
 	bool		minibatch = a->method == KMEANS_MINIBATCH;
 	SweepScores scores;
+	UsModel    *previous = NULL;
+	UsModel    *model = NULL;
 	Datum		summary;
 
 	INSTR_TIME_SET_CURRENT(start);
@@ -272,19 +286,24 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("batch_size must be at least 1, not %d", a->batch_size),
 				 errhint("The default is 1024, as scikit-learn's MiniBatchKMeans.")));
-	if (a->model)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("method => '%s' does not save models",
-						minibatch ? "minibatch" : "scan"),
-				 errhint("Leave model NULL, or use method => 'memory'.")));
 	runcxt = UsRunContextCreate("userseg k-means scan");
 	oldcxt = MemoryContextSwitchTo(runcxt);
 
-	/* prepare: resolve and lock, the statistics, the sample */
+	/* prepare: the previous fit (locked), resolve and lock, the statistics, the sample */
+	if (a->model)
+		previous = UsModelLockPrevious(a->nsp, a->model);
 	s = UsScanOpen(t->relid, t->features, &t->read, a->nsp, t->scale);
 	UsScanStats(s);
 	d = s->d;
+	if (a->model)
+	{
+		model = UsModelFromRel(s->rel, &t->read);
+		model->name = (char *) a->model;
+		model->scaler = t->scale;
+		model->center = s->center;
+		model->scale = s->scale;
+		model->rows = s->rel->n;
+	}
 	UsKmeansCheckRows(s->rel->n, k);
 	if (a->tol > 0)
 	{
@@ -362,12 +381,18 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 		order[pos] = c;
 	}
 	ordered = UsAllocMatrix(k, d, "the centers");
+	osizes = UsAllocChecked(sizeof(int64) * k, "the cluster sizes");
 	for (int r = 0; r < k; r++)
 	{
 		memcpy(ordered + (size_t) r * d, centers + (size_t) order[r] * d, sizeof(double) * d);
+		osizes[r] = sizes[order[r]];
 		if (sizes[order[r]] > 0)
 			nonempty++;
 	}
+	/* a refit keeps the previous fit's numbering, before any label is written */
+	if (previous && KmeansSameModel(previous, model, k))
+		KmeansMatchPrevious(ordered, osizes, NULL, 0, k, d, previous->centroids_original,
+							s->center, s->scale);
 	if (!converged && !minibatch)
 		ereport(WARNING,
 				(errmsg("k-means did not converge within max_iter = %d iterations",
@@ -389,13 +414,24 @@ KmeansScanTable(FunctionCallInfo fcinfo, const KmeansScanArgs *a)
 		slabels[i] = UsKmeansNearest(ordered, k, d, sample.x + i * d, NULL);
 	}
 	SweepScore(&sample, slabels, KMEANS_SCAN_SILHOUETTE_ROWS, a->seed, &scores);
+	scores.sampled = scores.sampled || sample.n < s->rel->n;
 	pfree(sample.x);
 	if (t->read.label_column)
 		(void) UsScanWriteLabels(s, t->read.label_column, ordered, k);
+	if (model)
+	{
+		KmeansFit	fit = {.model = a->model, .table = t, .k = k, .seed = a->seed,
+			.n_init = a->n_init, .max_iter = a->max_iter, .tol = a->tol,
+			.init = a->init != NULL, .method = minibatch ? "minibatch" : "scan",
+			.batch_size = minibatch ? a->batch_size : 0, .centers = ordered,
+		.sizes = osizes, .inertia = inertia, .iterations = done, .converged = converged};
+
+		KmeansModelFill(model, &fit, &scores);
+		UsModelSave(a->nsp, model);
+	}
 	UsScanClose(s);
 	MemoryContextSwitchTo(oldcxt);
-	summary = ScanSummary(fcinfo, a, s, done, inertia, &scores,
-						  scores.sampled || sample.n < s->rel->n, start);
+	summary = ScanSummary(fcinfo, a, s, done, inertia, &scores, scores.sampled, start);
 	MemoryContextDelete(runcxt);
 	PG_RETURN_DATUM(summary);
 }

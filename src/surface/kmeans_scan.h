@@ -34,11 +34,56 @@ typedef struct KmeansScanArgs
 	int			max_iter;
 	double		tol;
 	ArrayType  *init;			/* k x d in original units, or NULL */
-	const char *model;			/* must be NULL (0A000 otherwise) */
+	const char *model;			/* the name to save the model under, or NULL */
 	KmeansMethod method;		/* KMEANS_SCAN or KMEANS_MINIBATCH */
 	int			batch_size;		/* KMEANS_MINIBATCH */
 	Oid			nsp;			/* the extension's schema */
 } KmeansScanArgs;
+
+/* What a K-Means model row records of a fit, in memory or by scan */
+typedef struct KmeansFit
+{
+	const char *model;			/* the model's name */
+	const TableFormArgs *table; /* relation, read options */
+	int			k;
+	int			seed;
+	int			n_init;
+	int			max_iter;
+	double		tol;
+	bool		init;			/* fitted from given initial centers */
+	const char *method;			/* "scan" or "minibatch"; NULL in memory */
+	int			batch_size;		/* "minibatch": its batch size; else 0 */
+	double	   *centers;		/* k x d, scaled */
+	int64	   *sizes;			/* k */
+	double		inertia;
+	int			iterations;
+	bool		converged;
+} KmeansFit;
+
+/* ---- kmeans.c: the model of a fit, shared by the in-memory and scan paths ---- */
+
+/*
+ * Whether a refit keeps the previous fit's numbering: the same algorithm, k, features
+ * and encoded columns; otherwise a NOTICE names what changed
+ */
+extern bool KmeansSameModel(const UsModel *prev, const UsModel *m, int k);
+
+/*
+ * Renumber clusters to match previous centers (k x d, original units) one to one,
+ * at the least total squared distance in the new scaled space (center, scale):
+ * centers (k x d, scaled), sizes (k) and labels (n, may be NULL with n = 0) in place
+ */
+extern void KmeansMatchPrevious(double *centers, int64 *sizes, int32 *labels, int64 n,
+								int k, int d, const double *previous, const double *center,
+								const double *scale);
+
+/*
+ * Fill the model row of a fit (m holds the encoding and the scaler): name, parameters,
+ * centroids scaled and in original units, sizes, inertia, the silhouette of sc
+ */
+extern void KmeansModelFill(UsModel *m, const KmeansFit *f, const SweepScores *sc);
+
+/* ---- kmeans_scan.c ---- */
 
 /*
  * Whether method => 'auto' should scan: the matrix of the relation's estimated rows

@@ -13,7 +13,13 @@ aggregate (userseg_kmeans_step) with scikit-learn, on the same rows in the same 
   (d) method => 'minibatch' against MiniBatchKMeans with the same batch_size, n_init,
       max_iter and tol = 0: the generators differ (numpy's Mersenne Twister there), so
       the check is in distribution: over seven seeds each, the median inertia within 5%
-      of scikit-learn's median, and the fit deterministic for a seed.
+      of scikit-learn's median, and the fit deterministic for a seed;
+  (e) the models of the scan and of the in-memory path from the same initial centers:
+      the same scaler and centroids (scaled and in original units) within 1e-9, the
+      same sizes, and userseg_predict on each gives every row the label written;
+  (f) nulls => 'impute' by scan against in memory and against scikit-learn's
+      SimpleImputer(strategy='mean') + StandardScaler + KMeans from the same initial
+      centers: the same imputed values and centroids within 1e-9, the same labels.
 """
 import io
 
@@ -22,6 +28,7 @@ import psycopg2
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import pairwise_distances_argmin
+from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
 from tap import check
@@ -107,6 +114,93 @@ def main():
           "(userseg %.17g, scikit-learn %.17g)" % (inertia, ref.inertia_))
     check(iters == ref.n_iter_, "scan from given centers: iterations",
           "(userseg %d, scikit-learn %d)" % (iters, ref.n_iter_))
+
+    # (e) models: by scan and in memory from the same initial centers
+    for method in ("memory", "scan"):
+        cur.execute("SELECT 1 FROM userseg_kmeans('kscan_parity', %s, 4,"
+                    " label_column => 'seg_%s', init => %%s::float8[], method => '%s',"
+                    " model => 'kscan_parity_%s')" % (cols, method, method, method),
+                    (array2(init),))
+    models = {}
+    for method in ("memory", "scan"):
+        cur.execute("SELECT scale_center, scale_scale, centroids, centroids_original, sizes"
+                    " FROM userseg_models WHERE name = %s", ("kscan_parity_" + method,))
+        models[method] = [np.array(v, dtype=np.float64) for v in cur.fetchone()]
+    names = ["scaler center", "scaler scale", "centroids", "centroids in original units"]
+    for j, name in enumerate(names):
+        a, b = models["scan"][j], models["memory"][j]
+        rel = float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0)))
+        check(a.shape == b.shape and rel <= 1e-9, "model by scan: %s within 1e-9 of in memory" % name,
+              "(relative %.3g)" % rel)
+    check(models["scan"][4].tolist() == models["memory"][4].tolist(),
+          "model by scan: the sizes of in memory",
+          "(%s, %s)" % (models["scan"][4].tolist(), models["memory"][4].tolist()))
+    # the centroids in original units are scikit-learn's, mapped back by StandardScaler
+    ref_orig = sc.inverse_transform(ref.cluster_centers_)
+    cur.execute("SELECT seg_scan FROM kscan_parity ORDER BY id")
+    lab = np.array([r[0] for r in cur.fetchall()])
+    perm = [int(np.bincount(lab[ref.labels_ == c], minlength=4).argmax()) for c in range(4)]
+    rel = float(np.max(np.abs(models["scan"][3][perm] - ref_orig) / np.maximum(np.abs(ref_orig), 1.0)))
+    check(rel <= 1e-9, "model by scan: centroids in original units within 1e-9 of scikit-learn's",
+          "(relative %.3g)" % rel)
+    for method in ("memory", "scan"):
+        cur.execute("SELECT count(*) FILTER (WHERE seg_%s IS DISTINCT FROM"
+                    " userseg_predict('kscan_parity_%s', to_jsonb(k))),"
+                    " count(*) FILTER (WHERE seg_%s IS DISTINCT FROM seg_scan) FROM kscan_parity k"
+                    % (method, method, method))
+        differ, other = cur.fetchone()
+        check(differ == 0, "model %s: predict gives every row the label written" % method,
+              "(%d rows differ)" % differ)
+        check(other == 0, "model %s: the labels of the scan" % method, "(%d rows differ)" % other)
+    cur.execute("DELETE FROM userseg_models WHERE name LIKE 'kscan\\_parity\\_%'")
+
+    # (f) nulls => 'impute': a NULL stands for the column mean, the scaler fitted with it
+    cur.execute("UPDATE kscan_parity SET c0 = NULL WHERE id % 13 = 0")
+    cur.execute("UPDATE kscan_parity SET c2 = NULL WHERE id % 29 = 1")
+    cur.execute("SELECT %s FROM kscan_parity ORDER BY id" % ", ".join("c%d" % j for j in range(d)))
+    Xn = np.array([[np.nan if v is None else v for v in r] for r in cur.fetchall()], dtype=np.float64)
+    imp = SimpleImputer(strategy="mean").fit(Xn)
+    sci = StandardScaler().fit(imp.transform(Xn))
+    Xi = sci.transform(imp.transform(Xn))
+    refi = KMeans(n_clusters=4, init=sci.transform(init), n_init=1, max_iter=300, tol=1e-4,
+                  algorithm="lloyd").fit(Xi)
+    fitted = {}
+    for method in ("memory", "scan"):
+        cur.execute("SELECT inertia FROM userseg_kmeans('kscan_parity', %s, 4, nulls => 'impute',"
+                    " label_column => 'imp_%s', init => %%s::float8[], method => '%s',"
+                    " model => 'kscan_parity_imp_%s')" % (cols, method, method, method),
+                    (array2(init),))
+        inertia = cur.fetchone()[0]
+        cur.execute("SELECT centroids_original, ARRAY(SELECT (f ->> 'imputed')::float8 FROM"
+                    " jsonb_array_elements(encoding -> 'features') f) FROM userseg_models"
+                    " WHERE name = %s", ("kscan_parity_imp_" + method,))
+        orig, imputed = [np.array(v, dtype=np.float64) for v in cur.fetchone()]
+        cur.execute("SELECT imp_%s FROM kscan_parity ORDER BY id" % method)
+        lab = np.array([r[0] for r in cur.fetchall()])
+        fitted[method] = (orig, lab)
+        rel = float(np.max(np.abs(imputed - imp.statistics_) / np.abs(imp.statistics_)))
+        check(rel <= 1e-12, "impute %s: imputed values are SimpleImputer's means" % method,
+              "(relative %.3g)" % rel)
+        check(same_partition(lab, refi.labels_), "impute %s: scikit-learn's labels" % method,
+              "(sizes userseg %s, scikit-learn %s)" %
+              (np.bincount(lab).tolist(), np.bincount(refi.labels_).tolist()))
+        rel = abs(inertia - refi.inertia_) / refi.inertia_
+        check(rel <= 1e-9, "impute %s: inertia within 1e-9 of scikit-learn's" % method,
+              "(userseg %.17g, scikit-learn %.17g)" % (inertia, refi.inertia_))
+    (om, lm), (os_, ls) = fitted["memory"], fitted["scan"]
+    rel = float(np.max(np.abs(os_ - om) / np.maximum(np.abs(om), 1.0)))
+    check(rel <= 1e-9, "impute: the scan's centroids within 1e-9 of in memory", "(relative %.3g)" % rel)
+    check(lm.tolist() == ls.tolist(), "impute: the scan's labels are in memory's",
+          "(%d rows differ)" % int(np.sum(lm != ls)))
+    cur.execute("SELECT count(*) FROM kscan_parity k WHERE imp_scan IS DISTINCT FROM"
+                " userseg_predict('kscan_parity_imp_scan', to_jsonb(k))")
+    differ = cur.fetchone()[0]
+    check(differ == 0, "impute: predict on the scan's model gives every row its label",
+          "(%d rows differ)" % differ)
+    cur.execute("DELETE FROM userseg_models WHERE name LIKE 'kscan\\_parity\\_%'")
+    cur.execute("UPDATE kscan_parity k SET c0 = X.c0, c2 = X.c2 FROM (SELECT * FROM"
+                " unnest(%s::int[], %s::float8[], %s::float8[]) u(id, c0, c2)) X WHERE X.id = k.id",
+                (list(range(len(X))), X[:, 0].tolist(), X[:, 2].tolist()))
 
     # (c) seeded from the sample (10000 of 19500 rows)
     cur.execute("SELECT inertia FROM userseg_kmeans('kscan_parity', %s, 4, seed => 3,"

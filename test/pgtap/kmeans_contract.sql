@@ -1,6 +1,6 @@
 -- Contract of the K-Means functions: signatures, labels, SQLSTATEs
 BEGIN;
-SELECT plan(93);
+SELECT plan(105);
 
 SELECT has_function('userseg_kmeans',
     ARRAY['double precision[]', 'integer', 'integer', 'integer', 'integer', 'double precision', 'text'],
@@ -294,6 +294,46 @@ SELECT throws_ok($$SELECT userseg_scale_apply(ARRAY[1, 2]::float8[],
 UPDATE userseg_models SET scale_scale = ARRAY[1, 1e-310] WHERE name = 'kc_m';
 SELECT throws_ok($$SELECT userseg_predict('kc_m', ARRAY[1, 2]::float8[])$$,
     '22000', 'the model''s scale must be a normal float8', 'predict: a denormal scale in a model');
+
+-- models from the scan and mini-batch methods: saved as in memory, predict gives the
+-- labels written; what the scan still refuses
+CREATE TABLE kscan AS
+SELECT i AS id, (i % 4) * 10 + sin(i) AS a, (i % 4) * 5 + cos(i) AS b FROM generate_series(1, 2000) i;
+SELECT lives_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 'b'], 4, label_column => 'seg',
+    seed => 1, method => 'scan', model => 'kc_scan')$$, 'method => scan saves a model');
+SELECT is((SELECT parameters ->> 'method' FROM userseg_models WHERE name = 'kc_scan'), 'scan',
+    'the scan''s model records its method');
+SELECT is((SELECT count(*) FROM kscan WHERE userseg_predict('kc_scan', kscan) IS DISTINCT FROM seg),
+    0::bigint, 'predict on the scan''s model gives each row the label the scan wrote');
+SELECT lives_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 'b'], 4, label_column => 'seg_mb',
+    seed => 1, method => 'minibatch', batch_size => 128, model => 'kc_mb')$$,
+    'method => minibatch saves a model');
+SELECT is((SELECT count(*) FROM kscan WHERE userseg_predict('kc_mb', kscan) IS DISTINCT FROM seg_mb),
+    0::bigint, 'predict on the mini-batch model gives each row the label written');
+SELECT throws_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 'b'], 4, method => 'scan',
+    scale => 'robust', model => 'kc_robust')$$,
+    '0A000', 'method => ''scan'' does not support scale => ''robust''', 'the scan still refuses the robust scaler');
+ALTER TABLE kscan ADD COLUMN t text DEFAULT 'x';
+SELECT throws_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 't'], 4, method => 'scan',
+    model => 'kc_cat')$$,
+    '0A000', 'method => ''scan'' does not support the categorical feature "t"',
+    'the scan still refuses categorical features');
+SELECT is((SELECT count(*) FROM userseg_models WHERE name IN ('kc_robust', 'kc_cat')), 0::bigint,
+    'a refused fit saves no model');
+UPDATE kscan SET a = NULL WHERE id % 50 = 0;
+SELECT lives_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 'b'], 4, label_column => 'seg_imp',
+    nulls => 'impute', seed => 1, method => 'scan', model => 'kc_imp')$$,
+    'method => scan with nulls => impute');
+SELECT is((SELECT count(*) FROM kscan WHERE seg_imp IS NULL OR
+           seg_imp IS DISTINCT FROM userseg_predict('kc_imp', kscan)), 0::bigint,
+    'impute by scan: every row labelled, as predict labels it');
+SELECT ok((SELECT abs((encoding -> 'features' -> 0 ->> 'imputed')::float8 - (SELECT avg(a) FROM kscan))
+           <= 1e-12 * abs((SELECT avg(a) FROM kscan)) FROM userseg_models WHERE name = 'kc_imp'),
+    'impute by scan: the model records the column mean');
+ALTER TABLE kscan ADD COLUMN z float8;
+SELECT throws_ok($$SELECT userseg_kmeans('kscan', ARRAY['a', 'z'], 4, nulls => 'impute',
+    method => 'scan')$$, '22000', 'column "z" has only NULLs, nothing to impute from',
+    'impute by scan: a column of NULLs only');
 
 SELECT * FROM finish();
 ROLLBACK;
