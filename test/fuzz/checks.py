@@ -599,7 +599,11 @@ class Checks:
             p = fz.execute(par, sql)
             c = Call(f, par, sql, finite=True, rel=rel, form='parallel')
             self.judge(c, p)
-            if a.kind == 'ok' and p.kind == 'ok' and not same(a.rows, p.rows):
+            if '57014' in (a.sqlstate, p.sqlstate):
+                # a statement_timeout says how busy the machine was, not what the plan
+                # computes (judge() above checks that the cancel landed in time)
+                pass
+            elif a.kind == 'ok' and p.kind == 'ok' and not same(a.rows, p.rows):
                 fz.defect('parallel', 'forced parallel plan gives another result', f['sig'], par,
                           sql, 'serial %r, parallel %r' % (a.rows[:3], p.rows[:3]))
             elif a.kind != p.kind or a.sqlstate != p.sqlstate:

@@ -78,7 +78,9 @@ SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => NU
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,t}', 2, method => 'scan')$$, '0A000');
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'scan', scale => 'robust')$$, '0A000');
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'minibatch', batch_size => 0)$$, '22023');
-SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'scan', model => 'm')$$, '0A000');
+SELECT is((SELECT model FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'scan', model => 'sc_scan_model')),
+          (SELECT name FROM userseg_models WHERE name = 'sc_scan_model' AND algorithm = 'kmeans'),
+          'method => scan saves its model');
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 5, method => 'scan')$$, '22023');
 
 -- category counts: a combinable aggregate over a real state type with a text round trip
