@@ -48,6 +48,10 @@
 
 #include "uscore.h"
 
+/* Rows, or grid cells, per chunk of the core test (UsParallelRun) */
+#define DBSCAN_ROW_CHUNK 1024
+#define DBSCAN_CELL_CHUNK 512
+
 typedef struct DbscanRun
 {
 	const UsCore *core;
@@ -123,48 +127,92 @@ DbscanCountNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 	return !(c->r->early && c->sum >= c->r->p->min_samples);
 }
 
+/* Whether row i is core; poll as the query's (UsNeighborPoll) */
 static bool
-DbscanIsCore(const DbscanRun *r, int64_t i)
+DbscanIsCore(const DbscanRun *r, int64_t i, UsNeighborPoll *poll)
 {
 	CountArg	c = {r, 0.0};
-	UsNeighborVisitor v = {DbscanCountVisit, DbscanCountNode, NULL, &c};
+	UsNeighborVisitor v = {DbscanCountVisit, DbscanCountNode, NULL, &c, poll};
 
 	(void) UsNeighborsRadiusVisit(&r->ix, r->m->x + i * r->m->d, r->p->eps, &v);
 	return c.sum >= r->p->min_samples;
 }
 
-static void
-DbscanCores(DbscanRun *r)
+/*
+ * One chunk of the core test (UsParallelRun): rows [begin, end), or on a grid (with
+ * weights that are not negative) cells [begin, end).  It writes only the core flags
+ * of its own rows, from the matrix and the index, so a chunk cut short runs again
+ * from its start to the same flags.
+ */
+static bool
+DbscanCoresChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				 void *scratch, const UsParallel *par)
 {
+	DbscanRun  *r = arg;
 	const UsNeighbors *ix = &r->ix;
+	UsNeighborPoll poll = {par, 0, false};
+	int64_t		rows = 0;
 
 	if (ix->kind == US_NN_GRID && r->early)
 	{
-		for (int64_t c = 0; c < ix->ncells; c++)
+		for (int64_t cell = begin; cell < end; cell++)
 		{
 			double		w = 0.0;
 			bool		full;
 
-			for (int64_t p = ix->cell_start[c]; p < ix->cell_start[c + 1]; p++)
+			for (int64_t p = ix->cell_start[cell]; p < ix->cell_start[cell + 1]; p++)
 				w += DbscanWeight(r, ix->order[p]);
 			full = w >= r->p->min_samples;
-			for (int64_t p = ix->cell_start[c]; p < ix->cell_start[c + 1]; p++)
+			for (int64_t p = ix->cell_start[cell]; p < ix->cell_start[cell + 1]; p++)
 			{
 				int64_t		i = ix->order[p];
 
-				r->is_core[i] = full || DbscanIsCore(r, i);
-				if (p % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-					UsCheck(r->core);
+				r->is_core[i] = full || DbscanIsCore(r, i, &poll);
+				if (poll.stopped)
+					return false;
+				if (++rows % US_CHECK_EVERY == 0 && UsParallelStopping(par))
+					return false;
 			}
 		}
-		return;
+		return true;
 	}
-	for (int64_t i = 0; i < r->m->n; i++)
+	for (int64_t i = begin; i < end; i++)
 	{
-		r->is_core[i] = DbscanIsCore(r, i);
-		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-			UsCheck(r->core);
+		r->is_core[i] = DbscanIsCore(r, i, &poll);
+		if (poll.stopped)
+			return false;
+		if (++rows % US_CHECK_EVERY == 0 && UsParallelStopping(par))
+			return false;
 	}
+	return true;
+}
+
+/* The UsParallelFor of the core test: chunks of rows, or of cells on a grid */
+static void
+DbscanCoresFor(const DbscanRun *r, UsParallelFor *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	if (r->ix.kind == US_NN_GRID && r->early)
+	{
+		pf->n = r->ix.ncells;
+		pf->chunk = DBSCAN_CELL_CHUNK;
+	}
+	else
+	{
+		pf->n = r->m->n;
+		pf->chunk = DBSCAN_ROW_CHUNK;
+	}
+	pf->run = DbscanCoresChunk;
+	pf->arg = (void *) r;
+}
+
+static void
+DbscanCores(DbscanRun *r)
+{
+	UsParallelFor pf;
+
+	DbscanCoresFor(r, &pf);
+	UsParallelRun(r->core, &pf);
 }
 
 /* ---- 2. joining the cores ---- */
@@ -403,7 +451,7 @@ DbscanJoinQueries(DbscanRun *r)
 	for (int64_t i = 0; i < r->m->n; i++)
 	{
 		JoinArg		a = {r, i};
-		UsNeighborVisitor v = {DbscanJoinVisit, NULL, NULL, &a};
+		UsNeighborVisitor v = {DbscanJoinVisit, NULL, NULL, &a, NULL};
 
 		if (r->node_rep)
 		{
@@ -546,7 +594,7 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 		else
 		{
 			BorderArg	b = {r, INT32_MAX};
-			UsNeighborVisitor v = {DbscanBorderVisit, NULL, NULL, &b};
+			UsNeighborVisitor v = {DbscanBorderVisit, NULL, NULL, &b, NULL};
 
 			if (r->node_rep)
 			{
@@ -568,8 +616,10 @@ size_t
 UsDbscanWorkBytes(int64_t n, int d)
 {
 	/* beside the index: flags, labels (the parents first); a node's rep per node */
+	/* and the core test's chunk states (UsParallelRun: about 5 bytes a chunk) */
 	return UsNeighborsBytes(n, d) + (size_t) n * (sizeof(bool) + sizeof(int32_t)) +
-		(4 * ((size_t) n / US_NN_LEAF + 1) + 1) * sizeof(int64_t);
+		(4 * ((size_t) n / US_NN_LEAF + 1) + 1) * sizeof(int64_t) +
+		((size_t) n / DBSCAN_CELL_CHUNK + 1) * 8 + 4096;
 }
 
 void

@@ -36,7 +36,10 @@
  * query holds its k results.
  *
  * Interrupts: the build checks every US_CHECK_EVERY rows and inside its sort; a query
- * checks every US_CHECK_EVERY distances it computes (UsNeighbors.work).
+ * checks every US_CHECK_EVERY distances it computes (UsNeighbors.work).  A radius
+ * query given a UsNeighborPoll (a chunk of UsParallelRun on a worker thread) counts in
+ * the poll instead and asks UsParallelStopping, never UsCheck, and writes nothing in
+ * the index: any number of threads may query one index at once that way.
  *
  *-------------------------------------------------------------------------
  */
@@ -72,6 +75,31 @@ NnTick(const UsNeighbors *ix, int64_t steps)
 		w->work %= US_CHECK_EVERY;
 		UsCheck(ix->core);
 	}
+}
+
+/*
+ * A query's tick: into its poll on a worker thread (false when the loop is
+ * stopping: the query then returns false), else into the index (NnTick)
+ */
+static inline bool
+NnQueryTick(const UsNeighbors *ix, UsNeighborPoll *poll, int64_t steps)
+{
+	if (poll == NULL)
+	{
+		NnTick(ix, steps);
+		return true;
+	}
+	poll->work += steps;
+	if (poll->work >= US_CHECK_EVERY)
+	{
+		poll->work %= US_CHECK_EVERY;
+		if (UsParallelStopping(poll->par))
+		{
+			poll->stopped = true;
+			return false;
+		}
+	}
+	return true;
 }
 
 /* ---- grid ---- */
@@ -469,7 +497,8 @@ NnTreeRadius(const UsNeighbors *ix, int64_t id, const double *q, double r2,
 		return true;
 	if (v->node && NnBoxFar(ix, id, q) <= r2)
 	{
-		NnTick(ix, d);
+		if (!NnQueryTick(ix, v->poll, d))
+			return false;
 		return v->node(v->arg, id, ix->order + ix->node_start[id],
 					   ix->node_end[id] - ix->node_start[id]);
 	}
@@ -483,8 +512,7 @@ NnTreeRadius(const UsNeighbors *ix, int64_t id, const double *q, double r2,
 			if (s <= r2 && !v->row(v->arg, j, s))
 				return false;
 		}
-		NnTick(ix, ix->node_end[id] - ix->node_start[id]);
-		return true;
+		return NnQueryTick(ix, v->poll, ix->node_end[id] - ix->node_start[id]);
 	}
 	return NnTreeRadius(ix, ix->node_left[id], q, r2, v) &&
 		NnTreeRadius(ix, ix->node_right[id], q, r2, v);
@@ -656,7 +684,7 @@ bool
 UsNeighborsRadius(const UsNeighbors *ix, const double *q, double r, UsNeighborVisit visit,
 				  void *arg)
 {
-	UsNeighborVisitor v = {visit, NULL, NULL, arg};
+	UsNeighborVisitor v = {visit, NULL, NULL, arg, NULL};
 
 	return UsNeighborsRadiusVisit(ix, q, r, &v);
 }
@@ -687,8 +715,10 @@ UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
 
 				if (s <= r2 && !visit(arg, j, s))
 					return false;
+				if (j % US_CHECK_EVERY == US_CHECK_EVERY - 1 &&
+					!NnQueryTick(ix, v->poll, US_CHECK_EVERY))
+					return false;
 			}
-			NnTick(ix, m->n);
 			return true;
 		}
 		nc = UsNeighborsNearCells(ix, q, r, cells, (int) (sizeof(cells) / sizeof(cells[0])));
@@ -702,7 +732,8 @@ UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
 				if (s <= r2 && !visit(arg, j, s))
 					return false;
 			}
-			NnTick(ix, ix->cell_start[cells[c] + 1] - ix->cell_start[cells[c]]);
+			if (!NnQueryTick(ix, v->poll, ix->cell_start[cells[c] + 1] - ix->cell_start[cells[c]]))
+				return false;
 		}
 		return true;
 	}
@@ -714,8 +745,9 @@ UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
 
 		if (s <= r2 && !visit(arg, j, s))
 			return false;
-		if (j % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-			NnTick(ix, US_CHECK_EVERY);
+		if (j % US_CHECK_EVERY == US_CHECK_EVERY - 1 &&
+			!NnQueryTick(ix, v->poll, US_CHECK_EVERY))
+			return false;
 	}
 	return true;
 }

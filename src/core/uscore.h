@@ -434,13 +434,30 @@ typedef bool (*UsNeighborVisit) (void *arg, int64_t j, double sqdist);
  * not NULL) may leave a node out.  Each returns false to stop the query (skip: true
  * to leave the node out).
  */
+typedef struct UsNeighborPoll UsNeighborPoll;
+
 typedef struct UsNeighborVisitor
 {
 	UsNeighborVisit row;
 	bool		(*node) (void *arg, int64_t node, const int32_t *rows, int64_t count);
 	bool		(*skip) (void *arg, int64_t node);
 	void	   *arg;
+	UsNeighborPoll *poll;		/* NULL on the backend's thread; see UsNeighborPoll */
 } UsNeighborVisitor;
+
+/*
+ * A query on a worker thread (a UsParallelRun chunk) counts its distances here
+ * instead of in the index, and every US_CHECK_EVERY of them asks UsParallelStopping
+ * instead of calling UsCheck; when that says stop, stopped is set and the query
+ * returns false as if the visitor had stopped it.  Queries with a poll of their own
+ * write nothing shared, so several threads may query one index at once.
+ */
+struct UsNeighborPoll
+{
+	const struct UsParallel *par;	/* the chunk's loop (parallel_core.c) */
+	int64_t		work;
+	bool		stopped;
+};
 
 /* Build an index of kind over m; radius is the radius a grid is built for (or 0) */
 extern void UsNeighborsBuild(const UsCore *core, const UsMatrix *m, UsNeighborKind kind,
@@ -681,8 +698,11 @@ typedef struct UsMeanShiftResult
 	int64_t		noise;			/* rows labelled US_NOISE */
 } UsMeanShiftResult;
 
-/* Bytes UsMeanShift allocates for n rows of d columns, but its distinct centres */
-extern size_t UsMeanShiftWorkBytes(int64_t n, int d);
+/*
+ * Bytes UsMeanShift allocates for n rows of d columns with up to workers threads, but
+ * its distinct centres
+ */
+extern size_t UsMeanShiftWorkBytes(int64_t n, int d, int workers);
 
 /*
  * scikit-learn 1.2's MeanShift on m: 0, or US_MEANSHIFT_NO_SEED (result->labels
@@ -697,7 +717,8 @@ extern int	UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftP
  */
 extern double UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 								  int64_t n_samples, uint32_t seed);
-extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples);
+extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples,
+									   int workers);
 
 /* numpy's RandomState(seed).permutation(n) into perm[n] */
 extern void UsRandomStatePermutation(const UsCore *core, uint32_t seed, int64_t n,
