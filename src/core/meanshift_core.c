@@ -1171,6 +1171,9 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	UsFree(core, seeds);
 	if (cs.count == 0)
 	{
+		UsFree(core, cs.x);
+		UsFree(core, cs.intensity);
+		UsFree(core, cs.slot);
 		UsNeighborsFree(&ix);
 		return US_MEANSHIFT_NO_SEED;
 	}
