@@ -31,12 +31,20 @@
  * row looks only at cells whose cluster would lower its number.  On a k-d tree or by
  * brute force, each core row's neighbourhood is visited once for the joins.
  *
+ * Threads (UsParallelRun, parallel_core.c): the core test, in chunks of
+ * DBSCAN_ROW_CHUNK rows (or DBSCAN_CELL_CHUNK cells on a grid); each row's test reads
+ * only the matrix, the index and the weights and writes only its own flag, so the
+ * flags are the same for every number of threads.  The joins (a union-find whose
+ * cached node representatives are updated as it goes) and the border rows run on the
+ * calling thread, in row order as before.
+ *
  * Complexity: grid O(n log n) for the sort plus, per cell, the pairs of at most its
  * 25 (2-D) neighbouring cells until joined; k-d tree O(n log n) build and one query
  * per row for each of the three steps.  Memory beyond the matrix and the index:
  * 5 bytes per row (core flags; the labels, which hold the union-find parents until
- * the cores are numbered, in place) and 8 per grid cell or k-d tree node, all through
- * UsAlloc, allocated after the index is built (its build's keys are gone by then).
+ * the cores are numbered, in place) and 8 per grid cell or 4 per k-d tree node, all
+ * through UsAlloc, allocated after the index is built (its build's keys are gone by
+ * then).
  * Rows are numbered in 32 bits: n is below 2^31.  Interrupts: every US_CHECK_EVERY
  * rows of each loop, and inside the index's queries.
  *
@@ -60,7 +68,7 @@ typedef struct DbscanRun
 	UsNeighbors ix;
 	bool	   *is_core;
 	int32_t    *labels;			/* union-find parents until the numbering, then labels */
-	int64_t    *node_rep;		/* k-d tree: per node -2 no core, -1 unknown, or a core row
+	int32_t    *node_rep;		/* k-d tree: per node -2 no core, -1 unknown, or a core row
 								 * whose component holds every core of the node */
 	bool		early;			/* weights are all >= 0: the core test may stop early */
 } DbscanRun;
@@ -378,7 +386,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 			rep = rl;
 		else
 			return false;
-		r->node_rep[node] = rep;
+		r->node_rep[node] = (int32_t) rep;
 		return DbscanFind(r->labels, rep) == root;
 	}
 	for (int64_t p = ix->node_start[node]; p < ix->node_end[node]; p++)
@@ -392,7 +400,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 		if (rep < 0)
 			rep = j;
 	}
-	r->node_rep[node] = rep;
+	r->node_rep[node] = (int32_t) rep;
 	return true;
 }
 
@@ -415,7 +423,7 @@ DbscanJoinNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 			if (rep < 0)
 				rep = rows[t];
 		}
-	a->r->node_rep[node] = rep >= 0 ? rep : -2;
+	a->r->node_rep[node] = rep >= 0 ? (int32_t) rep : -2;
 	return true;
 }
 
@@ -445,7 +453,7 @@ DbscanJoinQueries(DbscanRun *r)
 {
 	if (r->ix.kind == US_NN_KDTREE)
 	{
-		r->node_rep = UsAlloc(r->core, sizeof(int64_t) * (size_t) r->ix.nnodes);
+		r->node_rep = UsAlloc(r->core, sizeof(int32_t) * (size_t) r->ix.nnodes);
 		DbscanNodeCores(r);
 	}
 	for (int64_t i = 0; i < r->m->n; i++)
@@ -618,7 +626,7 @@ UsDbscanWorkBytes(int64_t n, int d)
 	/* beside the index: flags, labels (the parents first); a node's rep per node */
 	/* and the core test's chunk states (UsParallelRun: about 5 bytes a chunk) */
 	return UsNeighborsBytes(n, d) + (size_t) n * (sizeof(bool) + sizeof(int32_t)) +
-		(4 * ((size_t) n / US_NN_LEAF + 1) + 1) * sizeof(int64_t) +
+		(size_t) UsNeighborsTreeNodes(n) * sizeof(int32_t) +
 		((size_t) n / DBSCAN_CELL_CHUNK + 1) * 8 + 4096;
 }
 

@@ -12,7 +12,7 @@
  *	   multiplied by a scalar).  When every row is a bin of its own, every row is a
  *	   seed (scikit-learn warns and does the same).  Bins are found by sorting row
  *	   numbers by their rounded coordinates; a seed is kept as the row number of the
- *	   bin's first row, so seeds take n int64 and no copy of the matrix.
+ *	   bin's first row, so seeds take n int32 and no copy of the matrix.
  *	2. Each seed climbs: the mean of the rows within the bandwidth (inclusive), until
  *	   the mean moves less than 1e-3 bandwidth or after max_iter steps (max_iter + 1
  *	   means at most, as scikit-learn counts).  A seed with no row within the
@@ -48,16 +48,29 @@
  * so that one branch-free pass (four rows at a time) keeps only the few near the k-th
  * (MsKthBlock).
  *
+ * Threads (UsParallelRun, parallel_core.c): estimate_bandwidth's rows in batches of
+ * MS_BATCH, each batch's k-th distances computed on any thread and the batches summed
+ * in order on the calling one (MsEstimateChunk); the seeds' climbs in chunks of
+ * MS_SEED_CHUNK seeds, their final means recorded in seed order on the calling thread
+ * (MsClimbChunk).  Each seed's and each row's work reads only the matrix and the
+ * index, so the bandwidth, the centres and the labels are the same for every number
+ * of threads, bit for bit.  The sort of bins, the suppression and the labels run on
+ * the calling thread (O(n log n), and O(n k) with few centres).
+ *
  * Complexity: seeds x steps radius queries; labels one nearest-centre query per row;
- * estimate_bandwidth rows^2 distances.  Memory beyond the matrix: the index, n int64
- * for seeds and n int32 labels, the node sums (d doubles per 16 rows or so), the
- * distinct centres (d doubles each), and for estimate_bandwidth the permutation (n
- * int64), the sample (a copy of n_samples rows when fewer than n) and 1.5 doubles per
- * row of it (every distance of one row, and the kept ones of four rows).
+ * estimate_bandwidth rows^2 distances.  Memory beyond the matrix: the index (n int32
+ * and 2 d doubles and 4 int32 per node, a node per 16 rows or so), n int32 for seeds
+ * and n int32 labels, the node sums (d doubles per node), the distinct centres (d
+ * doubles each, with room for the MS_SEED_ROUND more of a round), per thread 5 d
+ * doubles and two chunks of final means; and for estimate_bandwidth the permutation
+ * (n int64), the sample (a copy of n_samples rows when fewer than n) and per thread
+ * 1.5 doubles per row of it (every distance of one row, and the kept ones of four
+ * rows) and two batches of k-th distances.
  *
  * Interrupts: the index checks every US_CHECK_EVERY distances; the loops over seeds,
  * rows, bins and centres check every US_CHECK_EVERY steps, the k-th distance loop
- * every US_CHECK_EVERY distances.
+ * every US_CHECK_EVERY distances; on threads, the chunks poll UsParallelStopping as
+ * often instead (radius queries through a UsNeighborPoll).
  *
  *-------------------------------------------------------------------------
  */
@@ -888,17 +901,17 @@ MsBinSeed(const UsMatrix *m, int64_t row, double bw, double *out)
  */
 static int64_t
 MsBinSeeds(const UsCore *core, const UsMatrix *m, double bw, int min_bin_freq,
-		   int64_t **seeds)
+		   int32_t **seeds)
 {
 	int64_t		n = m->n;
-	int64_t    *idx = UsAlloc(core, sizeof(int64_t) * (size_t) n);
+	int32_t    *idx = UsAlloc(core, sizeof(int32_t) * (size_t) n);
 	MsBinArg	ba = {m, bw};
 	int64_t		kept = 0;
 	int64_t		p = 0;
 
 	for (int64_t i = 0; i < n; i++)
-		idx[i] = i;
-	UsSortIndexes(core, idx, n, MsBinCmp, &ba);
+		idx[i] = (int32_t) i;
+	UsSortIndexes32(core, idx, n, MsBinCmp, &ba);
 	while (p < n)
 	{
 		int64_t		q = p + 1;
@@ -945,8 +958,8 @@ MsBinSeeds(const UsCore *core, const UsMatrix *m, double bw, int min_bin_freq,
  * whole chunks: the chunks, and so the results, are the same for every number of
  * threads.
  */
-#define MS_SEED_CHUNK 32
-#define MS_SEED_ROUND (32 * MS_SEED_CHUNK)
+#define MS_SEED_CHUNK 16
+#define MS_SEED_ROUND (16 * MS_SEED_CHUNK)
 
 typedef struct MsClimbs
 {
@@ -954,7 +967,7 @@ typedef struct MsClimbs
 	const UsMeanShiftParams *params;
 	const UsNeighbors *ix;
 	const double *node_sum;		/* k-d tree node sums, or NULL */
-	const int64_t *seeds;		/* bin seeds' rows, or NULL: every row */
+	const int32_t *seeds;		/* bin seeds' rows, or NULL: every row */
 	int64_t		first;			/* the round's first seed */
 	double		bw;
 	MsCenters  *cs;
@@ -1081,7 +1094,7 @@ MsClimbCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *par
 size_t
 UsMeanShiftWorkBytes(int64_t n, int d, int workers)
 {
-	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
+	size_t		nodes = (size_t) UsNeighborsTreeNodes(n);
 	size_t		nchunks = (size_t) n / MS_SEED_CHUNK + 1;
 	size_t		w = (size_t) (workers > 1 ? workers : 1);
 
@@ -1092,7 +1105,7 @@ UsMeanShiftWorkBytes(int64_t n, int d, int workers)
 	 * room made for a round's centres is counted with the distinct centres
 	 */
 	return UsNeighborsBytes(n, d) + nodes * (size_t) d * sizeof(double) +
-		(size_t) n * (sizeof(int64_t) + sizeof(int32_t)) +
+		(size_t) n * (sizeof(int32_t) + sizeof(int32_t)) +
 		64 * ((size_t) d + 2) * sizeof(double) +
 		w * (2 * (MsClimbPartialBytes(d) + 64) + 5 * (size_t) d * sizeof(double) + 64) +
 		nchunks * 8 + 4096;
@@ -1107,7 +1120,7 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	double		bw = params->bandwidth;
 	UsNeighbors ix;
 	double	   *node_sum = NULL;
-	int64_t    *seeds = NULL;
+	int32_t    *seeds = NULL;
 	int64_t		nseeds = n;
 	MsCenters	cs;
 	MsClimbs	cl;

@@ -396,8 +396,8 @@ NnBuildNode(UsNeighbors *ix, int64_t id, int64_t start, int64_t end)
 		}
 	}
 	NnTick(ix, end - start);
-	ix->node_start[id] = start;
-	ix->node_end[id] = end;
+	ix->node_start[id] = (int32_t) start;
+	ix->node_end[id] = (int32_t) end;
 	for (int j = 0; j < d; j++)
 		if (hi[j] - lo[j] > wspan)
 		{
@@ -414,30 +414,67 @@ NnBuildNode(UsNeighbors *ix, int64_t id, int64_t start, int64_t end)
 		int64_t		mid = start + (end - start) / 2;
 
 		UsSortIndexes32(ix->core, ix->order + start, end - start, NnColCmp, &sa);
-		ix->node_left[id] = next;
+		ix->node_left[id] = (int32_t) next;
 		next = NnBuildNode(ix, next, start, mid);
-		ix->node_right[id] = next;
+		ix->node_right[id] = (int32_t) next;
 		next = NnBuildNode(ix, next, mid, end);
 	}
 	return next;
+}
+
+/*
+ * The nodes of a tree over n rows when every node above US_NN_LEAF rows splits in
+ * halves (floor and ceiling), as NnBuildNode does unless a node's rows are all equal
+ * (then it has fewer): the sizes of one level differ by at most 1, so each level is
+ * counted from its two sizes
+ */
+int64_t
+UsNeighborsTreeNodes(int64_t n)
+{
+	int64_t		size[2] = {n, n + 1};
+	int64_t		count[2] = {1, 0};
+	int64_t		total = 0;
+
+	if (n <= 0)
+		return 1;
+	while (count[0] + count[1] > 0)
+	{
+		int64_t		ns[2] = {size[0] / 2, size[0] / 2 + 1};
+		int64_t		nc[2] = {0, 0};
+
+		for (int t = 0; t < 2; t++)
+		{
+			if (count[t] == 0)
+				continue;
+			total += count[t];
+			if (size[t] <= US_NN_LEAF)
+				continue;
+			/* halves floor(s / 2) and s - floor(s / 2), each ns[0] or ns[0] + 1 */
+			nc[size[t] / 2 - ns[0]] += count[t];
+			nc[size[t] - size[t] / 2 - ns[0]] += count[t];
+		}
+		size[0] = ns[0];
+		size[1] = ns[1];
+		count[0] = nc[0];
+		count[1] = nc[1];
+	}
+	return total;
 }
 
 static void
 NnBuildTree(UsNeighbors *ix)
 {
 	int64_t		n = ix->m->n;
-	int64_t		maxnodes = 1;
+	int64_t		maxnodes = UsNeighborsTreeNodes(n);
 
-	/* leaves hold more than US_NN_LEAF / 2 rows: fewer than 4 n / US_NN_LEAF + 1 nodes */
-	maxnodes = 4 * (n / US_NN_LEAF + 1) + 1;
 	ix->order = UsAlloc(ix->core, sizeof(int32_t) * (size_t) n);
 	for (int64_t i = 0; i < n; i++)
 		ix->order[i] = (int32_t) i;
 	ix->box = UsAlloc(ix->core, sizeof(double) * 2 * (size_t) ix->m->d * (size_t) maxnodes);
-	ix->node_start = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
-	ix->node_end = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
-	ix->node_left = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
-	ix->node_right = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
+	ix->node_start = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
+	ix->node_end = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
+	ix->node_left = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
+	ix->node_right = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
 	ix->nnodes = NnBuildNode(ix, 0, 0, n);
 	ix->kind = US_NN_KDTREE;
 }
@@ -672,8 +709,9 @@ UsNeighborsFree(UsNeighbors *ix)
 size_t
 UsNeighborsBytes(int64_t n, int d)
 {
-	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
-	size_t		tree = sizeof(int32_t) * (size_t) n + nodes * (2 * (size_t) d + 4) * sizeof(double);
+	size_t		nodes = (size_t) UsNeighborsTreeNodes(n);
+	size_t		tree = sizeof(int32_t) * (size_t) n +
+		nodes * (2 * (size_t) d * sizeof(double) + 4 * sizeof(int32_t));
 	/* order and keys of rows; keys and starts of at most n cells */
 	size_t		grid = (2 * sizeof(int32_t) + 2 * sizeof(int64_t)) * ((size_t) n + 1);
 

@@ -419,10 +419,10 @@ typedef struct UsNeighbors
 	/* k-d tree */
 	int64_t		nnodes;
 	double	   *box;			/* per node: d lows, then d highs */
-	int64_t    *node_start;		/* per node: its rows, order[start, end) */
-	int64_t    *node_end;
-	int64_t    *node_left;		/* -1 for a leaf */
-	int64_t    *node_right;
+	int32_t    *node_start;		/* per node: its rows, order[start, end) */
+	int32_t    *node_end;
+	int32_t    *node_left;		/* -1 for a leaf */
+	int32_t    *node_right;
 } UsNeighbors;
 
 /* A row j within the radius, at squared distance sqdist; return false to stop */
@@ -466,6 +466,8 @@ extern void UsNeighborsFree(UsNeighbors *ix);
 
 /* Bytes an index over n rows of d columns may take at most (to check a budget) */
 extern size_t UsNeighborsBytes(int64_t n, int d);
+/* The most nodes a k-d tree over n rows has (its leaves hold at most US_NN_LEAF rows) */
+extern int64_t UsNeighborsTreeNodes(int64_t n);
 
 /*
  * Visit every row within r of q (squared distance summed in column order <= r * r),
