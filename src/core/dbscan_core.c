@@ -34,9 +34,11 @@
  * Threads (UsParallelRun, parallel_core.c): the core test, in chunks of
  * DBSCAN_ROW_CHUNK rows (or DBSCAN_CELL_CHUNK cells on a grid); each row's test reads
  * only the matrix, the index and the weights and writes only its own flag, so the
- * flags are the same for every number of threads.  The joins (a union-find whose
- * cached node representatives are updated as it goes) and the border rows run on the
- * calling thread, in row order as before.
+ * flags are the same for every number of threads.  The joins of a k-d tree or brute
+ * force, in chunks of rows too: unions are atomic and their result, the components
+ * with their lowest rows as roots, does not depend on the order they happen in (see
+ * DbscanFind), so the clusters and their numbers do not either.  The grid's joins and
+ * the border rows run on the calling thread, in row order.
  *
  * Complexity: grid O(n log n) for the sort plus, per cell, the pairs of at most its
  * 25 (2-D) neighbouring cells until joined; k-d tree O(n log n) build and one query
@@ -76,27 +78,71 @@ typedef struct DbscanRun
 /*
  * Union-find over the rows in r->labels.  A parent is never above its child (union by
  * lower root, path halving), so a component's root is its lowest-numbered core row.
+ *
+ * The joins of a k-d tree or brute force run on several threads at once, so parents
+ * are read and written atomically (relaxed: no other data is published through them):
+ * path halving replaces a parent by its own parent only if it is unchanged, and a
+ * root is linked under a lower root only if it still is a root (compare and swap),
+ * else the union starts again from the new roots.  A parent stays at most its child,
+ * so the components, and their roots, do not depend on the order unions happen in
+ * (Anderson & Woll, "Wait-free parallel algorithms for the union-find problem",
+ * STOC 1991).
  */
+static inline int32_t
+DbscanLoad(const int32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void
+DbscanStore(int32_t *p, int32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline bool
+DbscanSwap(int32_t *p, int32_t expected, int32_t v)
+{
+	return __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_RELAXED,
+									   __ATOMIC_RELAXED);
+}
+
 static int64_t
 DbscanFind(int32_t *parent, int64_t i)
 {
-	while (parent[i] != i)
+	for (;;)
 	{
-		parent[i] = parent[parent[i]];
-		i = parent[i];
+		int32_t		p = DbscanLoad(&parent[i]);
+		int32_t		g;
+
+		if (p == i)
+			return i;
+		g = DbscanLoad(&parent[p]);
+		if (g != p)
+			(void) DbscanSwap(&parent[i], p, g);
+		i = g;
 	}
-	return i;
 }
 
 static void
 DbscanUnion(int32_t *parent, int64_t a, int64_t b)
 {
-	a = DbscanFind(parent, a);
-	b = DbscanFind(parent, b);
-	if (a < b)
-		parent[b] = (int32_t) a;
-	else if (b < a)
-		parent[a] = (int32_t) b;
+	for (;;)
+	{
+		a = DbscanFind(parent, a);
+		b = DbscanFind(parent, b);
+		if (a == b)
+			return;
+		if (a > b)
+		{
+			int64_t		t = a;
+
+			a = b;
+			b = t;
+		}
+		if (DbscanSwap(&parent[b], (int32_t) b, (int32_t) a))
+			return;
+	}
 }
 
 static inline double
@@ -230,6 +276,18 @@ typedef struct JoinArg
 	DbscanRun  *r;
 	int64_t		i;
 } JoinArg;
+
+/*
+ * One chunk of the joins on a k-d tree or by brute force (UsParallelRun): each core row
+ * of rows [begin, end) joins the cores within eps.  Chunks run on several threads at
+ * once, each union atomic and the node cache only ever recording what holds (a node's
+ * cores are in one component, which stays true as components grow), so the components
+ * are those of one thread.  Cut short, a chunk runs again from its start: its unions
+ * are made already, making them again changes nothing.
+ */
+static bool
+DbscanJoinChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				void *scratch, const UsParallel *par);
 
 static bool
 DbscanJoinVisit(void *arg, int64_t j, double sqdist)
@@ -366,7 +424,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 	JoinArg    *a = arg;
 	DbscanRun  *r = a->r;
 	const UsNeighbors *ix = &r->ix;
-	int64_t		rep = r->node_rep[node];
+	int64_t		rep = DbscanLoad(&r->node_rep[node]);
 	int64_t		root = DbscanFind(r->labels, a->i);
 
 	if (rep == -2)
@@ -375,8 +433,8 @@ DbscanJoinSkip(void *arg, int64_t node)
 		return DbscanFind(r->labels, rep) == root;
 	if (ix->node_left[node] >= 0)
 	{
-		int64_t		rl = r->node_rep[ix->node_left[node]];
-		int64_t		rr = r->node_rep[ix->node_right[node]];
+		int64_t		rl = DbscanLoad(&r->node_rep[ix->node_left[node]]);
+		int64_t		rr = DbscanLoad(&r->node_rep[ix->node_right[node]]);
 
 		if (rl == -1 || rr == -1)
 			return false;
@@ -386,7 +444,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 			rep = rl;
 		else
 			return false;
-		r->node_rep[node] = (int32_t) rep;
+		DbscanStore(&r->node_rep[node], (int32_t) rep);
 		return DbscanFind(r->labels, rep) == root;
 	}
 	for (int64_t p = ix->node_start[node]; p < ix->node_end[node]; p++)
@@ -400,7 +458,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 		if (rep < 0)
 			rep = j;
 	}
-	r->node_rep[node] = (int32_t) rep;
+	DbscanStore(&r->node_rep[node], (int32_t) rep);
 	return true;
 }
 
@@ -409,7 +467,7 @@ static bool
 DbscanJoinNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	JoinArg    *a = arg;
-	int64_t		rep = a->r->node_rep[node];
+	int64_t		rep = DbscanLoad(&a->r->node_rep[node]);
 
 	if (rep >= 0)
 	{
@@ -423,7 +481,7 @@ DbscanJoinNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 			if (rep < 0)
 				rep = rows[t];
 		}
-	a->r->node_rep[node] = rep >= 0 ? (int32_t) rep : -2;
+	DbscanStore(&a->r->node_rep[node], rep >= 0 ? (int32_t) rep : -2);
 	return true;
 }
 
@@ -448,18 +506,17 @@ DbscanNodeCores(DbscanRun *r)
 	}
 }
 
-static void
-DbscanJoinQueries(DbscanRun *r)
+static bool
+DbscanJoinChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				void *scratch, const UsParallel *par)
 {
-	if (r->ix.kind == US_NN_KDTREE)
-	{
-		r->node_rep = UsAlloc(r->core, sizeof(int32_t) * (size_t) r->ix.nnodes);
-		DbscanNodeCores(r);
-	}
-	for (int64_t i = 0; i < r->m->n; i++)
+	DbscanRun  *r = arg;
+	UsNeighborPoll poll = {par, 0, false};
+
+	for (int64_t i = begin; i < end; i++)
 	{
 		JoinArg		a = {r, i};
-		UsNeighborVisitor v = {DbscanJoinVisit, NULL, NULL, &a, NULL};
+		UsNeighborVisitor v = {DbscanJoinVisit, NULL, NULL, &a, &poll};
 
 		if (r->node_rep)
 		{
@@ -468,9 +525,30 @@ DbscanJoinQueries(DbscanRun *r)
 		}
 		if (r->is_core[i])
 			(void) UsNeighborsRadiusVisit(&r->ix, r->m->x + i * r->m->d, r->p->eps, &v);
-		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-			UsCheck(r->core);
+		if (poll.stopped)
+			return false;
+		if ((i - begin) % US_CHECK_EVERY == US_CHECK_EVERY - 1 && UsParallelStopping(par))
+			return false;
 	}
+	return true;
+}
+
+static void
+DbscanJoinQueries(DbscanRun *r)
+{
+	UsParallelFor pf;
+
+	if (r->ix.kind == US_NN_KDTREE)
+	{
+		r->node_rep = UsAlloc(r->core, sizeof(int32_t) * (size_t) r->ix.nnodes);
+		DbscanNodeCores(r);
+	}
+	memset(&pf, 0, sizeof(pf));
+	pf.n = r->m->n;
+	pf.chunk = DBSCAN_ROW_CHUNK;
+	pf.run = DbscanJoinChunk;
+	pf.arg = r;
+	UsParallelRun(r->core, &pf);
 }
 
 /* ---- 3. numbering, border rows ---- */

@@ -4597,7 +4597,7 @@ TestSvg(void)
 /* ------------------------------------------ mean shift and dbscan on worker threads */
 
 /*
- * Mean Shift's bandwidth estimate and climbs, and DBSCAN's core test, run on
+ * Mean Shift's bandwidth estimate and climbs, and DBSCAN's core test and joins, run on
  * UsParallelRun: for 2, 3 and 8 workers, with and without interrupts stopping and
  * restarting the workers in the middle of a chunk, every result equals one worker's
  * bit for bit, and nothing is left allocated
@@ -4711,7 +4711,10 @@ TestDensityParallel(void)
 		free(x);
 	}
 
-	/* DBSCAN: the core test by rows (k-d tree, brute force, weights) and by grid cells */
+	/*
+	 * DBSCAN: the core test by rows (k-d tree, brute force, weights) and by grid cells,
+	 * the joins of the k-d tree and of brute force on threads (atomic unions)
+	 */
 	for (int c = 0; c < 4; c++)
 	{
 		int			d = c == 3 ? 2 : dims[c];
@@ -4720,7 +4723,7 @@ TestDensityParallel(void)
 		double	   *wt = NULL;
 		UsMatrix	m = {n, d, x};
 		UsCore		one = ThreadedCore(1);
-		UsDbscanParams p = {d == 2 ? 0.15 : (d == 5 ? 0.9 : 4.5), 6, NULL, US_NN_AUTO};
+		UsDbscanParams p = {d == 2 ? 0.15 : (d == 5 ? 0.9 : 6.5), 6, NULL, US_NN_AUTO};
 		UsDbscanResult base;
 		int64_t		calls0 = par_pending_calls;
 		bool		same = true;
