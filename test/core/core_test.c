@@ -4598,10 +4598,49 @@ TestSvg(void)
 
 /*
  * Mean Shift's bandwidth estimate and climbs, and DBSCAN's core test and joins, run on
- * UsParallelRun: for 2, 3 and 8 workers, with and without interrupts stopping and
- * restarting the workers in the middle of a chunk, every result equals one worker's
- * bit for bit, and nothing is left allocated
+ * UsParallelRun: for 2 workers, and 3 and 8 with interrupts stopping and restarting
+ * the workers in the middle of chunks, every result equals one worker's bit for bit,
+ * and nothing is left allocated
  */
+/*
+ * A core with threads whose pending callback says an interrupt is pending on every
+ * dp_every-th poll, at most dp_left more times (reset before each run): the workers are
+ * stopped and restarted in the middle of chunks a few times per run, and every run
+ * still finishes however slowly its chunks go (under valgrind, a fixed rate of
+ * interrupts could stop every chunk before it completes)
+ */
+static int	dp_every;
+static int	dp_left;
+static int64_t dp_calls;
+
+static bool
+DensityPending(void *arg)
+{
+	dp_calls++;
+	if (dp_left > 0 && dp_every > 0 && dp_calls % dp_every == 0)
+	{
+		dp_left--;
+		return true;
+	}
+	return false;
+}
+
+/* The worker counts run against one worker, and whether each is interrupted */
+static const int dp_workers[] = {2, 3, 8};
+static const bool dp_interrupted[] = {false, true, true};
+
+static UsCore
+DensityCore(int config)
+{
+	UsCore		c = core;
+
+	c.workers = dp_workers[config];
+	c.pending = DensityPending;
+	dp_every = 2;
+	dp_left = dp_interrupted[config] ? 3 : 0;
+	return c;
+}
+
 static bool
 SameMeanShift(const UsMeanShiftResult *a, const UsMeanShiftResult *b, int64_t n, int d)
 {
@@ -4626,47 +4665,45 @@ static void
 TestDensityParallel(void)
 {
 	Rng			r = {91};
-	int			workers[] = {2, 3, 8};
+	int			nconfig = (int) (sizeof(dp_workers) / sizeof(dp_workers[0]));
 	/* d 2: the grid; d 5: the k-d tree; d 30: brute force */
 	int			dims[] = {2, 5, 30};
 
 	for (int c = 0; c < 3; c++)
 	{
 		int			d = dims[c];
-		int64_t		n = c == 2 ? 700 : 1500;
+		int64_t		n = c == 2 ? 600 : 1100;
 		double	   *x = Blobs(&r, n, d, 4, 4.0, 1.0, NULL);
 		UsMatrix	m = {n, d, x};
 		UsCore		one = ThreadedCore(1);
-		int64_t		calls0 = par_pending_calls;
+		int64_t		calls0 = dp_calls;
 		int64_t		live0 = tracker.live;
 		double		bw1 = UsEstimateBandwidth(&one, &m, 0.3, 0, 0);
-		double		bs1 = UsEstimateBandwidth(&one, &m, 0.1, 600, 4);
+		double		bs1 = UsEstimateBandwidth(&one, &m, 0.1, 520, 4);
 		bool		same_bw = true;
 		bool		same_fit = true;
 		bool		any_binned = false;
 		int			ks[2] = {0, 0};
 		int64_t		seeds[2] = {0, 0};
 
-		for (int pe = 0; pe <= 3; pe += 3)
-			for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++)
-			{
-				UsCore		cw = ThreadedCore(workers[w]);
-				double		bw;
-				double		bs;
+		for (int w = 0; w < nconfig; w++)
+		{
+			UsCore		cw = DensityCore(w);
+			double		bw = UsEstimateBandwidth(&cw, &m, 0.3, 0, 0);
+			double		bs;
 
-				par_pending_every = pe;
-				bw = UsEstimateBandwidth(&cw, &m, 0.3, 0, 0);
-				bs = UsEstimateBandwidth(&cw, &m, 0.1, 600, 4);
-				if (!SameBits(&bw, &bw1, sizeof(double)) || !SameBits(&bs, &bs1, sizeof(double)))
-				{
-					Diag("d %d, %d workers%s: bandwidth %.17g vs %.17g, sample %.17g vs %.17g",
-						 d, workers[w], pe ? " and interrupts" : "", bw, bw1, bs, bs1);
-					same_bw = false;
-				}
+			cw = DensityCore(w);
+			bs = UsEstimateBandwidth(&cw, &m, 0.1, 520, 4);
+			if (!SameBits(&bw, &bw1, sizeof(double)) || !SameBits(&bs, &bs1, sizeof(double)))
+			{
+				Diag("d %d, %d workers%s: bandwidth %.17g vs %.17g, sample %.17g vs %.17g",
+					 d, dp_workers[w], dp_interrupted[w] ? " and interrupts" : "", bw, bw1,
+					 bs, bs1);
+				same_bw = false;
 			}
-		par_pending_every = 0;
+		}
 		Check(same_bw,
-			  "mean shift threads, d %d: estimate_bandwidth (every row, and a sample of 600) with 2, 3, 8 workers, with and without interrupts, is one worker's bit for bit (%.17g)",
+			  "mean shift threads, d %d: estimate_bandwidth (every row, and a sample of 520) with 2 workers, and 3 and 8 with interrupts, is one worker's bit for bit (%.17g)",
 			  d, bw1);
 
 		/* bin seeding (few seeds) and every row a seed (rounds of seeds) */
@@ -4680,34 +4717,30 @@ TestDensityParallel(void)
 			ks[b] = base.k;
 			seeds[b] = base.nseeds;
 			any_binned = any_binned || base.seeds_binned;
-			for (int pe = 0; pe <= 5; pe += 5)
-				for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++)
-				{
-					UsCore		cw = ThreadedCore(workers[w]);
-					UsMeanShiftResult res;
-					int			rc;
+			for (int w = 0; w < nconfig; w++)
+			{
+				UsCore		cw = DensityCore(w);
+				UsMeanShiftResult res;
+				int			rc = UsMeanShift(&cw, &m, &p, &res);
 
-					par_pending_every = pe;
-					rc = UsMeanShift(&cw, &m, &p, &res);
-					if (rc != rc1 || (rc == 0 && !SameMeanShift(&res, &base, n, d)))
-					{
-						Diag("d %d, %s, %d workers%s: k %d vs %d, n_iter %d vs %d",
-							 d, b == 0 ? "bin seeding" : "every row", workers[w],
-							 pe ? " and interrupts" : "", res.k, base.k, res.n_iter,
-							 base.n_iter);
-						same_fit = false;
-					}
-					FreeMeanShift(&res);
+				if (rc != rc1 || (rc == 0 && !SameMeanShift(&res, &base, n, d)))
+				{
+					Diag("d %d, %s, %d workers%s: k %d vs %d, n_iter %d vs %d",
+						 d, b == 0 ? "bin seeding" : "every row", dp_workers[w],
+						 dp_interrupted[w] ? " and interrupts" : "", res.k, base.k,
+						 res.n_iter, base.n_iter);
+					same_fit = false;
 				}
-			par_pending_every = 0;
+				FreeMeanShift(&res);
+			}
 			FreeMeanShift(&base);
 		}
 		Check(same_fit && any_binned && seeds[1] == n && ks[0] >= 1 && ks[1] >= 1,
-			  "mean shift threads, d %d: labels, centres, intensities, sizes and n_iter with 2, 3, 8 workers, with and without interrupts, are one worker's bit for bit (%ld bin seeds, %d clusters; %ld row seeds, %d clusters)",
+			  "mean shift threads, d %d: labels, centres, intensities, sizes and n_iter with 2 workers, and 3 and 8 with interrupts, are one worker's bit for bit (%ld bin seeds, %d clusters; %ld row seeds, %d clusters)",
 			  d, (long) seeds[0], ks[0], (long) seeds[1], ks[1]);
-		Check(par_pending_calls > calls0 && tracker.live == live0,
+		Check(dp_calls > calls0 && tracker.live == live0,
 			  "mean shift threads, d %d: the loops ran on threads (%ld polls for interrupts), nothing left allocated",
-			  d, (long) (par_pending_calls - calls0));
+			  d, (long) (dp_calls - calls0));
 		free(x);
 	}
 
@@ -4718,14 +4751,14 @@ TestDensityParallel(void)
 	for (int c = 0; c < 4; c++)
 	{
 		int			d = c == 3 ? 2 : dims[c];
-		int64_t		n = c == 2 ? 3000 : 9000;
+		int64_t		n = c == 2 ? 1500 : 4000;
 		double	   *x = Blobs(&r, n, d, 5, 4.0, 1.0, NULL);
 		double	   *wt = NULL;
 		UsMatrix	m = {n, d, x};
 		UsCore		one = ThreadedCore(1);
 		UsDbscanParams p = {d == 2 ? 0.15 : (d == 5 ? 0.9 : 6.5), 6, NULL, US_NN_AUTO};
 		UsDbscanResult base;
-		int64_t		calls0 = par_pending_calls;
+		int64_t		calls0 = dp_calls;
 		bool		same = true;
 
 		if (c == 3)
@@ -4737,32 +4770,28 @@ TestDensityParallel(void)
 			p.weight = wt;
 		}
 		UsDbscan(&one, &m, &p, &base);
-		for (int pe = 0; pe <= 3; pe += 3)
-			for (size_t w = 0; w < sizeof(workers) / sizeof(workers[0]); w++)
-			{
-				UsCore		cw = ThreadedCore(workers[w]);
-				UsDbscanResult res;
+		for (int w = 0; w < nconfig; w++)
+		{
+			UsCore		cw = DensityCore(w);
+			UsDbscanResult res;
 
-				par_pending_every = pe;
-				UsDbscan(&cw, &m, &p, &res);
-				if (res.k != base.k || res.ncore != base.ncore || res.noise != base.noise ||
-					!SameBits(res.labels, base.labels, sizeof(int32_t) * (size_t) n) ||
-					!SameBits(res.core, base.core, sizeof(bool) * (size_t) n))
-				{
-					Diag("dbscan d %d, %d workers%s: k %d vs %d, %ld vs %ld core rows",
-						 d, workers[w], pe ? " and interrupts" : "", res.k, base.k,
-						 (long) res.ncore, (long) base.ncore);
-					same = false;
-				}
-				UsFree(&core, res.labels);
-				UsFree(&core, res.core);
+			UsDbscan(&cw, &m, &p, &res);
+			if (res.k != base.k || res.ncore != base.ncore || res.noise != base.noise ||
+				!SameBits(res.labels, base.labels, sizeof(int32_t) * (size_t) n) ||
+				!SameBits(res.core, base.core, sizeof(bool) * (size_t) n))
+			{
+				Diag("dbscan d %d, %d workers%s: k %d vs %d, %ld vs %ld core rows",
+					 d, dp_workers[w], dp_interrupted[w] ? " and interrupts" : "", res.k,
+					 base.k, (long) res.ncore, (long) base.ncore);
+				same = false;
 			}
-		par_pending_every = 0;
-		Check(same && base.k >= 2 && base.ncore > 0 && base.ncore < n &&
-			  par_pending_calls > calls0,
-			  "dbscan threads, d %d%s: labels and core rows with 2, 3, 8 workers, with and without interrupts, are one worker's (%d clusters, %ld core rows, %ld noise; %ld polls)",
+			UsFree(&core, res.labels);
+			UsFree(&core, res.core);
+		}
+		Check(same && base.k >= 2 && base.ncore > 0 && base.ncore < n && dp_calls > calls0,
+			  "dbscan threads, d %d%s: labels and core rows with 2 workers, and 3 and 8 with interrupts, are one worker's (%d clusters, %ld core rows, %ld noise; %ld polls)",
 			  d, wt ? " with weights" : "", base.k, (long) base.ncore, (long) base.noise,
-			  (long) (par_pending_calls - calls0));
+			  (long) (dp_calls - calls0));
 		UsFree(&core, base.labels);
 		UsFree(&core, base.core);
 		free(wt);
