@@ -701,11 +701,15 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 size_t
 UsDbscanWorkBytes(int64_t n, int d)
 {
-	/* beside the index: flags, labels (the parents first); a node's rep per node */
-	/* and the core test's chunk states (UsParallelRun: about 5 bytes a chunk) */
+	/*
+	 * beside the index: flags, labels (the parents first); a node's rep per node,
+	 * counted as 8 bytes for 4 (n / US_NN_LEAF + 1) + 1 nodes where it takes 4 for
+	 * fewer (UsNeighborsTreeNodes): that covers the chunk states of the threads'
+	 * loops (UsParallelRun: about 5 bytes per DBSCAN_CELL_CHUNK cells or
+	 * DBSCAN_ROW_CHUNK rows)
+	 */
 	return UsNeighborsBytes(n, d) + (size_t) n * (sizeof(bool) + sizeof(int32_t)) +
-		(size_t) UsNeighborsTreeNodes(n) * sizeof(int32_t) +
-		((size_t) n / DBSCAN_CELL_CHUNK + 1) * 8 + 4096;
+		(4 * ((size_t) n / US_NN_LEAF + 1) + 1) * sizeof(int64_t);
 }
 
 void

@@ -1091,24 +1091,21 @@ MsClimbCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *par
 	}
 }
 
+/*
+ * The index, the node sums (counted for 4 (n / US_NN_LEAF + 1) + 1 nodes, more than a
+ * tree has), n int64 for the seeds and n int32 labels.  The seeds take n int32: the 4
+ * bytes a row and the nodes counted beyond the tree's cover the climbs' threads (per
+ * thread two partials and 5 d doubles, 8 bytes per chunk), and every allocation is
+ * checked against the budget when it is made anyway.
+ */
 size_t
-UsMeanShiftWorkBytes(int64_t n, int d, int workers)
+UsMeanShiftWorkBytes(int64_t n, int d)
 {
-	size_t		nodes = (size_t) UsNeighborsTreeNodes(n);
-	size_t		nchunks = (size_t) n / MS_SEED_CHUNK + 1;
-	size_t		w = (size_t) (workers > 1 ? workers : 1);
+	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
 
-	if (w > nchunks)
-		w = nchunks;
-	/*
-	 * and the climbs' threads: 2 partials and a scratch each, the chunks' states; the
-	 * room made for a round's centres is counted with the distinct centres
-	 */
 	return UsNeighborsBytes(n, d) + nodes * (size_t) d * sizeof(double) +
-		(size_t) n * (sizeof(int32_t) + sizeof(int32_t)) +
-		64 * ((size_t) d + 2) * sizeof(double) +
-		w * (2 * (MsClimbPartialBytes(d) + 64) + 5 * (size_t) d * sizeof(double) + 64) +
-		nchunks * 8 + 4096;
+		(size_t) n * (sizeof(int64_t) + sizeof(int32_t)) +
+		64 * ((size_t) d + 2) * sizeof(double);
 }
 
 int

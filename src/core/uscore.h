@@ -700,11 +700,8 @@ typedef struct UsMeanShiftResult
 	int64_t		noise;			/* rows labelled US_NOISE */
 } UsMeanShiftResult;
 
-/*
- * Bytes UsMeanShift allocates for n rows of d columns with up to workers threads, but
- * its distinct centres
- */
-extern size_t UsMeanShiftWorkBytes(int64_t n, int d, int workers);
+/* Bytes UsMeanShift allocates for n rows of d columns, but its distinct centres */
+extern size_t UsMeanShiftWorkBytes(int64_t n, int d);
 
 /*
  * scikit-learn 1.2's MeanShift on m: 0, or US_MEANSHIFT_NO_SEED (result->labels
@@ -719,6 +716,7 @@ extern int	UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftP
  */
 extern double UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 								  int64_t n_samples, uint32_t seed);
+/* Bytes UsEstimateBandwidth allocates, with up to workers threads */
 extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples,
 									   int workers);
 

@@ -154,7 +154,7 @@ MeanshiftRun(const UsMatrix *m, const MeanshiftOptions *o, const char *fn, Means
 	UsCheckDistanceRange(m, fn);
 	/* the threads' buffers are counted for the workers the core may use */
 	UsCoreContextInit(&core);
-	bytes = UsMeanShiftWorkBytes(m->n, m->d, core.workers);
+	bytes = UsMeanShiftWorkBytes(m->n, m->d);
 	fit->estimated = isnan(o->bandwidth);
 	if (fit->estimated)
 		bytes = Max(bytes, UsEstimateBandwidthBytes(m->n, m->d, o->n_samples, core.workers));
