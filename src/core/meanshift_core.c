@@ -50,8 +50,8 @@
  *
  * Threads (UsParallelRun, parallel_core.c): estimate_bandwidth's rows in batches of
  * MS_BATCH, each batch's k-th distances computed on any thread and the batches summed
- * in order on the calling one (MsEstimateChunk); the seeds' climbs in chunks of
- * MS_SEED_CHUNK seeds, their final means recorded in seed order on the calling thread
+ * in order by the loop's combine (MsEstimateChunk); the seeds' climbs in chunks of
+ * MS_SEED_CHUNK seeds, their final means recorded in seed order by the combine
  * (MsClimbChunk).  Each seed's and each row's work reads only the matrix and the
  * index, so the bandwidth, the centres and the labels are the same for every number
  * of threads, bit for bit.  The sort of bins, the suppression and the labels run on
@@ -435,7 +435,7 @@ MsKthBlock(const UsParallel *par, const UsMatrix *s, const double *const *q, int
  * estimate_bandwidth's rows in chunks of MS_BATCH (UsParallelRun): a chunk computes
  * the k-th distances of its batch of rows into its partial (MS_BATCH doubles), with
  * MsKthWork in its thread's scratch; the batches' pairwise sums are added in chunk
- * order on the calling thread, as scikit-learn adds them one batch after another.
+ * order by the combine, as scikit-learn adds them one batch after another.
  * Chunks start at multiples of MS_BATCH, a multiple of MS_LANES, so the blocks of
  * MS_LANES rows are those of one pass over every row.  A chunk writes only its partial
  * and its scratch: cut short, it runs again to the same values.
@@ -946,13 +946,13 @@ MsBinSeeds(const UsCore *core, const UsMatrix *m, double bw, int min_bin_freq,
  * The seeds' climbs in chunks of MS_SEED_CHUNK seeds (UsParallelRun).  Each seed's
  * climb reads only the matrix, the index and the node sums, and writes its final
  * mean, its intensity and its steps into the chunk's partial; the final means are
- * recorded in seed order on the calling thread (MsClimbCombine), so the distinct
+ * recorded in seed order, one chunk at a time (MsClimbCombine), so the distinct
  * centres, their order and intensities are those of one thread.  Each thread's
  * scratch holds its running mean, the previous one, a leaf's sum and the compensated
  * sums (5 d doubles).  A chunk cut short runs again from its first seed.
  *
- * The combine runs on the calling thread while workers run, where an allocation
- * (which may raise an error) must not happen: the seeds go in rounds of
+ * The combine must not allocate (an allocation may raise an error, and the combine
+ * runs while other threads do, possibly on one of them): the seeds go in rounds of
  * MS_SEED_ROUND, and before each round the table of centres makes room for as many
  * more (MsCentersReserve), so that recording them allocates nothing.  Rounds are
  * whole chunks: the chunks, and so the results, are the same for every number of
