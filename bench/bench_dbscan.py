@@ -30,7 +30,14 @@ with scale 'none'); min_samples 10.  Cases (n, d, eps): (200,000, 2, 0.05),
 - Peak backend memory of the table form, in a fresh connection after a first call on
   100 rows (which loads the library and warms the catalog caches, about 7 MB whatever
   the data): (VmHWM - RssShmem) after the call minus (VmRSS - RssShmem) before it,
-  from /proc/<pid>/status, against the n x d matrix's bytes.
+  from /proc/<pid>/status, against the n x d matrix's bytes.  Then broken down in one
+  more fresh connection, with the peak (VmHWM) reset before each step by writing 5 to
+  /proc/<pid>/clear_refs (where that is not allowed, the steps' peaks include the
+  earlier ones and say so): first use: the call on 100 rows (the library and the
+  libraries it links, the catalog caches, the plan); read: the same rows read and
+  encoded by userseg_describe (the reader the table form uses, without the fit);
+  call: the table form on every row after both (read, index, fit, silhouette of a
+  sample, the summary); fit beyond the read: call minus read.
 
 Times are the median of --runs runs after one warm-up (userseg); scikit-learn and
 PostGIS run once each (they take seconds to minutes).
@@ -188,6 +195,54 @@ def table_form_memory(d, eps):
     return after["VmHWM"] - after.get("RssShmem", 0) - base
 
 
+def rss(pid):
+    st = proc_status(pid)
+    return st["VmRSS"] - st.get("RssShmem", 0)
+
+
+def hwm(pid):
+    st = proc_status(pid)
+    return st["VmHWM"] - st.get("RssShmem", 0)
+
+
+def reset_hwm(pid):
+    """Reset the backend's VmHWM to its current RSS (Linux clear_refs 5)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def step_peak(cur, pid, sql, args):
+    """The peak of one statement beyond the backend's memory before it, and whether the
+    peak was reset first (if not, it includes every earlier peak of the connection)."""
+    reset = reset_hwm(pid)
+    before = rss(pid)
+    cur.execute(sql, args)
+    cur.fetchall()
+    return hwm(pid) - before, reset
+
+
+def memory_breakdown(d, eps):
+    """First use, read alone and the whole call, each its own peak (see the docstring)"""
+    conn, cur, pid = connect()
+    feats = [f"c{j + 1}" for j in range(d)]
+    cur.execute("CREATE TEMP TABLE bench_dbscan_warm AS SELECT * FROM bench_dbscan_cols LIMIT 100")
+    start = rss(pid)
+    cur.execute("SELECT n_clusters FROM userseg_dbscan('bench_dbscan_warm', %s, %s, %s,"
+                " scale => 'none')", (feats, eps, MIN_SAMPLES))
+    cur.fetchall()
+    first = hwm(pid) - start
+    read, r1 = step_peak(cur, pid, "SELECT * FROM userseg_describe('bench_dbscan_cols', %s)",
+                         (feats,))
+    call, r2 = step_peak(cur, pid, "SELECT n_clusters FROM userseg_dbscan('bench_dbscan_cols',"
+                         " %s, %s, %s, scale => 'none')", (feats, eps, MIN_SAMPLES))
+    conn.close()
+    return {"first use": first, "read": read, "call": call, "reset": r1 and r2}
+
+
 def postgis(cur, eps):
     cur.execute("DROP TABLE IF EXISTS bench_dbscan_geom")
     cur.execute("CREATE TABLE bench_dbscan_geom AS SELECT id, ST_MakePoint(f[1], f[2]) AS g "
@@ -231,6 +286,7 @@ def main():
         tab = userseg_table(cur, d, eps, args.runs)
         ours = userseg_labels(cur, eps)
         peak = table_form_memory(d, eps)
+        mem = memory_breakdown(d, eps)
         matrix = n * d * 8
         notes = [f"{ours.max() + 1} clusters, {(ours == -1).sum()} noise"]
 
@@ -259,6 +315,13 @@ def main():
               f"{sk_s if sk_s is not None else float('nan'):10.3f} {ratio(sk_s)} "
               f"{pg_s if pg_s is not None else float('nan'):10.3f} {ratio(pg_s)} "
               f"{peak / 1e6:8.1f} {peak / matrix:9.2f}  {'; '.join(notes)}", flush=True)
+        print(f"{'  memory':<28} first use {mem['first use'] / 1e6:.1f} MB; read "
+              f"{mem['read'] / 1e6:.2f} MB ({mem['read'] / matrix:.2f}x); call "
+              f"{mem['call'] / 1e6:.2f} MB ({mem['call'] / matrix:.2f}x); fit beyond the read "
+              f"{(mem['call'] - mem['read']) / 1e6:.2f} MB "
+              f"({(mem['call'] - mem['read']) / matrix:.2f}x)"
+              + ("" if mem["reset"] else " (VmHWM could not be reset: peaks include earlier ones)"),
+              flush=True)
     cur.execute("DROP TABLE IF EXISTS bench_dbscan, bench_dbscan_cols, bench_dbscan_geom")
     print("# ratios: userseg's window form time over the other's; peak: the table form's "
           "backend memory beyond its start, against the n x d matrix")

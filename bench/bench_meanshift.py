@@ -25,7 +25,15 @@ seeding:
   within 1e-9).
 - Peak backend memory of the table form, in a fresh connection: (VmHWM - RssShmem)
   after the call minus (VmRSS - RssShmem) before it, from /proc/<pid>/status, against
-  the n x d matrix's bytes.
+  the n x d matrix's bytes.  The "peak" column is that, measured first thing in the
+  connection, as before; it is then broken down in one more fresh connection, with
+  the peak (VmHWM) reset before each step by writing 5 to /proc/<pid>/clear_refs
+  (where that is not allowed, the steps' peaks include the earlier ones and say so):
+  first use: the same call on 100 rows (the library and the libraries it links,
+  the catalog caches, the plan: a fixed cost whatever the data); read: the same rows
+  read and encoded by userseg_describe (the reader the table form uses, without the
+  fit); call: the table form on every row after both (read, bandwidth, fit,
+  silhouette of a sample, the summary); fit beyond the read: call minus read.
 
 Times are the median of --runs runs after one warm-up (userseg).
 """
@@ -168,6 +176,55 @@ def table_form_memory(quantile, n_samples):
     return after["VmHWM"] - after.get("RssShmem", 0) - base
 
 
+def rss(pid):
+    st = proc_status(pid)
+    return st["VmRSS"] - st.get("RssShmem", 0)
+
+
+def hwm(pid):
+    st = proc_status(pid)
+    return st["VmHWM"] - st.get("RssShmem", 0)
+
+
+def reset_hwm(pid):
+    """Reset the backend's VmHWM to its current RSS (Linux clear_refs 5)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def step_peak(cur, pid, sql, args):
+    """The peak of one statement beyond the backend's memory before it, and whether the
+    peak was reset first (if not, it includes every earlier peak of the connection)."""
+    reset = reset_hwm(pid)
+    before = rss(pid)
+    cur.execute(sql, args)
+    cur.fetchall()
+    return hwm(pid) - before, reset
+
+
+def memory_breakdown(quantile, n_samples):
+    """First use, read alone and the whole call, each its own peak (see the docstring)"""
+    conn, cur, pid = connect()
+    feats = [f"c{j + 1}" for j in range(D)]
+    cur.execute("CREATE TEMP TABLE bench_meanshift_warm AS SELECT * FROM bench_meanshift_cols"
+                " ORDER BY id LIMIT 100")
+    start = rss(pid)
+    # the estimated bandwidth's path on 100 rows: what every call loads first
+    cur.execute(TABLE_SQL.replace("'bench_meanshift_cols'", "'bench_meanshift_warm'"),
+                (feats, 0.3, None))
+    cur.fetchall()
+    first = hwm(pid) - start
+    read, r1 = step_peak(cur, pid, "SELECT * FROM userseg_describe('bench_meanshift_cols', %s)",
+                         (feats,))
+    call, r2 = step_peak(cur, pid, TABLE_SQL, (feats, quantile, n_samples))
+    conn.close()
+    return {"first use": first, "read": read, "call": call, "reset": r1 and r2}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -185,6 +242,7 @@ def main():
         tab, (k, bw, centers) = userseg_table(cur, quantile, n_samples, args.runs)
         ours = userseg_labels(cur, quantile, n_samples)
         peak = table_form_memory(quantile, n_samples)
+        mem = memory_breakdown(quantile, n_samples)
         matrix = N * D * 8
         notes = [f"bandwidth {bw:.6g}, {k} clusters"]
         sk_s = None
@@ -204,6 +262,13 @@ def main():
         print(f"{name:<36} {win:9.3f} {tab:8.3f} "
               f"{sk_s if sk_s is not None else float('nan'):10.3f} {ratio} "
               f"{peak / 1e6:8.1f} {peak / matrix:9.2f}  {'; '.join(notes)}", flush=True)
+        print(f"{'  memory':<36} first use {mem['first use'] / 1e6:.1f} MB; read "
+              f"{mem['read'] / 1e6:.2f} MB ({mem['read'] / matrix:.2f}x); call "
+              f"{mem['call'] / 1e6:.2f} MB ({mem['call'] / matrix:.2f}x); fit beyond the read "
+              f"{(mem['call'] - mem['read']) / 1e6:.2f} MB "
+              f"({(mem['call'] - mem['read']) / matrix:.2f}x)"
+              + ("" if mem["reset"] else " (VmHWM could not be reset: peaks include earlier ones)"),
+              flush=True)
     cur.execute("DROP TABLE IF EXISTS bench_meanshift, bench_meanshift_cols")
     print("# ratio: userseg's window form time over scikit-learn's; peak: the table form's "
           "backend memory beyond its start, against the n x d matrix (1.28 MB)")

@@ -31,12 +31,22 @@
  * row looks only at cells whose cluster would lower its number.  On a k-d tree or by
  * brute force, each core row's neighbourhood is visited once for the joins.
  *
+ * Threads (UsParallelRun, parallel_core.c): the core test, in chunks of
+ * DBSCAN_ROW_CHUNK rows (or DBSCAN_CELL_CHUNK cells on a grid); each row's test reads
+ * only the matrix, the index and the weights and writes only its own flag, so the
+ * flags are the same for every number of threads.  The joins of a k-d tree or brute
+ * force, in chunks of rows too: unions are atomic and their result, the components
+ * with their lowest rows as roots, does not depend on the order they happen in (see
+ * DbscanFind), so the clusters and their numbers do not either.  The grid's joins and
+ * the border rows run on the calling thread, in row order.
+ *
  * Complexity: grid O(n log n) for the sort plus, per cell, the pairs of at most its
  * 25 (2-D) neighbouring cells until joined; k-d tree O(n log n) build and one query
  * per row for each of the three steps.  Memory beyond the matrix and the index:
  * 5 bytes per row (core flags; the labels, which hold the union-find parents until
- * the cores are numbered, in place) and 8 per grid cell or k-d tree node, all through
- * UsAlloc, allocated after the index is built (its build's keys are gone by then).
+ * the cores are numbered, in place) and 8 per grid cell or 4 per k-d tree node, all
+ * through UsAlloc, allocated after the index is built (its build's keys are gone by
+ * then).
  * Rows are numbered in 32 bits: n is below 2^31.  Interrupts: every US_CHECK_EVERY
  * rows of each loop, and inside the index's queries.
  *
@@ -48,6 +58,10 @@
 
 #include "uscore.h"
 
+/* Rows, or grid cells, per chunk of the core test (UsParallelRun) */
+#define DBSCAN_ROW_CHUNK 1024
+#define DBSCAN_CELL_CHUNK 512
+
 typedef struct DbscanRun
 {
 	const UsCore *core;
@@ -56,7 +70,7 @@ typedef struct DbscanRun
 	UsNeighbors ix;
 	bool	   *is_core;
 	int32_t    *labels;			/* union-find parents until the numbering, then labels */
-	int64_t    *node_rep;		/* k-d tree: per node -2 no core, -1 unknown, or a core row
+	int32_t    *node_rep;		/* k-d tree: per node -2 no core, -1 unknown, or a core row
 								 * whose component holds every core of the node */
 	bool		early;			/* weights are all >= 0: the core test may stop early */
 } DbscanRun;
@@ -64,27 +78,71 @@ typedef struct DbscanRun
 /*
  * Union-find over the rows in r->labels.  A parent is never above its child (union by
  * lower root, path halving), so a component's root is its lowest-numbered core row.
+ *
+ * The joins of a k-d tree or brute force run on several threads at once, so parents
+ * are read and written atomically (relaxed: no other data is published through them):
+ * path halving replaces a parent by its own parent only if it is unchanged, and a
+ * root is linked under a lower root only if it still is a root (compare and swap),
+ * else the union starts again from the new roots.  A parent stays at most its child,
+ * so the components, and their roots, do not depend on the order unions happen in
+ * (Anderson & Woll, "Wait-free parallel algorithms for the union-find problem",
+ * STOC 1991).
  */
+static inline int32_t
+DbscanLoad(const int32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void
+DbscanStore(int32_t *p, int32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline bool
+DbscanSwap(int32_t *p, int32_t expected, int32_t v)
+{
+	return __atomic_compare_exchange_n(p, &expected, v, false, __ATOMIC_RELAXED,
+									   __ATOMIC_RELAXED);
+}
+
 static int64_t
 DbscanFind(int32_t *parent, int64_t i)
 {
-	while (parent[i] != i)
+	for (;;)
 	{
-		parent[i] = parent[parent[i]];
-		i = parent[i];
+		int32_t		p = DbscanLoad(&parent[i]);
+		int32_t		g;
+
+		if (p == i)
+			return i;
+		g = DbscanLoad(&parent[p]);
+		if (g != p)
+			(void) DbscanSwap(&parent[i], p, g);
+		i = g;
 	}
-	return i;
 }
 
 static void
 DbscanUnion(int32_t *parent, int64_t a, int64_t b)
 {
-	a = DbscanFind(parent, a);
-	b = DbscanFind(parent, b);
-	if (a < b)
-		parent[b] = (int32_t) a;
-	else if (b < a)
-		parent[a] = (int32_t) b;
+	for (;;)
+	{
+		a = DbscanFind(parent, a);
+		b = DbscanFind(parent, b);
+		if (a == b)
+			return;
+		if (a > b)
+		{
+			int64_t		t = a;
+
+			a = b;
+			b = t;
+		}
+		if (DbscanSwap(&parent[b], (int32_t) b, (int32_t) a))
+			return;
+	}
 }
 
 static inline double
@@ -123,48 +181,92 @@ DbscanCountNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 	return !(c->r->early && c->sum >= c->r->p->min_samples);
 }
 
+/* Whether row i is core; poll as the query's (UsNeighborPoll) */
 static bool
-DbscanIsCore(const DbscanRun *r, int64_t i)
+DbscanIsCore(const DbscanRun *r, int64_t i, UsNeighborPoll *poll)
 {
 	CountArg	c = {r, 0.0};
-	UsNeighborVisitor v = {DbscanCountVisit, DbscanCountNode, NULL, &c};
+	UsNeighborVisitor v = {DbscanCountVisit, DbscanCountNode, NULL, &c, poll};
 
 	(void) UsNeighborsRadiusVisit(&r->ix, r->m->x + i * r->m->d, r->p->eps, &v);
 	return c.sum >= r->p->min_samples;
 }
 
-static void
-DbscanCores(DbscanRun *r)
+/*
+ * One chunk of the core test (UsParallelRun): rows [begin, end), or on a grid (with
+ * weights that are not negative) cells [begin, end).  It writes only the core flags
+ * of its own rows, from the matrix and the index, so a chunk cut short runs again
+ * from its start to the same flags.
+ */
+static bool
+DbscanCoresChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				 void *scratch, const UsParallel *par)
 {
+	DbscanRun  *r = arg;
 	const UsNeighbors *ix = &r->ix;
+	UsNeighborPoll poll = {par, 0, false};
+	int64_t		rows = 0;
 
 	if (ix->kind == US_NN_GRID && r->early)
 	{
-		for (int64_t c = 0; c < ix->ncells; c++)
+		for (int64_t cell = begin; cell < end; cell++)
 		{
 			double		w = 0.0;
 			bool		full;
 
-			for (int64_t p = ix->cell_start[c]; p < ix->cell_start[c + 1]; p++)
+			for (int64_t p = ix->cell_start[cell]; p < ix->cell_start[cell + 1]; p++)
 				w += DbscanWeight(r, ix->order[p]);
 			full = w >= r->p->min_samples;
-			for (int64_t p = ix->cell_start[c]; p < ix->cell_start[c + 1]; p++)
+			for (int64_t p = ix->cell_start[cell]; p < ix->cell_start[cell + 1]; p++)
 			{
 				int64_t		i = ix->order[p];
 
-				r->is_core[i] = full || DbscanIsCore(r, i);
-				if (p % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-					UsCheck(r->core);
+				r->is_core[i] = full || DbscanIsCore(r, i, &poll);
+				if (poll.stopped)
+					return false;
+				if (++rows % US_CHECK_EVERY == 0 && UsParallelStopping(par))
+					return false;
 			}
 		}
-		return;
+		return true;
 	}
-	for (int64_t i = 0; i < r->m->n; i++)
+	for (int64_t i = begin; i < end; i++)
 	{
-		r->is_core[i] = DbscanIsCore(r, i);
-		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-			UsCheck(r->core);
+		r->is_core[i] = DbscanIsCore(r, i, &poll);
+		if (poll.stopped)
+			return false;
+		if (++rows % US_CHECK_EVERY == 0 && UsParallelStopping(par))
+			return false;
 	}
+	return true;
+}
+
+/* The UsParallelFor of the core test: chunks of rows, or of cells on a grid */
+static void
+DbscanCoresFor(const DbscanRun *r, UsParallelFor *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	if (r->ix.kind == US_NN_GRID && r->early)
+	{
+		pf->n = r->ix.ncells;
+		pf->chunk = DBSCAN_CELL_CHUNK;
+	}
+	else
+	{
+		pf->n = r->m->n;
+		pf->chunk = DBSCAN_ROW_CHUNK;
+	}
+	pf->run = DbscanCoresChunk;
+	pf->arg = (void *) r;
+}
+
+static void
+DbscanCores(DbscanRun *r)
+{
+	UsParallelFor pf;
+
+	DbscanCoresFor(r, &pf);
+	UsParallelRun(r->core, &pf);
 }
 
 /* ---- 2. joining the cores ---- */
@@ -174,6 +276,18 @@ typedef struct JoinArg
 	DbscanRun  *r;
 	int64_t		i;
 } JoinArg;
+
+/*
+ * One chunk of the joins on a k-d tree or by brute force (UsParallelRun): each core row
+ * of rows [begin, end) joins the cores within eps.  Chunks run on several threads at
+ * once, each union atomic and the node cache only ever recording what holds (a node's
+ * cores are in one component, which stays true as components grow), so the components
+ * are those of one thread.  Cut short, a chunk runs again from its start: its unions
+ * are made already, making them again changes nothing.
+ */
+static bool
+DbscanJoinChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				void *scratch, const UsParallel *par);
 
 static bool
 DbscanJoinVisit(void *arg, int64_t j, double sqdist)
@@ -310,7 +424,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 	JoinArg    *a = arg;
 	DbscanRun  *r = a->r;
 	const UsNeighbors *ix = &r->ix;
-	int64_t		rep = r->node_rep[node];
+	int64_t		rep = DbscanLoad(&r->node_rep[node]);
 	int64_t		root = DbscanFind(r->labels, a->i);
 
 	if (rep == -2)
@@ -319,8 +433,8 @@ DbscanJoinSkip(void *arg, int64_t node)
 		return DbscanFind(r->labels, rep) == root;
 	if (ix->node_left[node] >= 0)
 	{
-		int64_t		rl = r->node_rep[ix->node_left[node]];
-		int64_t		rr = r->node_rep[ix->node_right[node]];
+		int64_t		rl = DbscanLoad(&r->node_rep[ix->node_left[node]]);
+		int64_t		rr = DbscanLoad(&r->node_rep[ix->node_right[node]]);
 
 		if (rl == -1 || rr == -1)
 			return false;
@@ -330,7 +444,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 			rep = rl;
 		else
 			return false;
-		r->node_rep[node] = rep;
+		DbscanStore(&r->node_rep[node], (int32_t) rep);
 		return DbscanFind(r->labels, rep) == root;
 	}
 	for (int64_t p = ix->node_start[node]; p < ix->node_end[node]; p++)
@@ -344,7 +458,7 @@ DbscanJoinSkip(void *arg, int64_t node)
 		if (rep < 0)
 			rep = j;
 	}
-	r->node_rep[node] = rep;
+	DbscanStore(&r->node_rep[node], (int32_t) rep);
 	return true;
 }
 
@@ -353,7 +467,7 @@ static bool
 DbscanJoinNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 {
 	JoinArg    *a = arg;
-	int64_t		rep = a->r->node_rep[node];
+	int64_t		rep = DbscanLoad(&a->r->node_rep[node]);
 
 	if (rep >= 0)
 	{
@@ -367,7 +481,7 @@ DbscanJoinNode(void *arg, int64_t node, const int32_t *rows, int64_t count)
 			if (rep < 0)
 				rep = rows[t];
 		}
-	a->r->node_rep[node] = rep >= 0 ? rep : -2;
+	DbscanStore(&a->r->node_rep[node], rep >= 0 ? (int32_t) rep : -2);
 	return true;
 }
 
@@ -392,18 +506,17 @@ DbscanNodeCores(DbscanRun *r)
 	}
 }
 
-static void
-DbscanJoinQueries(DbscanRun *r)
+static bool
+DbscanJoinChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				void *scratch, const UsParallel *par)
 {
-	if (r->ix.kind == US_NN_KDTREE)
-	{
-		r->node_rep = UsAlloc(r->core, sizeof(int64_t) * (size_t) r->ix.nnodes);
-		DbscanNodeCores(r);
-	}
-	for (int64_t i = 0; i < r->m->n; i++)
+	DbscanRun  *r = arg;
+	UsNeighborPoll poll = {par, 0, false};
+
+	for (int64_t i = begin; i < end; i++)
 	{
 		JoinArg		a = {r, i};
-		UsNeighborVisitor v = {DbscanJoinVisit, NULL, NULL, &a};
+		UsNeighborVisitor v = {DbscanJoinVisit, NULL, NULL, &a, &poll};
 
 		if (r->node_rep)
 		{
@@ -412,9 +525,30 @@ DbscanJoinQueries(DbscanRun *r)
 		}
 		if (r->is_core[i])
 			(void) UsNeighborsRadiusVisit(&r->ix, r->m->x + i * r->m->d, r->p->eps, &v);
-		if (i % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-			UsCheck(r->core);
+		if (poll.stopped)
+			return false;
+		if ((i - begin) % US_CHECK_EVERY == US_CHECK_EVERY - 1 && UsParallelStopping(par))
+			return false;
 	}
+	return true;
+}
+
+static void
+DbscanJoinQueries(DbscanRun *r)
+{
+	UsParallelFor pf;
+
+	if (r->ix.kind == US_NN_KDTREE)
+	{
+		r->node_rep = UsAlloc(r->core, sizeof(int32_t) * (size_t) r->ix.nnodes);
+		DbscanNodeCores(r);
+	}
+	memset(&pf, 0, sizeof(pf));
+	pf.n = r->m->n;
+	pf.chunk = DBSCAN_ROW_CHUNK;
+	pf.run = DbscanJoinChunk;
+	pf.arg = r;
+	UsParallelRun(r->core, &pf);
 }
 
 /* ---- 3. numbering, border rows ---- */
@@ -546,7 +680,7 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 		else
 		{
 			BorderArg	b = {r, INT32_MAX};
-			UsNeighborVisitor v = {DbscanBorderVisit, NULL, NULL, &b};
+			UsNeighborVisitor v = {DbscanBorderVisit, NULL, NULL, &b, NULL};
 
 			if (r->node_rep)
 			{
@@ -567,7 +701,13 @@ DbscanLabel(DbscanRun *r, UsDbscanResult *res, const int64_t *first, int64_t *ce
 size_t
 UsDbscanWorkBytes(int64_t n, int d)
 {
-	/* beside the index: flags, labels (the parents first); a node's rep per node */
+	/*
+	 * beside the index: flags, labels (the parents first); a node's rep per node,
+	 * counted as 8 bytes for 4 (n / US_NN_LEAF + 1) + 1 nodes where it takes 4 for
+	 * fewer (UsNeighborsTreeNodes): that covers the chunk states of the threads'
+	 * loops (UsParallelRun: about 5 bytes per DBSCAN_CELL_CHUNK cells or
+	 * DBSCAN_ROW_CHUNK rows)
+	 */
 	return UsNeighborsBytes(n, d) + (size_t) n * (sizeof(bool) + sizeof(int32_t)) +
 		(4 * ((size_t) n / US_NN_LEAF + 1) + 1) * sizeof(int64_t);
 }

@@ -12,7 +12,7 @@
  *	   multiplied by a scalar).  When every row is a bin of its own, every row is a
  *	   seed (scikit-learn warns and does the same).  Bins are found by sorting row
  *	   numbers by their rounded coordinates; a seed is kept as the row number of the
- *	   bin's first row, so seeds take n int64 and no copy of the matrix.
+ *	   bin's first row, so seeds take n int32 and no copy of the matrix.
  *	2. Each seed climbs: the mean of the rows within the bandwidth (inclusive), until
  *	   the mean moves less than 1e-3 bandwidth or after max_iter steps (max_iter + 1
  *	   means at most, as scikit-learn counts).  A seed with no row within the
@@ -48,16 +48,29 @@
  * so that one branch-free pass (four rows at a time) keeps only the few near the k-th
  * (MsKthBlock).
  *
+ * Threads (UsParallelRun, parallel_core.c): estimate_bandwidth's rows in batches of
+ * MS_BATCH, each batch's k-th distances computed on any thread and the batches summed
+ * in order by the loop's combine (MsEstimateChunk); the seeds' climbs in chunks of
+ * MS_SEED_CHUNK seeds, their final means recorded in seed order by the combine
+ * (MsClimbChunk).  Each seed's and each row's work reads only the matrix and the
+ * index, so the bandwidth, the centres and the labels are the same for every number
+ * of threads, bit for bit.  The sort of bins, the suppression and the labels run on
+ * the calling thread (O(n log n), and O(n k) with few centres).
+ *
  * Complexity: seeds x steps radius queries; labels one nearest-centre query per row;
- * estimate_bandwidth rows^2 distances.  Memory beyond the matrix: the index, n int64
- * for seeds and n int32 labels, the node sums (d doubles per 16 rows or so), the
- * distinct centres (d doubles each), and for estimate_bandwidth the permutation (n
- * int64), the sample (a copy of n_samples rows when fewer than n) and 1.5 doubles per
- * row of it (every distance of one row, and the kept ones of four rows).
+ * estimate_bandwidth rows^2 distances.  Memory beyond the matrix: the index (n int32
+ * and 2 d doubles and 4 int32 per node, a node per 16 rows or so), n int32 for seeds
+ * and n int32 labels, the node sums (d doubles per node), the distinct centres (d
+ * doubles each, with room for the MS_SEED_ROUND more of a round), per thread 5 d
+ * doubles and two chunks of final means; and for estimate_bandwidth the permutation
+ * (n int64), the sample (a copy of n_samples rows when fewer than n) and per thread
+ * 1.5 doubles per row of it (every distance of one row, and the kept ones of four
+ * rows) and two batches of k-th distances.
  *
  * Interrupts: the index checks every US_CHECK_EVERY distances; the loops over seeds,
  * rows, bins and centres check every US_CHECK_EVERY steps, the k-th distance loop
- * every US_CHECK_EVERY distances.
+ * every US_CHECK_EVERY distances; on threads, the chunks poll UsParallelStopping as
+ * often instead (radius queries through a UsNeighborPoll).
  *
  *-------------------------------------------------------------------------
  */
@@ -295,9 +308,9 @@ typedef struct MsKthWork
 typedef double MsLanes __attribute__((vector_size(MS_LANES * sizeof(double))));
 #endif
 
-static US_KERNEL void
-MsKthScan(const UsCore *core, const UsMatrix *s, const double *qt, const double *lo2, const double *hi2,
-		  double *const *lane, int64_t cap, int64_t *below, int64_t *kept)
+static US_KERNEL bool
+MsKthScan(const UsParallel *par, const UsMatrix *s, const double *qt, const double *lo2,
+		  const double *hi2, double *const *lane, int64_t cap, int64_t *below, int64_t *kept)
 {
 	int			d = s->d;
 	int64_t		nb[MS_LANES] = {0};
@@ -338,32 +351,43 @@ MsKthScan(const UsCore *core, const UsMatrix *s, const double *qt, const double 
 			lane[l][nk[l] < cap ? nk[l] : cap] = acc[l];
 			nk[l] += (acc[l] > lo2[l]) & (acc[l] <= hi2[l]);
 		}
-		if (j % (US_CHECK_EVERY / MS_LANES) == US_CHECK_EVERY / MS_LANES - 1)
-			UsCheck(core);
+		if (j % (US_CHECK_EVERY / MS_LANES) == US_CHECK_EVERY / MS_LANES - 1 &&
+			UsParallelStopping(par))
+			return false;
 	}
 	for (int l = 0; l < MS_LANES; l++)
 	{
 		below[l] = nb[l];
 		kept[l] = nk[l];
 	}
+	return true;
 }
 
-/* The k-th smallest squared distance from q to every row of s, from all of them */
-static double
-MsKthAll(const UsMatrix *s, const double *q, int64_t k, double *all)
+/*
+ * The k-th smallest squared distance from q to every row of s, from all of them, into
+ * *out; false when par says stop (every US_CHECK_EVERY distances)
+ */
+static bool
+MsKthAll(const UsParallel *par, const UsMatrix *s, const double *q, int64_t k, double *all,
+		 double *out)
 {
 	for (int64_t j = 0; j < s->n; j++)
+	{
 		all[j] = MsSqDist(q, s->x + j * s->d, s->d);
-	return MsSelect(all, s->n, k);
+		if (j % US_CHECK_EVERY == US_CHECK_EVERY - 1 && UsParallelStopping(par))
+			return false;
+	}
+	*out = MsSelect(all, s->n, k);
+	return true;
 }
 
 /*
  * The k-th smallest squared distances (1 <= k <= s->n) from nq <= MS_LANES rows q[]
- * to the rows of s, into out[nq]
+ * to the rows of s, into out[nq]; false when par says stop
  */
-static void
-MsKthBlock(const UsCore *core, const UsMatrix *s, const double *const *q, int nq, int64_t k, MsKthWork *w,
-		   double *out)
+static bool
+MsKthBlock(const UsParallel *par, const UsMatrix *s, const double *const *q, int nq,
+		   int64_t k, MsKthWork *w, double *out)
 {
 	int			d = s->d;
 	int64_t		n = s->n;
@@ -379,8 +403,9 @@ MsKthBlock(const UsCore *core, const UsMatrix *s, const double *const *q, int nq
 	if (n <= MS_SAMPLE)
 	{
 		for (int l = 0; l < nq; l++)
-			out[l] = MsKthAll(s, q[l], k, w->all);
-		return;
+			if (!MsKthAll(par, s, q[l], k, w->all, &out[l]))
+				return false;
+		return true;
 	}
 	for (int l = 0; l < MS_LANES; l++)
 	{
@@ -394,27 +419,105 @@ MsKthBlock(const UsCore *core, const UsMatrix *s, const double *const *q, int nq
 		lo2[l] = rlo >= 1 ? MsSelect(w->sample, MS_SAMPLE, rlo) : -1.0;
 		hi2[l] = rhi <= MS_SAMPLE ? MsSelect(w->sample, MS_SAMPLE, rhi) : INFINITY;
 	}
-	MsKthScan(core, s, w->qt, lo2, hi2, w->lane, w->cap, below, kept);
+	if (!MsKthScan(par, s, w->qt, lo2, hi2, w->lane, w->cap, below, kept))
+		return false;
 	for (int l = 0; l < nq; l++)
 	{
 		if (kept[l] <= w->cap && below[l] < k && below[l] + kept[l] >= k)
 			out[l] = MsSelect(w->lane[l], kept[l], k - below[l]);
-		else
-			out[l] = MsKthAll(s, q[l], k, w->all);
+		else if (!MsKthAll(par, s, q[l], k, w->all, &out[l]))
+			return false;
 	}
+	return true;
+}
+
+/*
+ * estimate_bandwidth's rows in chunks of MS_BATCH (UsParallelRun): a chunk computes
+ * the k-th distances of its batch of rows into its partial (MS_BATCH doubles), with
+ * MsKthWork in its thread's scratch; the batches' pairwise sums are added in chunk
+ * order by the combine, as scikit-learn adds them one batch after another.
+ * Chunks start at multiples of MS_BATCH, a multiple of MS_LANES, so the blocks of
+ * MS_LANES rows are those of one pass over every row.  A chunk writes only its partial
+ * and its scratch: cut short, it runs again to the same values.
+ */
+typedef struct MsEstimate
+{
+	const UsMatrix *s;			/* the rows (or the sample) */
+	const int64_t *perm;		/* the order of the rows, or NULL */
+	int64_t		k;
+	int64_t		cap;			/* MsKthWork.cap */
+	double		total;
+} MsEstimate;
+
+/* Doubles of one thread's MsKthWork for s->n rows of d columns, with cap */
+static size_t
+MsKthWorkDoubles(int64_t n, int d, int64_t cap)
+{
+	return (size_t) MS_LANES * (size_t) (cap + 1) + (size_t) n + MS_SAMPLE +
+		(size_t) d * MS_LANES;
+}
+
+static bool
+MsEstimateChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+				void *scratch, const UsParallel *par)
+{
+	const MsEstimate *e = arg;
+	const UsMatrix *s = e->s;
+	double	   *kth = partial;
+	double	   *buf = scratch;
+	MsKthWork	w;
+
+	w.cap = e->cap;
+	for (int l = 0; l < MS_LANES; l++)
+		w.lane[l] = buf + (size_t) l * (size_t) (e->cap + 1);
+	w.all = buf + (size_t) MS_LANES * (size_t) (e->cap + 1);
+	w.sample = w.all + s->n;
+	w.qt = w.sample + MS_SAMPLE;
+	for (int64_t p = begin; p < end; p += MS_LANES)
+	{
+		/* the rows in the sample's order (the permutation's when it is every row) */
+		const double *q[MS_LANES];
+		int			nq = (int) (end - p < MS_LANES ? end - p : MS_LANES);
+
+		for (int l = 0; l < nq; l++)
+			q[l] = s->x + (e->perm ? e->perm[p + l] : p + l) * s->d;
+		if (!MsKthBlock(par, s, q, nq, e->k, &w, kth + (p - begin)))
+			return false;
+		for (int l = 0; l < nq; l++)
+			kth[p - begin + l] = sqrt(kth[p - begin + l]);
+		/* a small s: the pass polled too seldom */
+		if (s->n < US_CHECK_EVERY && UsParallelStopping(par))
+			return false;
+	}
+	return true;
+}
+
+static void
+MsEstimateCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *partial)
+{
+	MsEstimate *e = arg;
+
+	e->total += MsPairwiseSum(partial, end - begin);
 }
 
 size_t
-UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples)
+UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples, int workers)
 {
 	int64_t		ns = n_samples > 0 && n_samples < n ? n_samples : n;
-	size_t		b = sizeof(int64_t) * (size_t) n + sizeof(double) * (size_t) ns;
+	int64_t		nchunks = ns / MS_BATCH + 1;
+	size_t		w = (size_t) (workers > 1 ? workers : 1);
+	size_t		b = sizeof(int64_t) * (size_t) n;
 
+	if (w > (size_t) nchunks)
+		w = (size_t) nchunks;
 	if (ns < n)
 		b += sizeof(double) * (size_t) ns * (size_t) d;
-	/* every distance of a row, and the lanes' buffers: 1.5 rows doubles */
-	return b + sizeof(double) * ((size_t) ns + (size_t) ns / 2 + MS_LANES * 66 + MS_BATCH +
-								 MS_SAMPLE + (size_t) d * MS_LANES);
+	/*
+	 * per thread: every distance of a row and the lanes' buffers (1.5 rows doubles);
+	 * two batches of k-th distances per thread, and the chunks' states
+	 */
+	return b + w * (sizeof(double) * MsKthWorkDoubles(ns, d, ns / 8 + 64) + 64) +
+		2 * w * (sizeof(double) * MS_BATCH + 64) + (size_t) nchunks * 8 + 4096;
 }
 
 double
@@ -425,12 +528,8 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 	int64_t		n = m->n;
 	int64_t    *perm = NULL;
 	UsMatrix	s = *m;
-	int64_t		k;
-	double		batch[MS_BATCH];
-	int			nb = 0;
-	double		total = 0.0;
-	MsKthWork	w;
-	int64_t		work = 0;
+	MsEstimate	e;
+	UsParallelFor pf;
 
 	if (n < 1)
 		return NAN;
@@ -453,54 +552,28 @@ UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 			perm = NULL;
 		}
 	}
-	k = (int64_t) ((double) s.n * quantile);
-	if (k < 1)
-		k = 1;
-	if (k > s.n)
-		k = s.n;
-
-	w.cap = s.n / 8 + 64;
-	for (int l = 0; l < MS_LANES; l++)
-		w.lane[l] = UsAlloc(core, sizeof(double) * (size_t) (w.cap + 1));
-	w.all = UsAlloc(core, sizeof(double) * (size_t) s.n);
-	w.sample = UsAlloc(core, sizeof(double) * MS_SAMPLE);
-	w.qt = UsAlloc(core, sizeof(double) * (size_t) d * MS_LANES);
-	for (int64_t p = 0; p < s.n; p += MS_LANES)
-	{
-		/* the rows in the sample's order (the permutation's when it is every row) */
-		const double *q[MS_LANES];
-		double		kth[MS_LANES];
-		int			nq = (int) (s.n - p < MS_LANES ? s.n - p : MS_LANES);
-
-		for (int l = 0; l < nq; l++)
-			q[l] = s.x + (perm ? perm[p + l] : p + l) * d;
-		MsKthBlock(core, &s, q, nq, k, &w, kth);
-		for (int l = 0; l < nq; l++)
-		{
-			batch[nb++] = sqrt(kth[l]);
-			if (nb == MS_BATCH || p + l == s.n - 1)
-			{
-				total += MsPairwiseSum(batch, nb);
-				nb = 0;
-			}
-		}
-		/* the pass checks every US_CHECK_EVERY distances; a fallback or a small s here */
-		work += s.n;
-		if (work >= US_CHECK_EVERY)
-		{
-			work = 0;
-			UsCheck(core);
-		}
-	}
-	for (int l = 0; l < MS_LANES; l++)
-		UsFree(core, w.lane[l]);
-	UsFree(core, w.all);
-	UsFree(core, w.sample);
-	UsFree(core, w.qt);
+	e.s = &s;
+	e.perm = perm;
+	e.k = (int64_t) ((double) s.n * quantile);
+	if (e.k < 1)
+		e.k = 1;
+	if (e.k > s.n)
+		e.k = s.n;
+	e.cap = s.n / 8 + 64;
+	e.total = 0.0;
+	memset(&pf, 0, sizeof(pf));
+	pf.n = s.n;
+	pf.chunk = MS_BATCH;
+	pf.partial_bytes = sizeof(double) * MS_BATCH;
+	pf.scratch_bytes = sizeof(double) * MsKthWorkDoubles(s.n, d, e.cap);
+	pf.run = MsEstimateChunk;
+	pf.combine = MsEstimateCombine;
+	pf.arg = &e;
+	UsParallelRun(core, &pf);
 	if (s.x != m->x)
 		UsFree(core, s.x);
 	UsFree(core, perm);
-	return total / (double) s.n;
+	return e.total / (double) s.n;
 }
 
 /* ---- the fit ---- */
@@ -590,9 +663,9 @@ MsNodeSums(const UsCore *core, const UsNeighbors *ix)
  * in column order as the index sums them, so the rows counted are the index's exactly.
  * Leaves' rows are summed plainly, each leaf's sum then compensated into the total.
  */
-static void
+static bool
 MsTreeMean(const UsNeighbors *ix, int64_t id, const double *q, double r2, MsMeanAcc *a,
-		   double *leaf, int64_t *work)
+		   double *leaf, UsNeighborPoll *poll)
 {
 	int			d = ix->m->d;
 	const double *lo = ix->box + (size_t) id * 2 * d;
@@ -610,9 +683,9 @@ MsTreeMean(const UsNeighbors *ix, int64_t id, const double *q, double r2, MsMean
 		near += t * t;
 		far += f * f;
 	}
-	*work += d;
+	poll->work += d;
 	if (near > r2)
-		return;
+		return true;
 	if (far <= r2)
 	{
 		const double *s = a->node_sum + id * d;
@@ -620,7 +693,7 @@ MsTreeMean(const UsNeighbors *ix, int64_t id, const double *q, double r2, MsMean
 		for (int c = 0; c < d; c++)
 			UsNeumaierAdd(&a->sum[c], &a->comp[c], s[c]);
 		a->count += ix->node_end[id] - ix->node_start[id];
-		return;
+		return true;
 	}
 	if (ix->node_left[id] < 0)
 	{
@@ -639,17 +712,26 @@ MsTreeMean(const UsNeighbors *ix, int64_t id, const double *q, double r2, MsMean
 				got++;
 			}
 		}
-		*work += (ix->node_end[id] - ix->node_start[id]) * d;
+		poll->work += (ix->node_end[id] - ix->node_start[id]) * d;
 		if (got > 0)
 		{
 			for (int c = 0; c < d; c++)
 				UsNeumaierAdd(&a->sum[c], &a->comp[c], leaf[c]);
 			a->count += got;
 		}
-		return;
+		if (poll->work >= US_CHECK_EVERY)
+		{
+			poll->work %= US_CHECK_EVERY;
+			if (UsParallelStopping(poll->par))
+			{
+				poll->stopped = true;
+				return false;
+			}
+		}
+		return true;
 	}
-	MsTreeMean(ix, ix->node_left[id], q, r2, a, leaf, work);
-	MsTreeMean(ix, ix->node_right[id], q, r2, a, leaf, work);
+	return MsTreeMean(ix, ix->node_left[id], q, r2, a, leaf, poll) &&
+		MsTreeMean(ix, ix->node_right[id], q, r2, a, leaf, poll);
 }
 
 /* The distinct final means: open addressing on their bits */
@@ -709,6 +791,14 @@ MsCentersGrow(MsCenters *c)
 	c->intensity = in;
 	c->slot = slot;
 	c->cap = cap;
+}
+
+/* Room for extra more centres, so that the next extra MsCentersPut allocate nothing */
+static void
+MsCentersReserve(MsCenters *c, int64_t extra)
+{
+	while (c->count + extra > c->cap / 2)
+		MsCentersGrow(c);
 }
 
 /* Record a final mean (a later equal mean's intensity replaces the earlier one's) */
@@ -811,17 +901,17 @@ MsBinSeed(const UsMatrix *m, int64_t row, double bw, double *out)
  */
 static int64_t
 MsBinSeeds(const UsCore *core, const UsMatrix *m, double bw, int min_bin_freq,
-		   int64_t **seeds)
+		   int32_t **seeds)
 {
 	int64_t		n = m->n;
-	int64_t    *idx = UsAlloc(core, sizeof(int64_t) * (size_t) n);
+	int32_t    *idx = UsAlloc(core, sizeof(int32_t) * (size_t) n);
 	MsBinArg	ba = {m, bw};
 	int64_t		kept = 0;
 	int64_t		p = 0;
 
 	for (int64_t i = 0; i < n; i++)
-		idx[i] = i;
-	UsSortIndexes(core, idx, n, MsBinCmp, &ba);
+		idx[i] = (int32_t) i;
+	UsSortIndexes32(core, idx, n, MsBinCmp, &ba);
 	while (p < n)
 	{
 		int64_t		q = p + 1;
@@ -852,6 +942,162 @@ MsBinSeeds(const UsCore *core, const UsMatrix *m, double bw, int min_bin_freq,
 	return kept;
 }
 
+/*
+ * The seeds' climbs in chunks of MS_SEED_CHUNK seeds (UsParallelRun).  Each seed's
+ * climb reads only the matrix, the index and the node sums, and writes its final
+ * mean, its intensity and its steps into the chunk's partial; the final means are
+ * recorded in seed order, one chunk at a time (MsClimbCombine), so the distinct
+ * centres, their order and intensities are those of one thread.  Each thread's
+ * scratch holds its running mean, the previous one, a leaf's sum and the compensated
+ * sums (5 d doubles).  A chunk cut short runs again from its first seed.
+ *
+ * The combine must not allocate (an allocation may raise an error, and the combine
+ * runs while other threads do, possibly on one of them): the seeds go in rounds of
+ * MS_SEED_ROUND, and before each round the table of centres makes room for as many
+ * more (MsCentersReserve), so that recording them allocates nothing.  Rounds are
+ * whole chunks: the chunks, and so the results, are the same for every number of
+ * threads.
+ */
+#define MS_SEED_CHUNK 16
+#define MS_SEED_ROUND (16 * MS_SEED_CHUNK)
+
+typedef struct MsClimbs
+{
+	const UsMatrix *m;
+	const UsMeanShiftParams *params;
+	const UsNeighbors *ix;
+	const double *node_sum;		/* k-d tree node sums, or NULL */
+	const int32_t *seeds;		/* bin seeds' rows, or NULL: every row */
+	int64_t		first;			/* the round's first seed */
+	double		bw;
+	MsCenters  *cs;
+	int			n_iter;
+} MsClimbs;
+
+/* Partial of a chunk: means (MS_SEED_CHUNK x d), then intensities, then steps */
+static size_t
+MsClimbPartialBytes(int d)
+{
+	return MS_SEED_CHUNK * ((size_t) d * sizeof(double) + sizeof(int64_t) + sizeof(int64_t));
+}
+
+static bool
+MsClimbChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+			 void *scratch, const UsParallel *par)
+{
+	const MsClimbs *cl = arg;
+	const UsMatrix *m = cl->m;
+	int			d = m->d;
+	double		bw = cl->bw;
+	double		stop = 1e-3 * bw;
+	double	   *means = partial;
+	int64_t    *counts = (int64_t *) (means + (size_t) MS_SEED_CHUNK * d);
+	int64_t    *steps = counts + MS_SEED_CHUNK;
+	double	   *mean = scratch;
+	double	   *old = mean + d;
+	double	   *leaf = old + d;
+	MsMeanAcc	acc;
+	UsNeighborVisitor vis;
+	UsNeighborPoll poll = {par, 0, false};
+
+	acc.m = m;
+	acc.node_sum = cl->node_sum;
+	acc.sum = leaf + d;
+	acc.comp = acc.sum + d;
+	vis.row = MsVisitRow;
+	vis.node = cl->node_sum ? MsVisitNode : NULL;
+	vis.skip = NULL;
+	vis.arg = &acc;
+	vis.poll = &poll;
+	for (int64_t s = begin; s < end; s++)
+	{
+		int64_t		seed = cl->first + s;
+		int			it = 0;
+		bool		finite = true;
+
+		if (cl->seeds)
+			MsBinSeed(m, cl->seeds[seed], bw, mean);
+		else
+			memcpy(mean, m->x + seed * d, sizeof(double) * (size_t) d);
+		for (int j = 0; j < d; j++)
+			finite = finite && isfinite(mean[j]);
+		acc.count = 0;
+		while (finite)
+		{
+			double		moved = 0.0;
+
+			acc.count = 0;
+			memset(acc.sum, 0, sizeof(double) * (size_t) d);
+			memset(acc.comp, 0, sizeof(double) * (size_t) d);
+			if (cl->node_sum)
+				(void) MsTreeMean(cl->ix, 0, mean, bw * bw, &acc, leaf, &poll);
+			else
+				(void) UsNeighborsRadiusVisit(cl->ix, mean, bw, &vis);
+			if (poll.stopped)
+				return false;
+			if (acc.count == 0)
+				break;
+			memcpy(old, mean, sizeof(double) * (size_t) d);
+			for (int j = 0; j < d; j++)
+			{
+				double		t;
+
+				mean[j] = (acc.sum[j] + acc.comp[j]) / (double) acc.count;
+				t = mean[j] - old[j];
+				moved += t * t;
+				finite = finite && isfinite(mean[j]);
+			}
+			if (!finite)
+			{
+				/* sums past float8's range: the seed is dropped (callers check ranges) */
+				acc.count = 0;
+				break;
+			}
+			if (sqrt(moved) < stop || it == cl->params->max_iter)
+				break;
+			it++;
+			/* a step over few rows ticks little: count the step itself */
+			poll.work += d;
+		}
+		memcpy(means + (s - begin) * d, mean, sizeof(double) * (size_t) d);
+		counts[s - begin] = acc.count;
+		steps[s - begin] = it;
+		if (poll.work >= US_CHECK_EVERY)
+		{
+			poll.work %= US_CHECK_EVERY;
+			if (UsParallelStopping(par))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Record the chunk's final means in seed order (a later equal mean's intensity wins) */
+static void
+MsClimbCombine(void *arg, int64_t c, int64_t begin, int64_t end, const void *partial)
+{
+	MsClimbs   *cl = arg;
+	int			d = cl->m->d;
+	const double *means = partial;
+	const int64_t *counts = (const int64_t *) (means + (size_t) MS_SEED_CHUNK * d);
+	const int64_t *steps = counts + MS_SEED_CHUNK;
+
+	for (int64_t s = 0; s < end - begin; s++)
+	{
+		if (counts[s] > 0)
+			MsCentersPut(cl->cs, means + s * d, counts[s]);
+		if (steps[s] > cl->n_iter)
+			cl->n_iter = (int) steps[s];
+	}
+}
+
+/*
+ * The index, the node sums (counted for 4 (n / US_NN_LEAF + 1) + 1 nodes, more than a
+ * tree has), n int64 for the seeds and n int32 labels.  The seeds take n int32: the 4
+ * bytes a row and the nodes counted beyond the tree's cover the climbs' threads (per
+ * thread two partials and 5 d doubles, 8 bytes per chunk), and every allocation is
+ * checked against the budget when it is made anyway.
+ */
 size_t
 UsMeanShiftWorkBytes(int64_t n, int d)
 {
@@ -869,18 +1115,13 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 	int			d = m->d;
 	int64_t		n = m->n;
 	double		bw = params->bandwidth;
-	double		stop = 1e-3 * bw;
 	UsNeighbors ix;
 	double	   *node_sum = NULL;
-	int64_t    *seeds = NULL;
+	int32_t    *seeds = NULL;
 	int64_t		nseeds = n;
 	MsCenters	cs;
-	double	   *mean;
-	double	   *old;
-	double	   *leaf;
-	int64_t		work = 0;
-	MsMeanAcc	acc;
-	UsNeighborVisitor vis;
+	MsClimbs	cl;
+	UsParallelFor pf;
 	int64_t    *order;
 	bool	   *unique;
 	UsMatrix	sorted;
@@ -906,93 +1147,43 @@ UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftParams *para
 			result->seeds_binned = true;
 	}
 	result->nseeds = nseeds;
-	mean = UsAlloc(core, sizeof(double) * (size_t) d);
-	old = UsAlloc(core, sizeof(double) * (size_t) d);
 
 	/* the index over the rows, with its nodes' sums */
 	UsNeighborsBuild(core, m, params->index, bw, &ix);
 	if (ix.kind == US_NN_KDTREE)
 		node_sum = MsNodeSums(core, &ix);
-	acc.m = m;
-	acc.node_sum = node_sum;
-	acc.sum = UsAlloc(core, sizeof(double) * (size_t) d);
-	acc.comp = UsAlloc(core, sizeof(double) * (size_t) d);
-	leaf = UsAlloc(core, sizeof(double) * (size_t) d);
-	vis.row = MsVisitRow;
-	vis.node = node_sum ? MsVisitNode : NULL;
-	vis.skip = NULL;
-	vis.arg = &acc;
 
 	/* each seed climbs */
-	for (int64_t s = 0; s < nseeds; s++)
+	cl.m = m;
+	cl.params = params;
+	cl.ix = &ix;
+	cl.node_sum = node_sum;
+	cl.seeds = result->seeds_binned ? seeds : NULL;
+	cl.bw = bw;
+	cl.cs = &cs;
+	cl.n_iter = 0;
+	memset(&pf, 0, sizeof(pf));
+	pf.chunk = MS_SEED_CHUNK;
+	pf.partial_bytes = MsClimbPartialBytes(d);
+	pf.scratch_bytes = 5 * (size_t) d * sizeof(double);
+	pf.run = MsClimbChunk;
+	pf.combine = MsClimbCombine;
+	pf.arg = &cl;
+	for (cl.first = 0; cl.first < nseeds; cl.first += MS_SEED_ROUND)
 	{
-		int			it = 0;
-		bool		finite = true;
-
-		if (result->seeds_binned)
-			MsBinSeed(m, seeds[s], bw, mean);
-		else
-			memcpy(mean, m->x + s * d, sizeof(double) * (size_t) d);
-		for (int j = 0; j < d; j++)
-			finite = finite && isfinite(mean[j]);
-		acc.count = 0;
-		while (finite)
-		{
-			double		moved = 0.0;
-
-			acc.count = 0;
-			memset(acc.sum, 0, sizeof(double) * (size_t) d);
-			memset(acc.comp, 0, sizeof(double) * (size_t) d);
-			if (node_sum)
-			{
-				MsTreeMean(&ix, 0, mean, bw * bw, &acc, leaf, &work);
-				if (work >= US_CHECK_EVERY)
-				{
-					work = 0;
-					UsCheck(core);
-				}
-			}
-			else
-				UsNeighborsRadiusVisit(&ix, mean, bw, &vis);
-			if (acc.count == 0)
-				break;
-			memcpy(old, mean, sizeof(double) * (size_t) d);
-			for (int j = 0; j < d; j++)
-			{
-				double		t;
-
-				mean[j] = (acc.sum[j] + acc.comp[j]) / (double) acc.count;
-				t = mean[j] - old[j];
-				moved += t * t;
-				finite = finite && isfinite(mean[j]);
-			}
-			if (!finite)
-			{
-				/* sums past float8's range: the seed is dropped (callers check ranges) */
-				acc.count = 0;
-				break;
-			}
-			if (sqrt(moved) < stop || it == params->max_iter)
-				break;
-			it++;
-		}
-		if (acc.count > 0)
-			MsCentersPut(&cs, mean, acc.count);
-		if (it > result->n_iter)
-			result->n_iter = it;
-		if (s % 64 == 63)
-			UsCheck(core);
+		pf.n = nseeds - cl.first < MS_SEED_ROUND ? nseeds - cl.first : MS_SEED_ROUND;
+		MsCentersReserve(&cs, pf.n);
+		UsParallelRun(core, &pf);
 	}
+	result->n_iter = cl.n_iter;
 	if (node_sum)
 		UsFree(core, node_sum);
 	UsFree(core, seeds);
-	UsFree(core, mean);
-	UsFree(core, old);
-	UsFree(core, acc.sum);
-	UsFree(core, acc.comp);
-	UsFree(core, leaf);
 	if (cs.count == 0)
 	{
+		UsFree(core, cs.x);
+		UsFree(core, cs.intensity);
+		UsFree(core, cs.slot);
 		UsNeighborsFree(&ix);
 		return US_MEANSHIFT_NO_SEED;
 	}

@@ -36,7 +36,10 @@
  * query holds its k results.
  *
  * Interrupts: the build checks every US_CHECK_EVERY rows and inside its sort; a query
- * checks every US_CHECK_EVERY distances it computes (UsNeighbors.work).
+ * checks every US_CHECK_EVERY distances it computes (UsNeighbors.work).  A radius
+ * query given a UsNeighborPoll (a chunk of UsParallelRun on a worker thread) counts in
+ * the poll instead and asks UsParallelStopping, never UsCheck, and writes nothing in
+ * the index: any number of threads may query one index at once that way.
  *
  *-------------------------------------------------------------------------
  */
@@ -72,6 +75,31 @@ NnTick(const UsNeighbors *ix, int64_t steps)
 		w->work %= US_CHECK_EVERY;
 		UsCheck(ix->core);
 	}
+}
+
+/*
+ * A query's tick: into its poll on a worker thread (false when the loop is
+ * stopping: the query then returns false), else into the index (NnTick)
+ */
+static inline bool
+NnQueryTick(const UsNeighbors *ix, UsNeighborPoll *poll, int64_t steps)
+{
+	if (poll == NULL)
+	{
+		NnTick(ix, steps);
+		return true;
+	}
+	poll->work += steps;
+	if (poll->work >= US_CHECK_EVERY)
+	{
+		poll->work %= US_CHECK_EVERY;
+		if (UsParallelStopping(poll->par))
+		{
+			poll->stopped = true;
+			return false;
+		}
+	}
+	return true;
 }
 
 /* ---- grid ---- */
@@ -368,8 +396,8 @@ NnBuildNode(UsNeighbors *ix, int64_t id, int64_t start, int64_t end)
 		}
 	}
 	NnTick(ix, end - start);
-	ix->node_start[id] = start;
-	ix->node_end[id] = end;
+	ix->node_start[id] = (int32_t) start;
+	ix->node_end[id] = (int32_t) end;
 	for (int j = 0; j < d; j++)
 		if (hi[j] - lo[j] > wspan)
 		{
@@ -386,30 +414,67 @@ NnBuildNode(UsNeighbors *ix, int64_t id, int64_t start, int64_t end)
 		int64_t		mid = start + (end - start) / 2;
 
 		UsSortIndexes32(ix->core, ix->order + start, end - start, NnColCmp, &sa);
-		ix->node_left[id] = next;
+		ix->node_left[id] = (int32_t) next;
 		next = NnBuildNode(ix, next, start, mid);
-		ix->node_right[id] = next;
+		ix->node_right[id] = (int32_t) next;
 		next = NnBuildNode(ix, next, mid, end);
 	}
 	return next;
+}
+
+/*
+ * The nodes of a tree over n rows when every node above US_NN_LEAF rows splits in
+ * halves (floor and ceiling), as NnBuildNode does unless a node's rows are all equal
+ * (then it has fewer): the sizes of one level differ by at most 1, so each level is
+ * counted from its two sizes
+ */
+int64_t
+UsNeighborsTreeNodes(int64_t n)
+{
+	int64_t		size[2] = {n, n + 1};
+	int64_t		count[2] = {1, 0};
+	int64_t		total = 0;
+
+	if (n <= 0)
+		return 1;
+	while (count[0] + count[1] > 0)
+	{
+		int64_t		ns[2] = {size[0] / 2, size[0] / 2 + 1};
+		int64_t		nc[2] = {0, 0};
+
+		for (int t = 0; t < 2; t++)
+		{
+			if (count[t] == 0)
+				continue;
+			total += count[t];
+			if (size[t] <= US_NN_LEAF)
+				continue;
+			/* halves floor(s / 2) and s - floor(s / 2), each ns[0] or ns[0] + 1 */
+			nc[size[t] / 2 - ns[0]] += count[t];
+			nc[size[t] - size[t] / 2 - ns[0]] += count[t];
+		}
+		size[0] = ns[0];
+		size[1] = ns[1];
+		count[0] = nc[0];
+		count[1] = nc[1];
+	}
+	return total;
 }
 
 static void
 NnBuildTree(UsNeighbors *ix)
 {
 	int64_t		n = ix->m->n;
-	int64_t		maxnodes = 1;
+	int64_t		maxnodes = UsNeighborsTreeNodes(n);
 
-	/* leaves hold more than US_NN_LEAF / 2 rows: fewer than 4 n / US_NN_LEAF + 1 nodes */
-	maxnodes = 4 * (n / US_NN_LEAF + 1) + 1;
 	ix->order = UsAlloc(ix->core, sizeof(int32_t) * (size_t) n);
 	for (int64_t i = 0; i < n; i++)
 		ix->order[i] = (int32_t) i;
 	ix->box = UsAlloc(ix->core, sizeof(double) * 2 * (size_t) ix->m->d * (size_t) maxnodes);
-	ix->node_start = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
-	ix->node_end = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
-	ix->node_left = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
-	ix->node_right = UsAlloc(ix->core, sizeof(int64_t) * (size_t) maxnodes);
+	ix->node_start = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
+	ix->node_end = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
+	ix->node_left = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
+	ix->node_right = UsAlloc(ix->core, sizeof(int32_t) * (size_t) maxnodes);
 	ix->nnodes = NnBuildNode(ix, 0, 0, n);
 	ix->kind = US_NN_KDTREE;
 }
@@ -469,7 +534,8 @@ NnTreeRadius(const UsNeighbors *ix, int64_t id, const double *q, double r2,
 		return true;
 	if (v->node && NnBoxFar(ix, id, q) <= r2)
 	{
-		NnTick(ix, d);
+		if (!NnQueryTick(ix, v->poll, d))
+			return false;
 		return v->node(v->arg, id, ix->order + ix->node_start[id],
 					   ix->node_end[id] - ix->node_start[id]);
 	}
@@ -483,8 +549,7 @@ NnTreeRadius(const UsNeighbors *ix, int64_t id, const double *q, double r2,
 			if (s <= r2 && !v->row(v->arg, j, s))
 				return false;
 		}
-		NnTick(ix, ix->node_end[id] - ix->node_start[id]);
-		return true;
+		return NnQueryTick(ix, v->poll, ix->node_end[id] - ix->node_start[id]);
 	}
 	return NnTreeRadius(ix, ix->node_left[id], q, r2, v) &&
 		NnTreeRadius(ix, ix->node_right[id], q, r2, v);
@@ -644,8 +709,9 @@ UsNeighborsFree(UsNeighbors *ix)
 size_t
 UsNeighborsBytes(int64_t n, int d)
 {
-	size_t		nodes = 4 * ((size_t) n / US_NN_LEAF + 1) + 1;
-	size_t		tree = sizeof(int32_t) * (size_t) n + nodes * (2 * (size_t) d + 4) * sizeof(double);
+	size_t		nodes = (size_t) UsNeighborsTreeNodes(n);
+	size_t		tree = sizeof(int32_t) * (size_t) n +
+		nodes * (2 * (size_t) d * sizeof(double) + 4 * sizeof(int32_t));
 	/* order and keys of rows; keys and starts of at most n cells */
 	size_t		grid = (2 * sizeof(int32_t) + 2 * sizeof(int64_t)) * ((size_t) n + 1);
 
@@ -656,7 +722,7 @@ bool
 UsNeighborsRadius(const UsNeighbors *ix, const double *q, double r, UsNeighborVisit visit,
 				  void *arg)
 {
-	UsNeighborVisitor v = {visit, NULL, NULL, arg};
+	UsNeighborVisitor v = {visit, NULL, NULL, arg, NULL};
 
 	return UsNeighborsRadiusVisit(ix, q, r, &v);
 }
@@ -687,8 +753,10 @@ UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
 
 				if (s <= r2 && !visit(arg, j, s))
 					return false;
+				if (j % US_CHECK_EVERY == US_CHECK_EVERY - 1 &&
+					!NnQueryTick(ix, v->poll, US_CHECK_EVERY))
+					return false;
 			}
-			NnTick(ix, m->n);
 			return true;
 		}
 		nc = UsNeighborsNearCells(ix, q, r, cells, (int) (sizeof(cells) / sizeof(cells[0])));
@@ -702,7 +770,8 @@ UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
 				if (s <= r2 && !visit(arg, j, s))
 					return false;
 			}
-			NnTick(ix, ix->cell_start[cells[c] + 1] - ix->cell_start[cells[c]]);
+			if (!NnQueryTick(ix, v->poll, ix->cell_start[cells[c] + 1] - ix->cell_start[cells[c]]))
+				return false;
 		}
 		return true;
 	}
@@ -714,8 +783,9 @@ UsNeighborsRadiusVisit(const UsNeighbors *ix, const double *q, double r,
 
 		if (s <= r2 && !visit(arg, j, s))
 			return false;
-		if (j % US_CHECK_EVERY == US_CHECK_EVERY - 1)
-			NnTick(ix, US_CHECK_EVERY);
+		if (j % US_CHECK_EVERY == US_CHECK_EVERY - 1 &&
+			!NnQueryTick(ix, v->poll, US_CHECK_EVERY))
+			return false;
 	}
 	return true;
 }

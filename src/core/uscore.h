@@ -429,10 +429,10 @@ typedef struct UsNeighbors
 	/* k-d tree */
 	int64_t		nnodes;
 	double	   *box;			/* per node: d lows, then d highs */
-	int64_t    *node_start;		/* per node: its rows, order[start, end) */
-	int64_t    *node_end;
-	int64_t    *node_left;		/* -1 for a leaf */
-	int64_t    *node_right;
+	int32_t    *node_start;		/* per node: its rows, order[start, end) */
+	int32_t    *node_end;
+	int32_t    *node_left;		/* -1 for a leaf */
+	int32_t    *node_right;
 } UsNeighbors;
 
 /* A row j within the radius, at squared distance sqdist; return false to stop */
@@ -444,13 +444,30 @@ typedef bool (*UsNeighborVisit) (void *arg, int64_t j, double sqdist);
  * not NULL) may leave a node out.  Each returns false to stop the query (skip: true
  * to leave the node out).
  */
+typedef struct UsNeighborPoll UsNeighborPoll;
+
 typedef struct UsNeighborVisitor
 {
 	UsNeighborVisit row;
 	bool		(*node) (void *arg, int64_t node, const int32_t *rows, int64_t count);
 	bool		(*skip) (void *arg, int64_t node);
 	void	   *arg;
+	UsNeighborPoll *poll;		/* NULL on the backend's thread; see UsNeighborPoll */
 } UsNeighborVisitor;
+
+/*
+ * A query on a worker thread (a UsParallelRun chunk) counts its distances here
+ * instead of in the index, and every US_CHECK_EVERY of them asks UsParallelStopping
+ * instead of calling UsCheck; when that says stop, stopped is set and the query
+ * returns false as if the visitor had stopped it.  Queries with a poll of their own
+ * write nothing shared, so several threads may query one index at once.
+ */
+struct UsNeighborPoll
+{
+	const struct UsParallel *par;	/* the chunk's loop (parallel_core.c) */
+	int64_t		work;
+	bool		stopped;
+};
 
 /* Build an index of kind over m; radius is the radius a grid is built for (or 0) */
 extern void UsNeighborsBuild(const UsCore *core, const UsMatrix *m, UsNeighborKind kind,
@@ -459,6 +476,8 @@ extern void UsNeighborsFree(UsNeighbors *ix);
 
 /* Bytes an index over n rows of d columns may take at most (to check a budget) */
 extern size_t UsNeighborsBytes(int64_t n, int d);
+/* The most nodes a k-d tree over n rows has (its leaves hold at most US_NN_LEAF rows) */
+extern int64_t UsNeighborsTreeNodes(int64_t n);
 
 /*
  * Visit every row within r of q (squared distance summed in column order <= r * r),
@@ -709,7 +728,9 @@ extern int	UsMeanShift(const UsCore *core, const UsMatrix *m, const UsMeanShiftP
  */
 extern double UsEstimateBandwidth(const UsCore *core, const UsMatrix *m, double quantile,
 								  int64_t n_samples, uint32_t seed);
-extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples);
+/* Bytes UsEstimateBandwidth allocates, with up to workers threads */
+extern size_t UsEstimateBandwidthBytes(int64_t n, int d, int64_t n_samples,
+									   int workers);
 
 /* numpy's RandomState(seed).permutation(n) into perm[n] */
 extern void UsRandomStatePermutation(const UsCore *core, uint32_t seed, int64_t n,

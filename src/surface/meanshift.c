@@ -149,14 +149,16 @@ MeanshiftRun(const UsMatrix *m, const MeanshiftOptions *o, const char *fn, Means
 {
 	UsCore		core;
 	UsMeanShiftParams p;
-	Size		bytes = UsMeanShiftWorkBytes(m->n, m->d);
+	Size		bytes;
 
 	UsCheckDistanceRange(m, fn);
+	/* the threads' buffers are counted for the workers the core may use */
+	UsCoreContextInit(&core);
+	bytes = UsMeanShiftWorkBytes(m->n, m->d);
 	fit->estimated = isnan(o->bandwidth);
 	if (fit->estimated)
-		bytes = Max(bytes, UsEstimateBandwidthBytes(m->n, m->d, o->n_samples));
+		bytes = Max(bytes, UsEstimateBandwidthBytes(m->n, m->d, o->n_samples, core.workers));
 	UsCheckMemory(bytes, "mean shift's index, seeds and labels");
-	UsCoreContextInit(&core);
 	fit->bandwidth = o->bandwidth;
 	if (fit->estimated)
 	{

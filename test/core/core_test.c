@@ -4686,6 +4686,209 @@ TestAdjustedRand(void)
 		free(one);
 	}
 	Check(bad == 0, "ari: 60 random labelings agree with the pair-counting definition");
+/* ------------------------------------------ mean shift and dbscan on worker threads */
+
+/*
+ * Mean Shift's bandwidth estimate and climbs, and DBSCAN's core test and joins, run on
+ * UsParallelRun: for 2 workers, and 3 and 8 with interrupts stopping and restarting
+ * the workers in the middle of chunks, every result equals one worker's bit for bit,
+ * and nothing is left allocated
+ */
+/*
+ * A core with threads whose pending callback says an interrupt is pending on every
+ * dp_every-th poll, at most dp_left more times (reset before each run): the workers are
+ * stopped and restarted in the middle of chunks a few times per run, and every run
+ * still finishes however slowly its chunks go (under valgrind, a fixed rate of
+ * interrupts could stop every chunk before it completes)
+ */
+static int	dp_every;
+static int	dp_left;
+static int64_t dp_calls;
+
+static bool
+DensityPending(void *arg)
+{
+	dp_calls++;
+	if (dp_left > 0 && dp_every > 0 && dp_calls % dp_every == 0)
+	{
+		dp_left--;
+		return true;
+	}
+	return false;
+}
+
+/* The worker counts run against one worker, and whether each is interrupted */
+static const int dp_workers[] = {2, 3, 8};
+static const bool dp_interrupted[] = {false, true, true};
+
+static UsCore
+DensityCore(int config)
+{
+	UsCore		c = core;
+
+	c.workers = dp_workers[config];
+	c.pending = DensityPending;
+	dp_every = 2;
+	dp_left = dp_interrupted[config] ? 3 : 0;
+	return c;
+}
+
+static bool
+SameMeanShift(const UsMeanShiftResult *a, const UsMeanShiftResult *b, int64_t n, int d)
+{
+	return a->k == b->k && a->n_iter == b->n_iter && a->nseeds == b->nseeds &&
+		a->seeds_binned == b->seeds_binned && a->noise == b->noise &&
+		SameBits(a->labels, b->labels, sizeof(int32_t) * (size_t) n) &&
+		SameBits(a->centers, b->centers, sizeof(double) * (size_t) a->k * (size_t) d) &&
+		SameBits(a->intensity, b->intensity, sizeof(int64_t) * (size_t) a->k) &&
+		SameBits(a->sizes, b->sizes, sizeof(int64_t) * (size_t) a->k);
+}
+
+static void
+FreeMeanShift(UsMeanShiftResult *r)
+{
+	UsFree(&core, r->labels);
+	UsFree(&core, r->centers);
+	UsFree(&core, r->intensity);
+	UsFree(&core, r->sizes);
+}
+
+static void
+TestDensityParallel(void)
+{
+	Rng			r = {91};
+	int			nconfig = (int) (sizeof(dp_workers) / sizeof(dp_workers[0]));
+	/* d 2: the grid; d 5: the k-d tree; d 30: brute force */
+	int			dims[] = {2, 5, 30};
+
+	for (int c = 0; c < 3; c++)
+	{
+		int			d = dims[c];
+		int64_t		n = c == 2 ? 600 : 1100;
+		double	   *x = Blobs(&r, n, d, 4, 4.0, 1.0, NULL);
+		UsMatrix	m = {n, d, x};
+		UsCore		one = ThreadedCore(1);
+		int64_t		calls0 = dp_calls;
+		int64_t		live0 = tracker.live;
+		double		bw1 = UsEstimateBandwidth(&one, &m, 0.3, 0, 0);
+		double		bs1 = UsEstimateBandwidth(&one, &m, 0.1, 520, 4);
+		bool		same_bw = true;
+		bool		same_fit = true;
+		bool		any_binned = false;
+		int			ks[2] = {0, 0};
+		int64_t		seeds[2] = {0, 0};
+
+		for (int w = 0; w < nconfig; w++)
+		{
+			UsCore		cw = DensityCore(w);
+			double		bw = UsEstimateBandwidth(&cw, &m, 0.3, 0, 0);
+			double		bs;
+
+			cw = DensityCore(w);
+			bs = UsEstimateBandwidth(&cw, &m, 0.1, 520, 4);
+			if (!SameBits(&bw, &bw1, sizeof(double)) || !SameBits(&bs, &bs1, sizeof(double)))
+			{
+				Diag("d %d, %d workers%s: bandwidth %.17g vs %.17g, sample %.17g vs %.17g",
+					 d, dp_workers[w], dp_interrupted[w] ? " and interrupts" : "", bw, bw1,
+					 bs, bs1);
+				same_bw = false;
+			}
+		}
+		Check(same_bw,
+			  "mean shift threads, d %d: estimate_bandwidth (every row, and a sample of 520) with 2 workers, and 3 and 8 with interrupts, is one worker's bit for bit (%.17g)",
+			  d, bw1);
+
+		/* bin seeding (few seeds) and every row a seed (rounds of seeds) */
+		for (int b = 0; b < 2; b++)
+		{
+			/* in 30-D the bins' corners are too far from rows for the smaller bandwidth */
+			UsMeanShiftParams p = {d == 30 ? bw1 : bs1, b == 0, 1, b == 0, 300, US_NN_AUTO};
+			UsMeanShiftResult base;
+			int			rc1 = UsMeanShift(&one, &m, &p, &base);
+
+			ks[b] = base.k;
+			seeds[b] = base.nseeds;
+			any_binned = any_binned || base.seeds_binned;
+			for (int w = 0; w < nconfig; w++)
+			{
+				UsCore		cw = DensityCore(w);
+				UsMeanShiftResult res;
+				int			rc = UsMeanShift(&cw, &m, &p, &res);
+
+				if (rc != rc1 || (rc == 0 && !SameMeanShift(&res, &base, n, d)))
+				{
+					Diag("d %d, %s, %d workers%s: k %d vs %d, n_iter %d vs %d",
+						 d, b == 0 ? "bin seeding" : "every row", dp_workers[w],
+						 dp_interrupted[w] ? " and interrupts" : "", res.k, base.k,
+						 res.n_iter, base.n_iter);
+					same_fit = false;
+				}
+				FreeMeanShift(&res);
+			}
+			FreeMeanShift(&base);
+		}
+		Check(same_fit && any_binned && seeds[1] == n && ks[0] >= 1 && ks[1] >= 1,
+			  "mean shift threads, d %d: labels, centres, intensities, sizes and n_iter with 2 workers, and 3 and 8 with interrupts, are one worker's bit for bit (%ld bin seeds, %d clusters; %ld row seeds, %d clusters)",
+			  d, (long) seeds[0], ks[0], (long) seeds[1], ks[1]);
+		Check(dp_calls > calls0 && tracker.live == live0,
+			  "mean shift threads, d %d: the loops ran on threads (%ld polls for interrupts), nothing left allocated",
+			  d, (long) (dp_calls - calls0));
+		free(x);
+	}
+
+	/*
+	 * DBSCAN: the core test by rows (k-d tree, brute force, weights) and by grid cells,
+	 * the joins of the k-d tree and of brute force on threads (atomic unions)
+	 */
+	for (int c = 0; c < 4; c++)
+	{
+		int			d = c == 3 ? 2 : dims[c];
+		int64_t		n = c == 2 ? 1500 : 4000;
+		double	   *x = Blobs(&r, n, d, 5, 4.0, 1.0, NULL);
+		double	   *wt = NULL;
+		UsMatrix	m = {n, d, x};
+		UsCore		one = ThreadedCore(1);
+		UsDbscanParams p = {d == 2 ? 0.15 : (d == 5 ? 0.9 : 6.5), 6, NULL, US_NN_AUTO};
+		UsDbscanResult base;
+		int64_t		calls0 = dp_calls;
+		bool		same = true;
+
+		if (c == 3)
+		{
+			/* a negative weight: the grid's core test goes by rows, without early stops */
+			wt = Xcalloc(n, sizeof(double));
+			for (int64_t i = 0; i < n; i++)
+				wt[i] = i % 97 == 0 ? -0.5 : 0.5 + RngUniform(&r);
+			p.weight = wt;
+		}
+		UsDbscan(&one, &m, &p, &base);
+		for (int w = 0; w < nconfig; w++)
+		{
+			UsCore		cw = DensityCore(w);
+			UsDbscanResult res;
+
+			UsDbscan(&cw, &m, &p, &res);
+			if (res.k != base.k || res.ncore != base.ncore || res.noise != base.noise ||
+				!SameBits(res.labels, base.labels, sizeof(int32_t) * (size_t) n) ||
+				!SameBits(res.core, base.core, sizeof(bool) * (size_t) n))
+			{
+				Diag("dbscan d %d, %d workers%s: k %d vs %d, %ld vs %ld core rows",
+					 d, dp_workers[w], dp_interrupted[w] ? " and interrupts" : "", res.k,
+					 base.k, (long) res.ncore, (long) base.ncore);
+				same = false;
+			}
+			UsFree(&core, res.labels);
+			UsFree(&core, res.core);
+		}
+		Check(same && base.k >= 2 && base.ncore > 0 && base.ncore < n && dp_calls > calls0,
+			  "dbscan threads, d %d%s: labels and core rows with 2 workers, and 3 and 8 with interrupts, are one worker's (%d clusters, %ld core rows, %ld noise; %ld polls)",
+			  d, wt ? " with weights" : "", base.k, (long) base.ncore, (long) base.noise,
+			  (long) (dp_calls - calls0));
+		UsFree(&core, base.labels);
+		UsFree(&core, base.core);
+		free(wt);
+		free(x);
+	}
 }
 
 int
@@ -4719,6 +4922,7 @@ main(int argc, char **argv)
 	TestAtScale();
 	TestSvg();
 	TestAdjustedRand();
+	TestDensityParallel();
 	if (fuzz_cases > 0)
 		TestFuzz(fuzz_cases, fuzz_seconds);
 	Check(tracker.live == 0 && tracker.bad_free == 0,
