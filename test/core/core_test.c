@@ -4686,6 +4686,8 @@ TestAdjustedRand(void)
 		free(one);
 	}
 	Check(bad == 0, "ari: 60 random labelings agree with the pair-counting definition");
+}
+
 /* ------------------------------------------ mean shift and dbscan on worker threads */
 
 /*
