@@ -53,6 +53,8 @@ import time
 
 import numpy as np
 import psycopg2
+
+from backend_memory import hwm, proc_status, rss, step_peak
 from sklearn.datasets import make_blobs
 from sklearn.neighbors import KDTree
 from sklearn.preprocessing import StandardScaler
@@ -83,14 +85,6 @@ def connect():
     return conn, cur, cur.fetchone()[0]
 
 
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, val = line.partition(":")
-            if val.strip().endswith("kB"):
-                out[key] = int(val.split()[0]) * 1024
-    return out
 
 
 def explain_seconds(cur, sql, args=None):
@@ -195,34 +189,12 @@ def table_form_memory(d, eps):
     return after["VmHWM"] - after.get("RssShmem", 0) - base
 
 
-def rss(pid):
-    st = proc_status(pid)
-    return st["VmRSS"] - st.get("RssShmem", 0)
 
 
-def hwm(pid):
-    st = proc_status(pid)
-    return st["VmHWM"] - st.get("RssShmem", 0)
 
 
-def reset_hwm(pid):
-    """Reset the backend's VmHWM to its current RSS (Linux clear_refs 5)."""
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
-def step_peak(cur, pid, sql, args):
-    """The peak of one statement beyond the backend's memory before it, and whether the
-    peak was reset first (if not, it includes every earlier peak of the connection)."""
-    reset = reset_hwm(pid)
-    before = rss(pid)
-    cur.execute(sql, args)
-    cur.fetchall()
-    return hwm(pid) - before, reset
 
 
 def memory_breakdown(d, eps):

@@ -712,23 +712,13 @@ MsTreeMean(const UsNeighbors *ix, int64_t id, const double *q, double r2, MsMean
 				got++;
 			}
 		}
-		poll->work += (ix->node_end[id] - ix->node_start[id]) * d;
 		if (got > 0)
 		{
 			for (int c = 0; c < d; c++)
 				UsNeumaierAdd(&a->sum[c], &a->comp[c], leaf[c]);
 			a->count += got;
 		}
-		if (poll->work >= US_CHECK_EVERY)
-		{
-			poll->work %= US_CHECK_EVERY;
-			if (UsParallelStopping(poll->par))
-			{
-				poll->stopped = true;
-				return false;
-			}
-		}
-		return true;
+		return UsNeighborPollWork(poll, (ix->node_end[id] - ix->node_start[id]) * d);
 	}
 	return MsTreeMean(ix, ix->node_left[id], q, r2, a, leaf, poll) &&
 		MsTreeMean(ix, ix->node_right[id], q, r2, a, leaf, poll);

@@ -89,17 +89,7 @@ NnQueryTick(const UsNeighbors *ix, UsNeighborPoll *poll, int64_t steps)
 		NnTick(ix, steps);
 		return true;
 	}
-	poll->work += steps;
-	if (poll->work >= US_CHECK_EVERY)
-	{
-		poll->work %= US_CHECK_EVERY;
-		if (UsParallelStopping(poll->par))
-		{
-			poll->stopped = true;
-			return false;
-		}
-	}
-	return true;
+	return UsNeighborPollWork(poll, steps);
 }
 
 /* ---- grid ---- */

@@ -469,6 +469,8 @@ struct UsNeighborPoll
 	bool		stopped;
 };
 
+/* UsNeighborPollWork (below, with UsParallelStopping) counts a query's work on its poll */
+
 /* Build an index of kind over m; radius is the radius a grid is built for (or 0) */
 extern void UsNeighborsBuild(const UsCore *core, const UsMatrix *m, UsNeighborKind kind,
 							 double radius, UsNeighbors *ix);
@@ -631,6 +633,28 @@ extern void UsParallelRun(const UsCore *core, const UsParallelFor *pf);
 
 /* In a chunk callback, every US_CHECK_EVERY rows: whether to return now */
 extern bool UsParallelStopping(const UsParallel *par);
+
+/*
+ * Count steps of a neighbour query's work on its poll (UsNeighborPoll); every
+ * US_CHECK_EVERY of them ask UsParallelStopping.  Returns false (and sets stopped)
+ * when the query must stop.  For the index's own queries and for walks of the index
+ * written elsewhere, such as Mean Shift's sums over the k-d tree.
+ */
+static inline bool
+UsNeighborPollWork(UsNeighborPoll *poll, int64_t steps)
+{
+	poll->work += steps;
+	if (poll->work >= US_CHECK_EVERY)
+	{
+		poll->work %= US_CHECK_EVERY;
+		if (UsParallelStopping(poll->par))
+		{
+			poll->stopped = true;
+			return false;
+		}
+	}
+	return true;
+}
 
 /* Threads UsParallelRun would use for nchunks chunks */
 extern int	UsParallelWorkers(const UsCore *core, int64_t nchunks);

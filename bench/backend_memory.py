@@ -1,0 +1,47 @@
+"""A backend's memory from /proc, for the benchmarks' peak and breakdown figures.
+
+Private memory is VmRSS (or the peak, VmHWM) less RssShmem: the shared buffers a
+backend has touched are not its own.  step_peak resets the peak first (Linux
+clear_refs 5) so that a statement's peak is its own and not an earlier one's.
+"""
+
+
+def proc_status(pid):
+    """The kB fields of /proc/<pid>/status, in bytes"""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, val = line.partition(":")
+            if val.strip().endswith("kB"):
+                out[key] = int(val.split()[0]) * 1024
+    return out
+
+
+def rss(pid):
+    st = proc_status(pid)
+    return st["VmRSS"] - st.get("RssShmem", 0)
+
+
+def hwm(pid):
+    st = proc_status(pid)
+    return st["VmHWM"] - st.get("RssShmem", 0)
+
+
+def reset_hwm(pid):
+    """Reset the backend's VmHWM to its current RSS (Linux clear_refs 5)."""
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def step_peak(cur, pid, sql, args):
+    """The peak of one statement beyond the backend's memory before it, and whether the
+    peak was reset first (if not, it includes every earlier peak of the connection)."""
+    reset = reset_hwm(pid)
+    before = rss(pid)
+    cur.execute(sql, args)
+    cur.fetchall()
+    return hwm(pid) - before, reset
