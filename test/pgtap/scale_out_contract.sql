@@ -3,7 +3,7 @@
 -- safe, with immutable parallel-safe support functions; the table form takes method
 -- and batch_size; SQLSTATEs.
 BEGIN;
-SELECT plan(44);
+SELECT plan(45);
 
 -- the aggregates: combinable, float8[] states, parallel safe
 SELECT is((SELECT count(*)::int FROM pg_catalog.pg_aggregate a
@@ -79,7 +79,8 @@ SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,t}', 2, method => 's
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'scan', scale => 'robust')$$, '0A000');
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'minibatch', batch_size => 0)$$, '22023');
 SELECT is((SELECT model FROM userseg_kmeans('sc_t', '{a,b}', 2, method => 'scan', model => 'sc_scan_model')),
-          (SELECT name FROM userseg_models WHERE name = 'sc_scan_model' AND algorithm = 'kmeans'),
+          'sc_scan_model', 'method => scan fits with a model');
+SELECT is((SELECT algorithm FROM userseg_models WHERE name = 'sc_scan_model'), 'kmeans',
           'method => scan saves its model');
 SELECT throws_ok($$SELECT * FROM userseg_kmeans('sc_t', '{a,b}', 5, method => 'scan')$$, '22023');
 
