@@ -49,6 +49,8 @@ import time
 
 import numpy as np
 import psycopg2
+
+from backend_memory import proc_status
 from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
@@ -67,16 +69,6 @@ def backend_cpu(pid):
             return int(f.read().split()[0]) / 1e9
     except OSError:
         return float("nan")
-
-
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, val = line.partition(":")
-            if val.strip().endswith("kB"):
-                out[key] = int(val.split()[0]) * 1024
-    return out
 
 
 def connect():

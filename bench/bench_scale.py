@@ -45,6 +45,8 @@ import time
 
 import numpy as np
 import psycopg2
+
+from backend_memory import proc_status
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.preprocessing import StandardScaler
 
@@ -71,16 +73,6 @@ def connect():
     cur = conn.cursor()
     cur.execute("SELECT pg_backend_pid()")
     return conn, cur, cur.fetchone()[0]
-
-
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, val = line.partition(":")
-            if val.strip().endswith("kB"):
-                out[key] = int(val.split()[0]) * 1024
-    return out
 
 
 def timed_query(sql, params=None, settings=()):

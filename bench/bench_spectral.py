@@ -33,6 +33,8 @@ import tempfile
 
 import numpy as np
 import psycopg2
+
+from backend_memory import proc_status
 from sklearn.datasets import make_blobs
 from scipy.sparse.csgraph import connected_components
 from sklearn.metrics import adjusted_rand_score
@@ -80,16 +82,6 @@ def connect():
     cur.execute("SET userseg.memory_limit = '8GB'")
     cur.execute("SELECT pg_backend_pid()")
     return conn, cur, cur.fetchone()[0]
-
-
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, val = line.partition(":")
-            if val.strip().endswith("kB"):
-                out[key] = int(val.split()[0]) * 1024
-    return out
 
 
 def explain_seconds(cur, sql, args=None):
