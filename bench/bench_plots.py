@@ -41,6 +41,8 @@ from sklearn.metrics import (calinski_harabasz_score, davies_bouldin_score,  # n
                              silhouette_samples)
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from backend_memory import proc_status  # noqa: E402
+
 FEATURES = ["age", "daily_usage_minutes", "posts_per_day", "likes_received_per_day",
             "comments_received_per_day", "messages_sent_per_day"]
 OKABE_ITO = ["#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442",
@@ -190,16 +192,6 @@ def timed(fn, runs):
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
-
-
-def proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            k, _, v = line.partition(":")
-            if v.strip().endswith("kB"):
-                out[k] = int(v.split()[0]) * 1024
-    return out
 
 
 def peak_memory(sql, args):
