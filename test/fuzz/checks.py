@@ -18,7 +18,9 @@ NONNEG = ('inertia', 'calinski_harabasz', 'davies_bouldin', 'n', 'size', 'total'
           'nulls', 'rows_used', 'rows_skipped', 'noise', 'iterations', 'n_clusters',
           'elapsed_ms', 'stddev', 'overall_stddev')
 UNIT = ('share', 'share_in_cluster', 'share_overall')
-NOISE_LABELS = ('userseg_dbscan',)   # label functions whose labels may be -1 (noise)
+# label functions whose labels may be -1: DBSCAN's noise, Mean Shift with cluster_all
+# false, and predict with the models of those two
+NOISE_LABELS = ('userseg_dbscan', 'userseg_meanshift', 'userseg_predict')
 
 
 def is_float(v):
@@ -119,7 +121,7 @@ class Checks:
                     if is_label and name == f['name'] and n not in ('id', 'grp'):
                         low = -1 if f['name'] in NOISE_LABELS else 0
                         if v < low or (bound is not None and bound > 0 and v >= bound):
-                            bad.append('label %d outside [0, %s)' % (v, bound))
+                            bad.append('label %d outside [%d, %s)' % (v, low, bound))
                 elif isinstance(v, list) and n == 'sizes':
                     if any(x is not None and x < 0 for x in v):
                         bad.append('negative cluster size in %r' % v)

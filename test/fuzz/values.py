@@ -198,6 +198,34 @@ class Gen:
         n = self.pick([0, 1, 4, 8, 16, 33, 64])
         return Val("'\\x%s'::bytea" % ''.join('%02x' % self.rng.randrange(256) for _ in range(n)))
 
+    # text forms of userseg_counts (the category counts' state): well-formed ones of
+    # every shape, and ones its input function must refuse with 22P02
+    COUNTS_TEXT = [
+        'max_categories=100 {}', 'max_categories=1 {NULL: 1}',
+        'max_categories=3 {"a": 1, "b": 2, NULL: 3}', 'max_categories=2 {"a": 1, "b": 2}',
+        'max_categories=1000000 {"x\\"y": 9223372036854775807}',
+        'max_categories=2 {"\u00dcn\u00ef": 1, "\u00e9": 4}',
+        'max_categories=1 {"a": 1, "b": 2}', 'max_categories=0 {}',
+        'max_categories=-1 {}', 'max_categories=3 {"b": 1, "a": 2}',
+        'max_categories=3 {"a": 1, "a": 2}', 'max_categories=3 {"a": -1}',
+        'max_categories=3 {"a": 0}', 'max_categories=3 {NULL: 1, NULL: 2}',
+        'max_categories=3 {"a": 9223372036854775808}', 'max_categories=3 {"a" 1}',
+        'max_categories=3 {"a": 1,}', 'max_categories=3 {"a": 1} x', 'max_categories=3',
+        '{', '', ' ', 'NaN', 'max_categories=99999999999 {}', 'max_categories=3 {"a: 1}',
+        'max_categories=2 {"a": 9223372036854775807, "b": 9223372036854775807}',
+    ]
+
+    def counts(self):
+        if self.chance(0.1):
+            return Val('NULL::userseg_counts')
+        if self.chance(0.3):
+            vals = [self.pick(HOSTILE_TEXT[:18] + ['a', 'b', 'NULL']) for _ in range(self.pick([0, 1, 3, 8]))]
+            rows = ', '.join('(%s)' % ('NULL::text' if v == 'NULL' else lit(v)) for v in vals)
+            if not rows:
+                return Val('(SELECT userseg_category_counts(x) FROM (SELECT NULL::text) v(x) WHERE false)')
+            return Val('(SELECT userseg_category_counts(x) FROM (VALUES %s) v(x))' % rows)
+        return Val('%s::userseg_counts' % lit(self.pick(self.COUNTS_TEXT)))
+
     def value(self, typ, argname, ctx):
         """A value of a SQL type for one argument; ctx['rel'] is the call's relation."""
         rel = ctx.get('rel')
@@ -230,6 +258,8 @@ class Gen:
             return self.jsonb(rel)
         if t == 'bytea':
             return self.bytea()
+        if t.split('.')[-1] == 'userseg_counts':
+            return self.counts()
         if t in ('record', 'anyelement') and rel is not None:
             return Val('(SELECT r FROM %s r ORDER BY 1 LIMIT 1)' % rel.sql, rel.finite)
         comp = self.fx.composite(typ)
