@@ -45,3 +45,14 @@ def step_peak(cur, pid, sql, args):
     cur.execute(sql, args)
     cur.fetchall()
     return hwm(pid) - before, reset
+
+
+def breakdown_line(mem, matrix, width):
+    """The line of a memory breakdown: first use, the read alone and the whole call (each
+    its own peak, as step_peak measures them), against the matrix's bytes"""
+    fit = mem["call"] - mem["read"]
+    return (f"{'  memory':<{width}} first use {mem['first use'] / 1e6:.1f} MB; read "
+            f"{mem['read'] / 1e6:.2f} MB ({mem['read'] / matrix:.2f}x); call "
+            f"{mem['call'] / 1e6:.2f} MB ({mem['call'] / matrix:.2f}x); fit beyond the read "
+            f"{fit / 1e6:.2f} MB ({fit / matrix:.2f}x)"
+            + ("" if mem["reset"] else " (VmHWM could not be reset: peaks include earlier ones)"))

@@ -54,7 +54,7 @@ import time
 import numpy as np
 import psycopg2
 
-from backend_memory import hwm, proc_status, rss, step_peak
+from backend_memory import breakdown_line, hwm, proc_status, rss, step_peak
 from sklearn.datasets import make_blobs
 from sklearn.neighbors import KDTree
 from sklearn.preprocessing import StandardScaler
@@ -83,8 +83,6 @@ def connect():
     cur.execute("SET userseg.memory_limit = '8GB'")
     cur.execute("SELECT pg_backend_pid()")
     return conn, cur, cur.fetchone()[0]
-
-
 
 
 def explain_seconds(cur, sql, args=None):
@@ -189,14 +187,6 @@ def table_form_memory(d, eps):
     return after["VmHWM"] - after.get("RssShmem", 0) - base
 
 
-
-
-
-
-
-
-
-
 def memory_breakdown(d, eps):
     """First use, read alone and the whole call, each its own peak (see the docstring)"""
     conn, cur, pid = connect()
@@ -287,13 +277,7 @@ def main():
               f"{sk_s if sk_s is not None else float('nan'):10.3f} {ratio(sk_s)} "
               f"{pg_s if pg_s is not None else float('nan'):10.3f} {ratio(pg_s)} "
               f"{peak / 1e6:8.1f} {peak / matrix:9.2f}  {'; '.join(notes)}", flush=True)
-        print(f"{'  memory':<28} first use {mem['first use'] / 1e6:.1f} MB; read "
-              f"{mem['read'] / 1e6:.2f} MB ({mem['read'] / matrix:.2f}x); call "
-              f"{mem['call'] / 1e6:.2f} MB ({mem['call'] / matrix:.2f}x); fit beyond the read "
-              f"{(mem['call'] - mem['read']) / 1e6:.2f} MB "
-              f"({(mem['call'] - mem['read']) / matrix:.2f}x)"
-              + ("" if mem["reset"] else " (VmHWM could not be reset: peaks include earlier ones)"),
-              flush=True)
+        print(breakdown_line(mem, matrix, 28), flush=True)
     cur.execute("DROP TABLE IF EXISTS bench_dbscan, bench_dbscan_cols, bench_dbscan_geom")
     print("# ratios: userseg's window form time over the other's; peak: the table form's "
           "backend memory beyond its start, against the n x d matrix")

@@ -49,7 +49,7 @@ import time
 import numpy as np
 import psycopg2
 
-from backend_memory import hwm, proc_status, rss, step_peak
+from backend_memory import breakdown_line, hwm, proc_status, rss, step_peak
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
@@ -86,8 +86,6 @@ def connect():
     cur.execute("SET userseg.memory_limit = '8GB'")
     cur.execute("SELECT pg_backend_pid()")
     return conn, cur, cur.fetchone()[0]
-
-
 
 
 def explain_seconds(cur, sql, args=None):
@@ -170,14 +168,6 @@ def table_form_memory(quantile, n_samples):
     return after["VmHWM"] - after.get("RssShmem", 0) - base
 
 
-
-
-
-
-
-
-
-
 def memory_breakdown(quantile, n_samples):
     """First use, read alone and the whole call, each its own peak (see the docstring)"""
     conn, cur, pid = connect()
@@ -234,13 +224,7 @@ def main():
         print(f"{name:<36} {win:9.3f} {tab:8.3f} "
               f"{sk_s if sk_s is not None else float('nan'):10.3f} {ratio} "
               f"{peak / 1e6:8.1f} {peak / matrix:9.2f}  {'; '.join(notes)}", flush=True)
-        print(f"{'  memory':<36} first use {mem['first use'] / 1e6:.1f} MB; read "
-              f"{mem['read'] / 1e6:.2f} MB ({mem['read'] / matrix:.2f}x); call "
-              f"{mem['call'] / 1e6:.2f} MB ({mem['call'] / matrix:.2f}x); fit beyond the read "
-              f"{(mem['call'] - mem['read']) / 1e6:.2f} MB "
-              f"({(mem['call'] - mem['read']) / matrix:.2f}x)"
-              + ("" if mem["reset"] else " (VmHWM could not be reset: peaks include earlier ones)"),
-              flush=True)
+        print(breakdown_line(mem, matrix, 36), flush=True)
     cur.execute("DROP TABLE IF EXISTS bench_meanshift, bench_meanshift_cols")
     print("# ratio: userseg's window form time over scikit-learn's; peak: the table form's "
           "backend memory beyond its start, against the n x d matrix (1.28 MB)")
