@@ -40,7 +40,16 @@
  *	  live cluster contiguous) so one query is a run of tiles of UsSqDistTile.
  *	- complete, average: scipy's nearest-neighbour chain on the condensed matrix
  *	  itself, with its formulas in its order, so the tree is scipy's to the bit.
- *	  n(n-1)/2 doubles (the caller checks the budget with UsAggloWorkBytes first).
+ *	  n(n-1)/2 doubles (the caller checks the budget with UsAggloWorkBytes first),
+ *	  filled on the worker threads.  A query does not read the whole column: the
+ *	  clusters' centroids are kept in tiles of nearby centroids (the leaf order of a
+ *	  k-d tree over the rows, each tile with the box of its centroids), and since a
+ *	  complete or average distance is at least the distance of the centroids, only
+ *	  the clusters whose centroid is near enough to beat the best distance so far are
+ *	  read (CondNearest); scipy's tie rule does not depend on the order of reading.
+ *	  The updates after a merge read and write whole columns; they ask for the rows
+ *	  ahead of the one they update, since down a column each entry is on a page and a
+ *	  cache line of its own.
  *	- single: Prim's algorithm as scikit-learn's, in O(n d) memory: the rows not yet
  *	  in the tree are kept transposed and compact (the row added is swapped out), so
  *	  one step is tiles of UsSqDistTile; ties go to the lowest row number, which is
@@ -70,6 +79,9 @@
 /* Clusters per tile of a ward query (four AVX2 vectors of sums) */
 #define WARD_TILE 16
 
+/* Rows a column pass of the condensed matrix asks for ahead of the one it reads */
+#define COND_AHEAD 16
+
 /* Live clusters below which the compaction does not pay */
 #define AGGLO_COMPACT_MIN 256
 
@@ -77,6 +89,7 @@ typedef struct AggloWork
 {
 	const UsCore *core;
 	int64_t		work;			/* pairs since the last interrupt check */
+	UsTeam	   *team;			/* complete and average: the threads of the updates */
 } AggloWork;
 
 static inline void
@@ -86,7 +99,7 @@ AggloCount(AggloWork *w, int64_t pairs)
 	if (w->work >= US_CHECK_EVERY)
 	{
 		w->work = 0;
-		UsCheck(w->core);
+		UsTeamCheck(&w->team, w->core);
 	}
 }
 
@@ -274,7 +287,7 @@ AggloWard(const UsCore *core, const UsMatrix *m, AggloRaw *raw)
 	int64_t		n = m->n;
 	int			d = m->d;
 	WardState	st;
-	AggloWork	w = {core, 0};
+	AggloWork	w = {core, 0, NULL};
 	int64_t    *chain = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	int64_t    *map = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	int64_t		len = 0;
@@ -385,10 +398,21 @@ AggloWard(const UsCore *core, const UsMatrix *m, AggloRaw *raw)
 typedef struct CondState
 {
 	int64_t		live;			/* slots of the current matrix */
+	int64_t		cap;			/* stride of the transposed centroids */
+	int			d;
 	double	   *dist;			/* condensed: (s, t), s < t, at row[s] + t */
 	int64_t    *row;			/* row[s] = s live - s (s + 1) / 2 - s - 1 */
 	int64_t    *size;			/* per slot, 0 for a dead one */
 	int64_t    *id;
+	/* the centroids in the order of a k-d tree's leaves, in tiles of US_TILE */
+	int64_t		qlen;			/* positions in use */
+	double	   *ct;				/* d x cap: the centroid at position p at ct[j * cap + p] */
+	int64_t    *slot_at;		/* per position, its slot or -1 */
+	int64_t    *pos;			/* per slot, its position */
+	double	   *box;			/* per tile: d lows, then d highs, of its centroids */
+	double	   *tile;			/* US_TILE squared centroid distances */
+	double	   *xq;				/* d: the centroid of a query */
+	double		slack;			/* absolute rounding allowance of a centroid bound */
 } CondState;
 
 static void
@@ -404,7 +428,57 @@ CondAt(const CondState *st, int64_t s, int64_t t)
 	return s < t ? &st->dist[st->row[s] + t] : &st->dist[st->row[t] + s];
 }
 
-/* Fill the condensed matrix: scipy's pdist, each distance summed in column order */
+/* Pairs of rows per chunk of the fill (each item is two rows of n - 1 pairs in all) */
+#define COND_FILL_CHUNK 16
+
+typedef struct CondFillArg
+{
+	const UsMatrix *m;
+	const CondState *st;
+	const double *xt;			/* d x cap: the rows transposed */
+	int64_t		cap;
+} CondFillArg;
+
+/* Row i of the condensed matrix: scipy's pdist, each distance summed in column order */
+static US_KERNEL void
+CondFillRow(const CondFillArg *fa, int64_t i, double *tile)
+{
+	int64_t		n = fa->m->n;
+	double	   *out = &fa->st->dist[fa->st->row[i]];
+
+	for (int64_t base = i + 1; base < n; base += US_TILE)
+	{
+		int			cnt = (int) (n - base < US_TILE ? n - base : US_TILE);
+
+		UsSqDistTile(fa->m->x + i * fa->m->d, fa->xt + base, fa->cap, fa->m->d, tile);
+		for (int j = 0; j < cnt; j++)
+			out[base + j] = sqrt(tile[j]);
+	}
+}
+
+/* Items [begin, end): item t is rows t and n - 2 - t, so every item has n pairs */
+static bool
+CondFillChunk(void *arg, int64_t c, int64_t begin, int64_t end, void *partial,
+			  void *scratch, const UsParallel *par)
+{
+	const CondFillArg *fa = arg;
+	int64_t		n = fa->m->n;
+
+	for (int64_t t = begin; t < end; t++)
+	{
+		CondFillRow(fa, t, scratch);
+		if (n - 2 - t != t)
+			CondFillRow(fa, n - 2 - t, scratch);
+		if (UsParallelStopping(par))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Fill the condensed matrix, on the worker threads: each row is written by one
+ * thread, with the same sums as one thread would make
+ */
 static void
 CondFill(const UsCore *core, const UsMatrix *m, CondState *st)
 {
@@ -412,37 +486,31 @@ CondFill(const UsCore *core, const UsMatrix *m, CondState *st)
 	int			d = m->d;
 	int64_t		cap = (n + US_TILE - 1) / US_TILE * US_TILE + US_TILE;
 	double	   *xt = UsAlloc(core, sizeof(double) * (size_t) cap * (size_t) d);
-	double		tile[US_TILE];
-	AggloWork	w = {core, 0};
+	CondFillArg fa = {m, st, xt, cap};
+	UsParallelFor pf;
 
 	for (int64_t i = 0; i < n; i++)
 		for (int j = 0; j < d; j++)
 			xt[j * cap + i] = m->x[i * d + j];
-	for (int64_t i = 0; i < n - 1; i++)
-	{
-		double	   *out = &st->dist[st->row[i]];
-
-		for (int64_t base = i + 1; base < n; base += US_TILE)
-		{
-			int			cnt = (int) (n - base < US_TILE ? n - base : US_TILE);
-
-			UsSqDistTile(m->x + i * d, xt + base, cap, d, tile);
-			for (int j = 0; j < cnt; j++)
-				out[base + j] = sqrt(tile[j]);
-		}
-		AggloCount(&w, n - i);
-	}
+	memset(&pf, 0, sizeof(pf));
+	pf.n = n / 2;				/* rows 0 .. n - 2, two per item */
+	pf.chunk = COND_FILL_CHUNK;
+	pf.scratch_bytes = sizeof(double) * US_TILE;
+	pf.run = CondFillChunk;
+	pf.arg = &fa;
+	UsParallelRun(core, &pf);
 	UsFree(core, xt);
 }
 
+static void CondBoxes(CondState *st);
+
 /* The matrix of the live slots only, in place (each entry moves down), in order */
 static void
-CondCompact(const UsCore *core, CondState *st, int64_t *map)
+CondCompact(AggloWork *w, CondState *st, int64_t *map)
 {
 	int64_t		k = 0;
 	int64_t		old_live = st->live;
 	int64_t    *old_of = map + old_live;	/* new slot -> old slot */
-	AggloWork	w = {core, 0};
 
 	for (int64_t s = 0; s < old_live; s++)
 	{
@@ -463,7 +531,7 @@ CondCompact(const UsCore *core, CondState *st, int64_t *map)
 
 		for (int64_t b = a + 1; b < k; b++)
 			st->dist[nrow + b] = st->dist[st->row[sa] + old_of[b]];
-		AggloCount(&w, k - a);
+		AggloCount(w, k - a);
 	}
 	for (int64_t a = 0; a < k; a++)
 	{
@@ -471,7 +539,257 @@ CondCompact(const UsCore *core, CondState *st, int64_t *map)
 		st->id[a] = st->id[old_of[a]];
 	}
 	st->live = k;
+	/* the centroids of the live slots move down too, in the same order */
+	{
+		int64_t		q = 0;
+
+		for (int64_t p = 0; p < st->qlen; p++)
+		{
+			int64_t		s = st->slot_at[p];
+
+			if (s < 0)
+				continue;
+			for (int j = 0; j < st->d; j++)
+				st->ct[j * st->cap + q] = st->ct[j * st->cap + p];
+			st->slot_at[q] = map[s];
+			st->pos[map[s]] = q;
+			q++;
+		}
+		for (int64_t p = q; p < st->qlen; p++)
+		{
+			st->slot_at[p] = -1;
+			for (int j = 0; j < st->d; j++)
+				st->ct[j * st->cap + p] = 0.0;
+		}
+		st->qlen = q;
+		CondBoxes(st);
+	}
 	CondRows(st);
+}
+
+/*
+ * The square of the farthest a centroid may be from the query's for the cluster to be
+ * read: beyond it the linkage distance is certainly more than cur.
+ */
+static inline double
+CondReach(const CondState *st, double cur)
+{
+	double		t;
+
+	if (!(cur < INFINITY))
+		return INFINITY;
+	t = cur * (1.0 + 1e-9) + st->slack;
+	return t * t;
+}
+
+/* Widen the box of the tile at position p to hold the centroid there */
+static inline void
+CondBoxAdd(CondState *st, int64_t p)
+{
+	double	   *b = &st->box[(p / US_TILE) * 2 * st->d];
+
+	for (int j = 0; j < st->d; j++)
+	{
+		double		v = st->ct[j * st->cap + p];
+
+		b[j] = v < b[j] ? v : b[j];
+		b[st->d + j] = v > b[st->d + j] ? v : b[st->d + j];
+	}
+}
+
+/* The box of every tile, from the live positions */
+static void
+CondBoxes(CondState *st)
+{
+	int64_t		tiles = (st->qlen + US_TILE - 1) / US_TILE;
+
+	for (int64_t t = 0; t < tiles; t++)
+		for (int j = 0; j < st->d; j++)
+		{
+			st->box[t * 2 * st->d + j] = INFINITY;
+			st->box[t * 2 * st->d + st->d + j] = -INFINITY;
+		}
+	for (int64_t p = 0; p < st->qlen; p++)
+		if (st->slot_at[p] >= 0)
+			CondBoxAdd(st, p);
+}
+
+/* Squared distance of q to the box of tile t (0 inside it) */
+static inline double
+CondBoxDist(const CondState *st, const double *q, int64_t t)
+{
+	const double *b = &st->box[t * 2 * st->d];
+	double		s = 0.0;
+
+	for (int j = 0; j < st->d; j++)
+	{
+		double		g = b[j] - q[j];
+		double		h = q[j] - b[st->d + j];
+		double		e = g > h ? g : h;
+
+		if (e > 0)
+			s += e * e;
+	}
+	return s;
+}
+
+/* The candidates of tile t for the nearest slot of x (see CondNearest) */
+static US_KERNEL_INLINE void
+CondNearestTile(CondState *st, int64_t x, int64_t t, int64_t *y, double *cur,
+				double *reach, bool *keep)
+{
+	int64_t		base = t * US_TILE;
+	int			cnt = (int) (st->qlen - base < US_TILE ? st->qlen - base : US_TILE);
+
+	UsSqDistTile(st->xq, st->ct + base, st->cap, st->d, st->tile);
+	for (int j = 0; j < cnt; j++)
+	{
+		int64_t		i = st->slot_at[base + j];
+		double		dd;
+
+		if (st->tile[j] > *reach || i < 0 || i == x)
+			continue;
+		dd = *CondAt(st, i, x);
+		if (dd < *cur || (dd == *cur && !*keep && i < *y))
+		{
+			*cur = dd;
+			*y = i;
+			*keep = false;
+			*reach = CondReach(st, dd);
+		}
+	}
+}
+
+/*
+ * scipy's query: the nearest live slot of x, y (the chain's previous slot, or -1)
+ * kept unless a slot is strictly nearer than *cur, and of the others at the least
+ * distance the lowest slot (scipy scans the slots in order and only a strictly
+ * smaller distance replaces the minimum).  That rule does not depend on the order
+ * the slots are read in, so they are read by tiles of nearby centroids, x's own
+ * tile first, and slots whose centroid is farther than CondReach are not read: the
+ * complete or average distance of two clusters is at least the distance of their
+ * centroids (the mean of the pairwise differences is the difference of the
+ * centroids, and a norm of a mean is at most the mean of the norms), so none of them
+ * could replace the minimum.  A tile whose box is that far is skipped whole.
+ */
+static int64_t
+CondNearest(CondState *st, int64_t x, int64_t y, double *curp)
+{
+	double		cur = *curp;
+	double		reach = CondReach(st, cur);
+	bool		keep = y >= 0;
+	int64_t		px = st->pos[x];
+	int64_t		tiles = (st->qlen + US_TILE - 1) / US_TILE;
+
+	for (int j = 0; j < st->d; j++)
+		st->xq[j] = st->ct[j * st->cap + px];
+	CondNearestTile(st, x, px / US_TILE, &y, &cur, &reach, &keep);
+	for (int64_t t = 0; t < tiles; t++)
+		if (t != px / US_TILE && !(CondBoxDist(st, st->xq, t) > reach))
+			CondNearestTile(st, x, t, &y, &cur, &reach, &keep);
+	*curp = cur;
+	return y;
+}
+
+/* Lance-Williams for the merge of x < y into y: complete or average */
+static inline double
+CondMerged(double dxi, double dyi, double nx, double ny, bool average)
+{
+	if (average)
+		return (nx * dxi + ny * dyi) / (nx + ny);
+	return dxi > dyi ? dxi : dyi;
+}
+
+/* A merge's updates, cut into parts of rows for the team */
+typedef struct CondMerge
+{
+	CondState  *st;
+	int64_t		x;
+	int64_t		y;
+	double		nx;
+	double		ny;
+	bool		average;
+	int64_t		per;			/* rows per part */
+} CondMerge;
+
+/* Rows a part of a merge's updates has at least (shorter merges run in one part) */
+#define COND_PART_ROWS 1024
+
+/*
+ * Distances of the live slots [lo, hi) to y after the merge of x < y into y (sizes
+ * before it)
+ */
+static US_KERNEL_INLINE void
+CondUpdateRows(const CondMerge *cm, int64_t lo, int64_t hi)
+{
+	const CondState *st = cm->st;
+	int64_t		x = cm->x;
+	int64_t		y = cm->y;
+	double		fx = cm->nx;
+	double		fy = cm->ny;
+	bool		average = cm->average;
+	const int64_t *row = st->row;
+	const int64_t *size = st->size;
+	double	   *dist = st->dist;
+	const double *rx = &dist[row[x]];
+	double	   *ry = &dist[row[y]];
+	int64_t		end;
+
+	/* i < x: both in row i, one row apart each step; read ahead of the strides */
+	end = hi < x ? hi : x;
+	for (int64_t i = lo; i < end; i++)
+	{
+		if (i + COND_AHEAD < end)
+		{
+			__builtin_prefetch(&dist[row[i + COND_AHEAD] + x], 0);
+			__builtin_prefetch(&dist[row[i + COND_AHEAD] + y], 1);
+		}
+		if (size[i] > 0)
+			dist[row[i] + y] = CondMerged(dist[row[i] + x], dist[row[i] + y], fx, fy,
+										  average);
+	}
+	/* x < i < y: (x, i) along row x, (i, y) down column y */
+	end = hi < y ? hi : y;
+	for (int64_t i = lo > x + 1 ? lo : x + 1; i < end; i++)
+	{
+		if (i + COND_AHEAD < end)
+			__builtin_prefetch(&dist[row[i + COND_AHEAD] + y], 1);
+		if (size[i] > 0)
+			dist[row[i] + y] = CondMerged(rx[i], dist[row[i] + y], fx, fy, average);
+	}
+	/* y < i: both along rows x and y */
+	for (int64_t i = lo > y + 1 ? lo : y + 1; i < hi; i++)
+		if (size[i] > 0)
+			ry[i] = CondMerged(rx[i], ry[i], fx, fy, average);
+}
+
+static void
+CondUpdatePart(void *arg, int64_t part)
+{
+	const CondMerge *cm = arg;
+	int64_t		lo = part * cm->per;
+	int64_t		hi = lo + cm->per < cm->st->live ? lo + cm->per : cm->st->live;
+
+	CondUpdateRows(cm, lo, hi);
+}
+
+/*
+ * Distance of every live slot to y after the merge of x < y into y, on the team:
+ * each entry is written by one thread, from the same two entries
+ */
+static void
+CondUpdate(AggloWork *w, CondState *st, int64_t x, int64_t y, int64_t nx, int64_t ny,
+		   bool average)
+{
+	CondMerge	cm = {st, x, y, (double) nx, (double) ny, average, 0};
+	int64_t		parts = w->team ? st->live / COND_PART_ROWS : 1;
+
+	if (parts > 16)
+		parts = 16;
+	if (parts < 1)
+		parts = 1;
+	cm.per = (st->live + parts - 1) / parts;
+	UsTeamRun(w->team, CondUpdatePart, &cm, parts);
 }
 
 static US_KERNEL_INLINE void
@@ -480,7 +798,7 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, double *matr
 {
 	int64_t		n = m->n;
 	CondState	st;
-	AggloWork	w = {core, 0};
+	AggloWork	w = {core, 0, NULL};
 	int64_t    *chain = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	int64_t    *map = UsAlloc(core, sizeof(int64_t) * (size_t) n * 2);
 	int64_t		len = 0;
@@ -497,8 +815,42 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, double *matr
 		st.size[i] = 1;
 		st.id[i] = i;
 	}
+	st.d = m->d;
+	st.cap = (n + US_TILE - 1) / US_TILE * US_TILE + US_TILE;
+	st.ct = UsAlloc(core, sizeof(double) * (size_t) st.cap * (size_t) st.d);
+	st.slot_at = UsAlloc(core, sizeof(int64_t) * (size_t) st.cap);
+	st.pos = UsAlloc(core, sizeof(int64_t) * (size_t) n);
+	st.box = UsAlloc(core, sizeof(double) * 2 * (size_t) st.d * (size_t) (st.cap / US_TILE));
+	st.tile = UsAlloc(core, sizeof(double) * US_TILE);
+	st.xq = UsAlloc(core, sizeof(double) * (size_t) st.d);
+	{
+		double		top = 0.0;
+		UsNeighbors ix;
+
+		/* positions in the order of a k-d tree's leaves: nearby rows share tiles */
+		UsNeighborsBuild(core, m, US_NN_KDTREE, 0.0, &ix);
+		for (int64_t p = 0; p < n; p++)
+		{
+			int64_t		i = ix.order ? ix.order[p] : p;
+
+			st.slot_at[p] = i;
+			st.pos[i] = p;
+			for (int j = 0; j < st.d; j++)
+			{
+				st.ct[j * st.cap + p] = m->x[i * st.d + j];
+				top = fmax(top, fabs(m->x[i * st.d + j]));
+			}
+		}
+		UsNeighborsFree(&ix);
+		for (int64_t p = n; p < st.cap; p++)
+			st.slot_at[p] = -1;
+		st.qlen = n;
+		st.slack = 1e-8 * sqrt((double) st.d) * top;
+		CondBoxes(&st);
+	}
 	CondRows(&st);
 	CondFill(core, m, &st);
+	w.team = UsTeamStart(core);
 
 	for (int64_t k = 0; k < n - 1; k++)
 	{
@@ -528,26 +880,7 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, double *matr
 			}
 			else
 				cur = INFINITY;
-			for (int64_t i = 0; i < x; i++)
-			{
-				double		dd = st.dist[st.row[i] + x];
-
-				if (st.size[i] > 0 && dd < cur)
-				{
-					cur = dd;
-					y = i;
-				}
-			}
-			{
-				const double *r = &st.dist[st.row[x]];
-
-				for (int64_t i = x + 1; i < st.live; i++)
-					if (st.size[i] > 0 && r[i] < cur)
-					{
-						cur = r[i];
-						y = i;
-					}
-			}
+			y = CondNearest(&st, x, y, &cur);
 			AggloCount(&w, st.live);
 			if (y < 0)
 				y = len > 1 ? chain[len - 2] : (x == 0 ? 1 : 0);	/* NaN only */
@@ -570,29 +903,32 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, double *matr
 		raw->dist[k] = cur;
 		st.size[x] = 0;
 		st.size[y] = nx + ny;
-		for (int64_t i = 0; i < st.live; i++)
+		for (int j = 0; j < st.d; j++)
 		{
-			double	   *dy;
-			double		dxi;
+			double	   *cy = &st.ct[j * st.cap + st.pos[y]];
 
-			if (st.size[i] == 0 || i == y)
-				continue;
-			dy = CondAt(&st, i, y);
-			dxi = *CondAt(&st, i, x);
-			if (average)
-				*dy = ((double) nx * dxi + (double) ny * *dy) / (double) (nx + ny);
-			else
-				*dy = dxi > *dy ? dxi : *dy;
+			*cy = ((double) nx * st.ct[j * st.cap + st.pos[x]] + (double) ny * *cy) /
+				(double) (nx + ny);
 		}
+		CondBoxAdd(&st, st.pos[y]);
+		st.slot_at[st.pos[x]] = -1;
+		CondUpdate(&w, &st, x, y, nx, ny, average);
 		AggloCount(&w, st.live);
 		alive--;
 		if (alive >= AGGLO_COMPACT_MIN && alive * 2 <= st.live)
 		{
-			CondCompact(core, &st, map);
+			CondCompact(&w, &st, map);
 			for (int64_t t = 0; t < len; t++)
 				chain[t] = map[chain[t]];
 		}
 	}
+	UsTeamStop(w.team);
+	UsFree(core, st.xq);
+	UsFree(core, st.tile);
+	UsFree(core, st.box);
+	UsFree(core, st.pos);
+	UsFree(core, st.slot_at);
+	UsFree(core, st.ct);
 	UsFree(core, st.id);
 	UsFree(core, st.size);
 	UsFree(core, st.row);
@@ -626,7 +962,7 @@ AggloSingle(const UsCore *core, const UsMatrix *m, AggloRaw *raw)
 	int64_t    *id = UsAlloc(core, sizeof(int64_t) * (size_t) cap);
 	double	   *tile = UsAlloc(core, sizeof(double) * US_TILE);
 	double	   *xq = UsAlloc(core, sizeof(double) * (size_t) d);
-	AggloWork	w = {core, 0};
+	AggloWork	w = {core, 0, NULL};
 	int64_t		left = n - 1;	/* rows not in the tree, at positions 0..left-1 */
 	int64_t		current = 0;
 
@@ -751,9 +1087,13 @@ UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage)
 		case US_LINKAGE_AVERAGE:
 			break;
 	}
-	/* the condensed matrix, its row offsets, sizes, ids, the chain, the compaction */
+	/*
+	 * the condensed matrix, its row offsets, sizes, ids, the chain, the compaction; the
+	 * centroids in tiles (positions, slots, boxes) and the k-d tree that orders them
+	 */
 	return tree + (nn * (nn - 1) / 2 + 1) * sizeof(double) + 6 * nn * sizeof(int64_t) +
-		cap * (size_t) d * sizeof(double);
+		cap * (size_t) d * sizeof(double) * 2 + 2 * cap * sizeof(int64_t) +
+		2 * (size_t) d * sizeof(double) * (cap / US_TILE) + UsNeighborsBytes(n, d);
 }
 
 size_t

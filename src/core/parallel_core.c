@@ -550,3 +550,235 @@ UsParallelRun(const UsCore *core, const UsParallelFor *pf)
 	UsFree(core, par.slots_block);
 	UsFree(core, par.scratch_block);
 }
+
+/*
+ * ---- A team of threads for many short loops ----
+ *
+ * Some loops are too short to start threads for: a merge of agglomerative clustering
+ * updates one column of the distance matrix, tens of microseconds of work, and there
+ * are n - 1 merges.  A team's threads are started once and take part in every loop
+ * (UsTeamRun) until UsTeamStop: between loops they spin for US_TEAM_SPIN polls, then
+ * sleep on a condition variable.  The rules of the file hold: the threads run with
+ * every signal blocked, allocate nothing (the team is allocated through the core
+ * before they start) and call nothing of the UsCore; the backend's thread runs parts
+ * itself, so the loop completes when no thread could start or when none is
+ * scheduled.  The caller stops the team before UsCheck (which may raise an error and
+ * unwind): UsTeamCheck does both.
+ *
+ * A loop is published under the mutex once every thread has left the one before
+ * (active is 0): a thread joins a loop under the mutex too, reading its task there,
+ * and claims parts with an atomic counter until none is left, so no thread can claim
+ * a part of a loop it did not join.
+ */
+#define US_TEAM_SPIN 20000
+
+struct UsTeam
+{
+	const UsCore *core;
+	int			nthreads;		/* threads started, the backend's not counted */
+#if US_PARALLEL_THREADS
+	pthread_t  *tids;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+#endif
+	uint64_t	gen;			/* loops published (atomic) */
+	int			quit;			/* atomic */
+	int			sleeping;		/* threads waiting on cv, under mu */
+	int			active;			/* threads in the current loop (atomic; joins under mu) */
+	void		(*task) (void *arg, int64_t part);
+	void	   *arg;
+	int64_t		parts;
+	int64_t		next;			/* the next part to claim (atomic) */
+	int64_t		done;			/* parts finished (atomic) */
+};
+
+static inline void
+TeamRelax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Claim and run parts of the loop of the given task until none is left */
+static void
+TeamParts(UsTeam *team, void (*task) (void *, int64_t), void *arg, int64_t parts)
+{
+	for (;;)
+	{
+		int64_t		p = __atomic_fetch_add(&team->next, 1, __ATOMIC_ACQ_REL);
+
+		if (p >= parts)
+			break;
+		task(arg, p);
+		__atomic_fetch_add(&team->done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+#if US_PARALLEL_THREADS
+static void *
+TeamMain(void *varg)
+{
+	UsTeam	   *team = varg;
+	uint64_t	seen = 0;
+
+	for (;;)
+	{
+		void		(*task) (void *, int64_t);
+		void	   *arg;
+		int64_t		parts;
+		int			spins = 0;
+
+		while (__atomic_load_n(&team->gen, __ATOMIC_ACQUIRE) == seen &&
+			   !__atomic_load_n(&team->quit, __ATOMIC_ACQUIRE))
+		{
+			if (++spins < US_TEAM_SPIN)
+			{
+				TeamRelax();
+				continue;
+			}
+			pthread_mutex_lock(&team->mu);
+			team->sleeping++;
+			while (__atomic_load_n(&team->gen, __ATOMIC_ACQUIRE) == seen &&
+				   !__atomic_load_n(&team->quit, __ATOMIC_ACQUIRE))
+				pthread_cond_wait(&team->cv, &team->mu);
+			team->sleeping--;
+			pthread_mutex_unlock(&team->mu);
+			spins = 0;
+		}
+		pthread_mutex_lock(&team->mu);
+		if (__atomic_load_n(&team->quit, __ATOMIC_ACQUIRE))
+		{
+			pthread_mutex_unlock(&team->mu);
+			return NULL;
+		}
+		seen = team->gen;
+		task = team->task;
+		arg = team->arg;
+		parts = team->parts;
+		__atomic_fetch_add(&team->active, 1, __ATOMIC_ACQ_REL);
+		pthread_mutex_unlock(&team->mu);
+		TeamParts(team, task, arg, parts);
+		__atomic_fetch_sub(&team->active, 1, __ATOMIC_RELEASE);
+	}
+}
+#endif
+
+UsTeam *
+UsTeamStart(const UsCore *core)
+{
+	UsTeam	   *team;
+	int			want = UsParallelWorkers(core, INT64_MAX) - 1;
+
+	if (want <= 0)
+		return NULL;
+#if US_PARALLEL_THREADS
+	team = UsAlloc(core, sizeof(UsTeam));
+	team->core = core;
+	team->tids = UsAlloc(core, sizeof(pthread_t) * (size_t) want);
+	if (pthread_mutex_init(&team->mu, NULL) != 0)
+	{
+		UsFree(core, team->tids);
+		UsFree(core, team);
+		return NULL;
+	}
+	if (pthread_cond_init(&team->cv, NULL) != 0)
+	{
+		pthread_mutex_destroy(&team->mu);
+		UsFree(core, team->tids);
+		UsFree(core, team);
+		return NULL;
+	}
+	{
+		sigset_t	all;
+		sigset_t	old;
+		pthread_attr_t attr;
+
+		sigfillset(&all);
+		if (pthread_sigmask(SIG_SETMASK, &all, &old) == 0)
+		{
+			if (pthread_attr_init(&attr) == 0)
+			{
+				(void) pthread_attr_setstacksize(&attr, US_PARALLEL_STACK);
+				for (int t = 0; t < want; t++)
+				{
+					if (pthread_create(&team->tids[team->nthreads], &attr, TeamMain,
+									   team) != 0)
+						break;
+					team->nthreads++;
+				}
+				pthread_attr_destroy(&attr);
+			}
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+		}
+	}
+	return team;
+#else
+	(void) team;
+	return NULL;
+#endif
+}
+
+void
+UsTeamRun(UsTeam *team, void (*task) (void *arg, int64_t part), void *arg, int64_t parts)
+{
+	if (team == NULL || team->nthreads == 0 || parts <= 1)
+	{
+		for (int64_t p = 0; p < parts; p++)
+			task(arg, p);
+		return;
+	}
+#if US_PARALLEL_THREADS
+	for (;;)
+	{
+		while (__atomic_load_n(&team->active, __ATOMIC_ACQUIRE) != 0)
+			TeamRelax();
+		pthread_mutex_lock(&team->mu);
+		if (__atomic_load_n(&team->active, __ATOMIC_ACQUIRE) == 0)
+			break;
+		pthread_mutex_unlock(&team->mu);
+	}
+	team->task = task;
+	team->arg = arg;
+	team->parts = parts;
+	__atomic_store_n(&team->next, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&team->done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&team->gen, team->gen + 1, __ATOMIC_RELEASE);
+	if (team->sleeping > 0)
+		pthread_cond_broadcast(&team->cv);
+	pthread_mutex_unlock(&team->mu);
+	TeamParts(team, task, arg, parts);
+	while (__atomic_load_n(&team->done, __ATOMIC_ACQUIRE) < parts)
+		TeamRelax();
+#endif
+}
+
+void
+UsTeamStop(UsTeam *team)
+{
+	if (team == NULL)
+		return;
+#if US_PARALLEL_THREADS
+	pthread_mutex_lock(&team->mu);
+	__atomic_store_n(&team->quit, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&team->cv);
+	pthread_mutex_unlock(&team->mu);
+	for (int t = 0; t < team->nthreads; t++)
+		pthread_join(team->tids[t], NULL);
+	pthread_cond_destroy(&team->cv);
+	pthread_mutex_destroy(&team->mu);
+	UsFree(team->core, team->tids);
+	UsFree(team->core, team);
+#endif
+}
+
+void
+UsTeamCheck(UsTeam **team, const UsCore *core)
+{
+	if (*team && core->pending && core->pending(core->arg))
+	{
+		UsTeamStop(*team);
+		*team = NULL;
+	}
+	UsCheck(core);
+}

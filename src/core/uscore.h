@@ -662,6 +662,24 @@ extern int	UsParallelWorkers(const UsCore *core, int64_t nchunks);
 /* Bytes UsParallelRun allocates for pf, with the threads it would use */
 extern size_t UsParallelBytes(const UsCore *core, const UsParallelFor *pf);
 
+/*
+ * A team of threads kept for many short loops (parallel_core.c): UsTeamStart starts
+ * core->workers - 1 threads (NULL with one worker, or where threads cannot start);
+ * UsTeamRun runs task(arg, part) for every part in [0, parts) on them and on the
+ * calling thread, and returns when every part is done (with a NULL team the calling
+ * thread runs them all, in order); UsTeamStop joins the threads.  Tasks follow the
+ * rules of chunk callbacks (no UsCore callbacks) and cannot stop early.  Between
+ * loops, UsTeamCheck is the interrupt check: it stops the team (and sets it NULL)
+ * when an interrupt is pending, then calls UsCheck.
+ */
+typedef struct UsTeam UsTeam;
+
+extern UsTeam *UsTeamStart(const UsCore *core);
+extern void UsTeamRun(UsTeam *team, void (*task) (void *arg, int64_t part), void *arg,
+					  int64_t parts);
+extern void UsTeamStop(UsTeam *team);
+extern void UsTeamCheck(UsTeam **team, const UsCore *core);
+
 /* ---- agglo_core.c: agglomerative clustering (see that file) ---- */
 
 typedef enum UsLinkage

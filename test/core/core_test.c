@@ -3740,6 +3740,258 @@ ThreadedCore(int workers)
 	return c;
 }
 
+/*
+ * scipy's nn_chain for complete or average linkage, as written there: a full matrix,
+ * every query a scan of all live clusters in order, the previous element of the chain
+ * the starting minimum; then the stable sort and the relabelling.  The tree UsAgglo
+ * makes (which reads only clusters whose centroids are near, in another order, on
+ * threads) must be this one to the bit, ties included.
+ */
+static void
+ScipyChain(const double *x, int64_t n, int d, bool average, int64_t *children,
+		   double *dist)
+{
+	double	   *D = Xcalloc((size_t) (n * n), sizeof(double));
+	int64_t    *size = Xcalloc((size_t) n, sizeof(int64_t));
+	int64_t    *chain = Xcalloc((size_t) n, sizeof(int64_t));
+	int64_t    *ra = Xcalloc((size_t) n, sizeof(int64_t));
+	int64_t    *rb = Xcalloc((size_t) n, sizeof(int64_t));
+	double	   *rd = Xcalloc((size_t) n, sizeof(double));
+	int64_t    *order = Xcalloc((size_t) n, sizeof(int64_t));
+	int64_t    *parent = Xcalloc((size_t) (2 * n), sizeof(int64_t));
+	int64_t		len = 0;
+
+	for (int64_t i = 0; i < n; i++)
+	{
+		size[i] = 1;
+		for (int64_t j = 0; j < n; j++)
+		{
+			double		s = 0.0;
+
+			for (int c = 0; c < d; c++)
+			{
+				double		t = x[i * d + c] - x[j * d + c];
+
+				s += t * t;
+			}
+			D[i * n + j] = sqrt(s);
+		}
+	}
+	for (int64_t k = 0; k < n - 1; k++)
+	{
+		int64_t		xx = 0;
+		int64_t		yy = -1;
+		double		cur = INFINITY;
+
+		if (len == 0)
+		{
+			for (int64_t i = 0; i < n; i++)
+				if (size[i] > 0)
+				{
+					chain[0] = i;
+					break;
+				}
+			len = 1;
+		}
+		for (;;)
+		{
+			xx = chain[len - 1];
+			if (len > 1)
+			{
+				yy = chain[len - 2];
+				cur = D[xx * n + yy];
+			}
+			else
+				cur = INFINITY;
+			for (int64_t i = 0; i < n; i++)
+				if (size[i] > 0 && i != xx && D[xx * n + i] < cur)
+				{
+					cur = D[xx * n + i];
+					yy = i;
+				}
+			if (len > 1 && yy == chain[len - 2])
+				break;
+			chain[len++] = yy;
+		}
+		len -= 2;
+		if (xx > yy)
+		{
+			int64_t		t = xx;
+
+			xx = yy;
+			yy = t;
+		}
+		ra[k] = xx;
+		rb[k] = yy;
+		rd[k] = cur;
+		for (int64_t i = 0; i < n; i++)
+		{
+			double		v;
+
+			if (size[i] == 0 || i == yy)
+				continue;
+			if (average)
+				v = ((double) size[xx] * D[i * n + xx] + (double) size[yy] * D[i * n + yy]) /
+					(double) (size[xx] + size[yy]);
+			else
+				v = D[i * n + xx] > D[i * n + yy] ? D[i * n + xx] : D[i * n + yy];
+			D[i * n + yy] = D[yy * n + i] = v;
+		}
+		size[yy] += size[xx];
+		size[xx] = 0;
+	}
+	/* stable sort by distance (insertion sort), then the union-find */
+	for (int64_t i = 0; i < n - 1; i++)
+	{
+		int64_t		j = i;
+
+		while (j > 0 && rd[order[j - 1]] > rd[i])
+		{
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+	}
+	for (int64_t i = 0; i < 2 * n; i++)
+		parent[i] = -1;
+	for (int64_t i = 0; i < n - 1; i++)
+	{
+		int64_t		a = ra[order[i]];
+		int64_t		b = rb[order[i]];
+
+		while (parent[a] >= 0)
+			a = parent[a];
+		while (parent[b] >= 0)
+			b = parent[b];
+		if (a > b)
+		{
+			int64_t		t = a;
+
+			a = b;
+			b = t;
+		}
+		children[2 * i] = a;
+		children[2 * i + 1] = b;
+		dist[i] = rd[order[i]];
+		parent[a] = parent[b] = n + i;
+	}
+	free(parent);
+	free(order);
+	free(rd);
+	free(rb);
+	free(ra);
+	free(chain);
+	free(size);
+	free(D);
+}
+
+/*
+ * Complete and average linkage against ScipyChain, on data with many ties (and past
+ * the compactions), with 1 to 3 threads and interrupts arriving mid-run
+ */
+static void
+TestAggloChain(void)
+{
+	Rng			r = {77};
+	static const int64_t sizes[] = {2, 9, 60, 333, 1400, 2600};
+	int			cases = 0;
+	int			fails = 0;
+
+	for (int s = 0; s < (int) (sizeof(sizes) / sizeof(sizes[0])); s++)
+	{
+		int64_t		n = sizes[s];
+		int			d = 1 + (int) RngInt(&r, 4);
+		double	   *x = Xcalloc((size_t) (n * d), sizeof(double));
+		int64_t    *ch = Xcalloc((size_t) (2 * n), sizeof(int64_t));
+		double	   *dd = Xcalloc((size_t) n, sizeof(double));
+
+		for (int tie = 0; tie < 2; tie++)
+		{
+			for (int64_t i = 0; i < n * d; i++)
+				x[i] = tie ? (double) RngInt(&r, 4) : RngNormal(&r) * 10.0;
+			for (int l = 1; l <= 2; l++)
+			{
+				ScipyChain(x, n, d, l == 2, ch, dd);
+				for (int w = 1; w <= 3; w++)
+				{
+					UsCore		c = ThreadedCore(w);
+					UsMatrix	m = {n, d, x};
+					UsAggloTree t;
+					bool		same = true;
+
+					par_pending_every = w == 3 ? 5 : 0;
+					UsAgglo(&c, &m, (UsLinkage) l, NULL, &t);
+					for (int64_t i = 0; i < n - 1; i++)
+						if (t.children[2 * i] != ch[2 * i] ||
+							t.children[2 * i + 1] != ch[2 * i + 1] ||
+							memcmp(&t.distance[i], &dd[i], sizeof(double)) != 0)
+							same = false;
+					if (!same)
+					{
+						Diag("%s, n %ld, d %d, %s, %d workers: not scipy's tree",
+							 linkage_names[l], (long) n, d, tie ? "ties" : "no ties", w);
+						fails++;
+					}
+					cases++;
+					UsFree(&c, t.children);
+					UsFree(&c, t.distance);
+					UsFree(&c, t.size);
+				}
+			}
+		}
+		free(dd);
+		free(ch);
+		free(x);
+	}
+	par_pending_every = 0;
+	Check(fails == 0, "complete and average linkage: scipy's chain to the bit in %d cases (ties, compactions, 1 to 3 threads, interrupts)",
+		  cases);
+}
+
+/*
+ * A team of threads: many short loops, every part run once, with 1 to 8 threads and
+ * loops of 1 to 40 parts
+ */
+typedef struct TeamSum
+{
+	int64_t    *hits;
+} TeamSum;
+
+static void
+TeamSumPart(void *arg, int64_t part)
+{
+	TeamSum    *ts = arg;
+
+	ts->hits[part]++;
+}
+
+static void
+TestTeam(void)
+{
+	int64_t		hits[40];
+	bool		ok = true;
+
+	for (int w = 1; w <= 8; w *= 2)
+	{
+		UsCore		c = ThreadedCore(w);
+		UsTeam	   *team = UsTeamStart(&c);
+
+		for (int loop = 0; loop < 3000; loop++)
+		{
+			TeamSum		ts = {hits};
+			int64_t		parts = 1 + loop % 40;
+
+			memset(hits, 0, sizeof(hits));
+			UsTeamRun(team, TeamSumPart, &ts, parts);
+			for (int64_t p = 0; p < parts; p++)
+				if (hits[p] != 1)
+					ok = false;
+		}
+		UsTeamStop(team);
+	}
+	Check(ok, "a team of threads: 3000 loops of 1 to 40 parts, each part run once, 1 to 8 threads");
+}
+
 /* UsParallelRun on its own: a chunked sum of a slow series, and every row's output */
 typedef struct ParSum
 {
@@ -4916,6 +5168,8 @@ main(int argc, char **argv)
 	TestNeighbors();
 	TestDbscan();
 	TestAgglo();
+	TestAggloChain();
+	TestTeam();
 	TestMeanShift();
 	TestPca();
 	TestBoxStats();
