@@ -772,11 +772,18 @@ UsTeamStop(UsTeam *team)
 #endif
 }
 
+/*
+ * While the team runs, UsCheck is called only once it is stopped: with nothing
+ * pending there is nothing to check, and an interrupt that arrives after the question
+ * is seen at the next one.  So no error can unwind past running threads.
+ */
 void
 UsTeamCheck(UsTeam **team, const UsCore *core)
 {
-	if (*team && core->pending && core->pending(core->arg))
+	if (*team)
 	{
+		if (!core->pending || !core->pending(core->arg))
+			return;
 		UsTeamStop(*team);
 		*team = NULL;
 	}

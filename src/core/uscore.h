@@ -669,8 +669,9 @@ extern size_t UsParallelBytes(const UsCore *core, const UsParallelFor *pf);
  * calling thread, and returns when every part is done (with a NULL team the calling
  * thread runs them all, in order); UsTeamStop joins the threads.  Tasks follow the
  * rules of chunk callbacks (no UsCore callbacks) and cannot stop early.  Between
- * loops, UsTeamCheck is the interrupt check: it stops the team (and sets it NULL)
- * when an interrupt is pending, then calls UsCheck.
+ * loops, UsTeamCheck is the interrupt check: with a team, it asks core->pending and
+ * only if an interrupt is pending stops the team (setting it NULL) and calls UsCheck;
+ * without one it is UsCheck.
  */
 typedef struct UsTeam UsTeam;
 
