@@ -1089,11 +1089,14 @@ UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage)
 	}
 	/*
 	 * the condensed matrix, its row offsets, sizes, ids, the chain, the compaction; the
-	 * centroids in tiles (positions, slots, boxes) and the k-d tree that orders them
+	 * centroids in tiles (positions, slots, boxes) and the k-d tree that orders them,
+	 * the threads' buffers and team; then 128 kB for the allocator's rounding of those
+	 * (a small allocation may take a block twice its size)
 	 */
 	return tree + (nn * (nn - 1) / 2 + 1) * sizeof(double) + 6 * nn * sizeof(int64_t) +
 		cap * (size_t) d * sizeof(double) * 2 + 2 * cap * sizeof(int64_t) +
-		2 * (size_t) d * sizeof(double) * (cap / US_TILE) + UsNeighborsBytes(n, d);
+		2 * (size_t) d * sizeof(double) * (cap / US_TILE) + UsNeighborsBytes(n, d) +
+		131072;
 }
 
 size_t

@@ -105,7 +105,7 @@ SELECT n_clusters, rows_used FROM userseg_agglomerative('agglo_big', ARRAY['x'],
 RESET userseg.memory_limit;
 -- as many rows as the message says fit do fit (fewer rows read hold less, so its
 -- figure is on the safe side)
-CREATE TABLE agglo_fit AS SELECT * FROM agglo_big WHERE id <= 686;
+CREATE TABLE agglo_fit AS SELECT * FROM agglo_big WHERE id <= 656;
 SET userseg.memory_limit = '2MB';
 SELECT n_clusters, rows_used FROM userseg_agglomerative('agglo_fit', ARRAY['x'], 3, 'complete');
 RESET userseg.memory_limit;
