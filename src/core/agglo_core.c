@@ -47,9 +47,10 @@
  *	  complete or average distance is at least the distance of the centroids, only
  *	  the clusters whose centroid is near enough to beat the best distance so far are
  *	  read (CondNearest); scipy's tie rule does not depend on the order of reading.
- *	  The updates after a merge read and write whole columns; they ask for the rows
- *	  ahead of the one they update, since down a column each entry is on a page and a
- *	  cache line of its own.
+ *	  The updates after a merge read and write whole columns, in parts of rows on a
+ *	  team of threads kept for the fit (UsTeamRun: a merge is too short to start
+ *	  threads for); they ask for the rows ahead of the one they update, since down a
+ *	  column each entry is on a page and a cache line of its own.
  *	- single: Prim's algorithm as scikit-learn's, in O(n d) memory: the rows not yet
  *	  in the tree are kept transposed and compact (the row added is swapped out), so
  *	  one step is tiles of UsSqDistTile; ties go to the lowest row number, which is
@@ -555,12 +556,6 @@ CondCompact(AggloWork *w, CondState *st, int64_t *map)
 			st->pos[map[s]] = q;
 			q++;
 		}
-		for (int64_t p = q; p < st->qlen; p++)
-		{
-			st->slot_at[p] = -1;
-			for (int j = 0; j < st->d; j++)
-				st->ct[j * st->cap + p] = 0.0;
-		}
 		st->qlen = q;
 		CondBoxes(st);
 	}
@@ -818,7 +813,7 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, double *matr
 	st.d = m->d;
 	st.cap = (n + US_TILE - 1) / US_TILE * US_TILE + US_TILE;
 	st.ct = UsAlloc(core, sizeof(double) * (size_t) st.cap * (size_t) st.d);
-	st.slot_at = UsAlloc(core, sizeof(int64_t) * (size_t) st.cap);
+	st.slot_at = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	st.pos = UsAlloc(core, sizeof(int64_t) * (size_t) n);
 	st.box = UsAlloc(core, sizeof(double) * 2 * (size_t) st.d * (size_t) (st.cap / US_TILE));
 	st.tile = UsAlloc(core, sizeof(double) * US_TILE);
@@ -842,8 +837,6 @@ AggloCondensed(const UsCore *core, const UsMatrix *m, bool average, double *matr
 			}
 		}
 		UsNeighborsFree(&ix);
-		for (int64_t p = n; p < st.cap; p++)
-			st.slot_at[p] = -1;
 		st.qlen = n;
 		st.slack = 1e-8 * sqrt((double) st.d) * top;
 		CondBoxes(&st);
@@ -1094,7 +1087,7 @@ UsAggloWorkBytes(int64_t n, int d, UsLinkage linkage)
 	 * (a small allocation may take a block twice its size)
 	 */
 	return tree + (nn * (nn - 1) / 2 + 1) * sizeof(double) + 6 * nn * sizeof(int64_t) +
-		cap * (size_t) d * sizeof(double) * 2 + 2 * cap * sizeof(int64_t) +
+		cap * (size_t) d * sizeof(double) * 2 + 2 * nn * sizeof(int64_t) +
 		2 * (size_t) d * sizeof(double) * (cap / US_TILE) + UsNeighborsBytes(n, d) +
 		131072;
 }

@@ -352,26 +352,45 @@ WorkerMain(void *varg)
  * Start up to nthreads workers (thread numbers 1 to nthreads) with every signal
  * blocked; returns how many started
  */
+/*
+ * Before starting threads: every signal blocked (the threads inherit the mask) and
+ * the attributes with the workers' stack size; false if either fails (start none)
+ */
+static bool
+ThreadsBegin(sigset_t *old, pthread_attr_t *attr)
+{
+	sigset_t	all;
+
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, old) != 0)
+		return false;
+	if (pthread_attr_init(attr) != 0)
+	{
+		pthread_sigmask(SIG_SETMASK, old, NULL);
+		return false;
+	}
+	(void) pthread_attr_setstacksize(attr, US_PARALLEL_STACK);
+	return true;
+}
+
+/* After starting them: the backend's signal mask back */
+static void
+ThreadsEnd(sigset_t *old, pthread_attr_t *attr)
+{
+	pthread_attr_destroy(attr);
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 static int
 StartWorkers(struct UsParallel *par, pthread_t *tids, UsParallelWorker *args, int nthreads)
 {
-	sigset_t	all;
 	sigset_t	old;
 	pthread_attr_t attr;
 	int			started = 0;
 
 	__atomic_store_n(&par->stop, 0, __ATOMIC_RELAXED);
-	if (nthreads <= 0)
+	if (nthreads <= 0 || !ThreadsBegin(&old, &attr))
 		return 0;
-	sigfillset(&all);
-	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
-		return 0;
-	if (pthread_attr_init(&attr) != 0)
-	{
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return 0;
-	}
-	(void) pthread_attr_setstacksize(&attr, US_PARALLEL_STACK);
 	for (int t = 0; t < nthreads; t++)
 	{
 		args[started].par = par;
@@ -388,8 +407,7 @@ StartWorkers(struct UsParallel *par, pthread_t *tids, UsParallelWorker *args, in
 		}
 		started++;
 	}
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ThreadsEnd(&old, &attr);
 	return started;
 }
 
@@ -690,26 +708,18 @@ UsTeamStart(const UsCore *core)
 		return NULL;
 	}
 	{
-		sigset_t	all;
 		sigset_t	old;
 		pthread_attr_t attr;
 
-		sigfillset(&all);
-		if (pthread_sigmask(SIG_SETMASK, &all, &old) == 0)
+		if (ThreadsBegin(&old, &attr))
 		{
-			if (pthread_attr_init(&attr) == 0)
+			for (int t = 0; t < want; t++)
 			{
-				(void) pthread_attr_setstacksize(&attr, US_PARALLEL_STACK);
-				for (int t = 0; t < want; t++)
-				{
-					if (pthread_create(&team->tids[team->nthreads], &attr, TeamMain,
-									   team) != 0)
-						break;
-					team->nthreads++;
-				}
-				pthread_attr_destroy(&attr);
+				if (pthread_create(&team->tids[team->nthreads], &attr, TeamMain, team) != 0)
+					break;
+				team->nthreads++;
 			}
-			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			ThreadsEnd(&old, &attr);
 		}
 	}
 	return team;
